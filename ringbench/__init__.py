@@ -1,0 +1,14 @@
+"""ringbench: a Numba-compiled simulator and benchmark suite for asynchronous SGD with heterogeneous workers."""
+
+from importlib import metadata
+
+from . import methods, problems, theory, timing
+from .results import Result, load
+from .simulate import Recording, simulate
+
+try:
+    __version__ = metadata.version("ringbench")
+except metadata.PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0+unknown"
+
+__all__ = ["Recording", "Result", "__version__", "load", "methods", "problems", "simulate", "theory", "timing"]

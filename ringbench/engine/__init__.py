@@ -1,0 +1,1 @@
+"""The jitted discrete-event core: heap, snapshots, server primitives, recording, the loop."""

@@ -1,0 +1,168 @@
+"""What a server rule can do: the shared primitives every method is written in.
+
+A method's rule (``ringbench.methods.*``) handles one arrival with these: evaluate
+the arriving gradient (lazily, at the iterate its job started from), apply an
+update, collect a batch, discard, restart or cancel workers, or leave a worker idle.
+Counters and snapshot bookkeeping happen here, so rules stay short.
+"""
+
+from .._jit import kernel
+from ..problems.kernels import stochastic_gradient
+from ..timing.kernels import finish_time
+from . import heap
+from .snapshots import attach, detach, iterate_changed, oldest_slot
+from .state import APPLIED, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED
+
+
+@kernel
+def delay_of(sim, worker):
+    """Delay of ``worker``'s job: updates applied since the job started (k - s)."""
+    return sim.iteration[0] - sim.start_iteration[worker]
+
+
+@kernel
+def evaluate(sim, worker):
+    """Evaluate ``worker``'s stochastic gradient at the iterate its job started from.
+
+    Returns ``sim.gradient``, overwritten. Jobs started on the current iterate read x
+    itself; older ones read their snapshot.
+    """
+    if sim.start_iteration[worker] == sim.iteration[0]:
+        point = sim.x
+    else:
+        slot = sim.snapshots.job_slot[worker]
+        if slot < 0:
+            raise RuntimeError("a server rule evaluated a job whose iterate was not kept")
+        point = sim.snapshots.points[slot]
+    stochastic_gradient(sim.problem, sim.key, point, worker, sim.jobs_started[worker] - 1, sim.gradient)
+    sim.counters[COMPUTED] += 1
+    return sim.gradient
+
+
+@kernel
+def use(sim, worker):
+    """Count ``worker``'s gradient as used in an update, with its delay."""
+    delay = delay_of(sim, worker)
+    sim.counters[APPLIED] += 1
+    sim.counters[DELAY_SUM] += delay
+    if delay > sim.counters[DELAY_MAX]:
+        sim.counters[DELAY_MAX] = delay
+
+
+@kernel
+def discard(sim, worker):
+    """Count ``worker``'s finished job as discarded; its gradient is never evaluated."""
+    sim.counters[DISCARDED] += 1
+
+
+@kernel
+def step(sim, direction, stepsize):
+    """Apply x^{k+1} = x^k - stepsize * direction and advance k.
+
+    A direction whose squared norm is not finite or exceeds ``limits.blowup`` marks
+    the run as diverged at this time and iteration.
+    """
+    x = sim.x
+    norm2 = 0.0
+    for i in range(x.size):
+        norm2 += direction[i] * direction[i]
+        x[i] -= stepsize * direction[i]
+    sim.iteration[0] += 1
+    iterate_changed(sim.snapshots)
+    if not norm2 <= sim.limits.blowup:
+        sim.diverged_at[0] = sim.clock[0]
+        sim.diverged_at[1] = sim.iteration[0]
+
+
+@kernel
+def collect(sim, gradient):
+    """Add ``gradient`` to the batch of the next update."""
+    batch_sum = sim.batch_sum
+    for i in range(batch_sum.size):
+        batch_sum[i] += gradient[i]
+    sim.batch_size[0] += 1
+
+
+@kernel
+def step_with_batch(sim, stepsize):
+    """Apply x^{k+1} = x^k - stepsize * (mean of the collected batch) and empty the batch."""
+    step(sim, sim.batch_sum, stepsize / sim.batch_size[0])
+    sim.batch_sum[:] = 0.0
+    sim.batch_size[0] = 0
+
+
+@kernel
+def _begin_job(sim, worker):
+    """Start ``worker``'s next job on the current iterate; return its finish time."""
+    job = sim.jobs_started[worker]
+    sim.jobs_started[worker] = job + 1
+    sim.start_iteration[worker] = sim.iteration[0]
+    attach(sim.snapshots, worker, sim.x, sim.iteration[0])
+    return finish_time(sim.timing, sim.key, worker, job, sim.clock[0])
+
+
+@kernel
+def restart(sim, worker):
+    """Give ``worker`` a new job on the current iterate, replacing its finished one."""
+    detach(sim.snapshots, worker)
+    finish = _begin_job(sim, worker)
+    if sim.heap.pos[worker] >= 0:
+        heap.update(sim.heap, worker, finish)
+    else:
+        heap.push(sim.heap, worker, finish)
+
+
+@kernel
+def cancel(sim, worker):
+    """Stop ``worker``'s job in progress (its partial work is lost) and restart it."""
+    sim.counters[CANCELLED] += 1
+    restart(sim, worker)
+
+
+@kernel
+def make_idle(sim, worker):
+    """Leave ``worker`` without a job until the rule restarts it."""
+    detach(sim.snapshots, worker)
+    heap.remove(sim.heap, worker)
+
+
+@kernel
+def restart_all(sim):
+    """Cancel every job in progress and restart every active worker, in O(n).
+
+    The arriving worker and idle workers are restarted without counting a cancel.
+    """
+    queue = sim.heap
+    for slot in range(sim.active.size):
+        worker = sim.active[slot]
+        if queue.pos[worker] >= 0 and worker != sim.arriving[0]:
+            sim.counters[CANCELLED] += 1
+        detach(sim.snapshots, worker)
+        queue.keys[slot] = _begin_job(sim, worker)
+        queue.ids[slot] = worker
+        queue.pos[worker] = slot
+    queue.size[0] = sim.active.size
+    heap.heapify(queue)
+
+
+@kernel
+def drop_started_before(sim, iteration, stop_jobs):
+    """Deal with every job started before ``iteration``: its gradient can no longer be used.
+
+    With ``stop_jobs`` the jobs are cancelled and restarted on the current iterate
+    (Ringmaster with calculation stops); otherwise they keep running but their
+    snapshots are released, and the rule discards them on arrival.
+    """
+    while True:
+        slot = oldest_slot(sim.snapshots)
+        if slot < 0 or sim.snapshots.iteration[slot] >= iteration:
+            return
+        worker = sim.snapshots.first_job[slot]
+        while worker >= 0:
+            following = sim.snapshots.next_job[worker]
+            if stop_jobs:
+                cancel(sim, worker)
+            else:
+                detach(sim.snapshots, worker)
+            worker = following
+

@@ -1,0 +1,103 @@
+"""The one event loop shared by every method.
+
+:func:`advance` processes up to ``max_events`` arrivals and returns a status; the
+Python driver (:func:`ringbench.simulate`) calls it in chunks, which keeps the
+progress bar moving, lets Ctrl-C interrupt a run between chunks without losing
+what was computed, and drains the checkpoint buffer. All state lives in the
+``Simulation`` arrays, so how a run is chunked never changes its result.
+"""
+
+import numpy as np
+
+from .._jit import kernel
+from ..methods.dispatch import on_arrival
+from ..problems.kernels import metrics
+from .actions import delay_of, restart_all
+from .record import has_room, log_arrival, write_row
+from .state import APPLIED, ARRIVALS
+
+RUNNING = 0  # chunk done, run continues
+COMPLETED = 1  # simulated-time budget reached
+MAX_UPDATES = 2  # update budget reached
+TARGET_REACHED = 3  # ||grad f||^2 <= target at a checkpoint
+DIVERGED = 4  # non-finite or exploding gradient norm
+BUFFER_FULL = 5  # drain the checkpoint buffer, then call again
+STALLED = 6  # no worker is busy: the method left everyone idle (a bug)
+
+
+@kernel
+def _checkpoint(sim, time):
+    """Record exact metrics of the current iterate at ``time``; flag divergence or the target."""
+    gap, grad_norm2 = metrics(sim.problem, sim.x, sim.scratch)
+    if not grad_norm2 <= sim.limits.blowup:
+        sim.diverged_at[0] = time
+        sim.diverged_at[1] = sim.iteration[0]
+        return DIVERGED
+    write_row(sim.recorder, time, sim.iteration[0], gap, grad_norm2)
+    if grad_norm2 <= sim.limits.target:
+        return TARGET_REACHED
+    return RUNNING
+
+
+@kernel
+def initialize(sim):
+    """Start every active worker on x^0 at time 0 and record the starting point."""
+    restart_all(sim)
+    return _checkpoint(sim, 0.0)
+
+
+@kernel
+def advance(sim, max_events):
+    """Process up to ``max_events`` arrivals; return a status code.
+
+    Grid checkpoints are written just before the first event later than them, so
+    they see the iterate that was current at their time. An event later than
+    ``t_max`` ends the run with a final checkpoint at ``t_max``.
+    """
+    recorder = sim.recorder
+    grid = recorder.grid
+    for _ in range(max_events):
+        if sim.heap.size[0] == 0:
+            return STALLED
+        worker = sim.heap.ids[0]
+        time = sim.heap.keys[0]
+        while recorder.next_grid[0] < grid.size and grid[recorder.next_grid[0]] < time:
+            if not has_room(recorder):
+                return BUFFER_FULL
+            status = _checkpoint(sim, grid[recorder.next_grid[0]])
+            recorder.next_grid[0] += 1
+            if status != RUNNING:
+                return status
+        if not has_room(recorder):
+            return BUFFER_FULL
+        if time > sim.limits.t_max:
+            sim.clock[0] = sim.limits.t_max
+            if recorder.last[0] < sim.limits.t_max:
+                status = _checkpoint(sim, sim.limits.t_max)
+                if status != RUNNING:
+                    return status
+            return COMPLETED
+
+        sim.clock[0] = time
+        sim.arriving[0] = worker
+        delay = delay_of(sim, worker)
+        applied_before = sim.counters[APPLIED]
+        on_arrival(sim, worker)
+        sim.counters[ARRIVALS] += 1
+        iteration = sim.iteration[0]
+        log_arrival(recorder, time, worker, delay, sim.counters[APPLIED] > applied_before, iteration, sim.x)
+        if not np.isnan(sim.diverged_at[0]):
+            return DIVERGED
+
+        if recorder.every > 0 and iteration >= recorder.next_update[0]:
+            recorder.next_update[0] = iteration + recorder.every
+            status = _checkpoint(sim, time)
+            if status != RUNNING:
+                return status
+        if iteration >= sim.limits.max_updates:
+            if recorder.last[1] != iteration:
+                status = _checkpoint(sim, time)
+                if status != RUNNING:
+                    return status
+            return MAX_UPDATES
+    return RUNNING

@@ -1,0 +1,121 @@
+"""Where the stale iterates live: a reference-counted pool of snapshots.
+
+A job evaluates its gradient on arrival at the iterate it started from (lazy
+gradients), so that iterate must be kept until the job arrives, is cancelled or
+becomes useless. Jobs started on the same iterate share one slot: the first job
+started on a new iterate copies it into a free slot, later ones only add a
+reference, and a slot returns to the free list when its last job lets go.
+
+Each slot links the jobs attached to it, and the live slots sit in a small heap
+keyed by iteration, so "every job started before iteration s" (Ringmaster's
+threshold) is found in O(log capacity + number of such jobs).
+
+Capacity is chosen by the method: ``min(R + 1, n)`` for Ringmaster, the number of
+active workers for ASGD, and 0 for methods that only ever use gradients computed on
+the current iterate (Rennala, minibatch), which then store nothing at all.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._jit import kernel
+from .heap import Heap, new_heap, push, remove
+
+
+class Snapshots(NamedTuple):
+    """Arrays of the snapshot pool."""
+
+    points: np.ndarray  # float64 (capacity, d): the stored iterates
+    iteration: np.ndarray  # int64 (capacity,): which iterate each slot holds
+    refs: np.ndarray  # int64 (capacity,): jobs attached to each slot
+    first_job: np.ndarray  # int64 (capacity,): head worker of each slot's job list, -1 if none
+    free: np.ndarray  # int64 (capacity,): stack of free slots
+    free_top: np.ndarray  # int64 (1,): number of free slots
+    current: np.ndarray  # int64 (1,): slot holding the current iterate, -1 if none
+    live: Heap  # live slots keyed by the iteration they hold
+    job_slot: np.ndarray  # int64 (n,): slot of each worker's job, -1 if none
+    next_job: np.ndarray  # int64 (n,): next worker in the same slot's list
+    previous_job: np.ndarray  # int64 (n,): previous worker in the same slot's list
+
+
+def new_snapshots(n_workers, dimension, capacity):
+    """An empty pool of ``capacity`` iterates of size ``dimension``, for ``n_workers`` workers."""
+    return Snapshots(
+        points=np.zeros((capacity, dimension)),
+        iteration=np.full(capacity, -1, dtype=np.int64),
+        refs=np.zeros(capacity, dtype=np.int64),
+        first_job=np.full(capacity, -1, dtype=np.int64),
+        free=np.arange(capacity - 1, -1, -1, dtype=np.int64),
+        free_top=np.array([capacity], dtype=np.int64),
+        current=np.full(1, -1, dtype=np.int64),
+        live=new_heap(capacity),
+        job_slot=np.full(n_workers, -1, dtype=np.int64),
+        next_job=np.full(n_workers, -1, dtype=np.int64),
+        previous_job=np.full(n_workers, -1, dtype=np.int64),
+    )
+
+
+@kernel
+def attach(snapshots, worker, x, iteration):
+    """Attach ``worker``'s new job to the current iterate ``x`` (iteration ``iteration``)."""
+    if snapshots.points.shape[0] == 0:
+        return
+    slot = snapshots.current[0]
+    if slot < 0:
+        top = snapshots.free_top[0]
+        if top == 0:
+            raise RuntimeError("snapshot pool exhausted: the method's capacity bound is wrong")
+        snapshots.free_top[0] = top - 1
+        slot = snapshots.free[top - 1]
+        snapshots.points[slot, :] = x
+        snapshots.iteration[slot] = iteration
+        snapshots.first_job[slot] = -1
+        push(snapshots.live, slot, np.float64(iteration))
+        snapshots.current[0] = slot
+    head = snapshots.first_job[slot]
+    snapshots.next_job[worker] = head
+    snapshots.previous_job[worker] = -1
+    if head >= 0:
+        snapshots.previous_job[head] = worker
+    snapshots.first_job[slot] = worker
+    snapshots.refs[slot] += 1
+    snapshots.job_slot[worker] = slot
+
+
+@kernel
+def detach(snapshots, worker):
+    """Release ``worker``'s job from its snapshot; free the slot if nobody else uses it."""
+    slot = snapshots.job_slot[worker]
+    if slot < 0:
+        return
+    following = snapshots.next_job[worker]
+    preceding = snapshots.previous_job[worker]
+    if preceding >= 0:
+        snapshots.next_job[preceding] = following
+    else:
+        snapshots.first_job[slot] = following
+    if following >= 0:
+        snapshots.previous_job[following] = preceding
+    snapshots.job_slot[worker] = -1
+    snapshots.refs[slot] -= 1
+    if snapshots.refs[slot] == 0:
+        remove(snapshots.live, slot)
+        snapshots.free[snapshots.free_top[0]] = slot
+        snapshots.free_top[0] += 1
+        if snapshots.current[0] == slot:
+            snapshots.current[0] = -1
+
+
+@kernel
+def iterate_changed(snapshots):
+    """Record that the iterate moved: the next job needs a fresh slot."""
+    snapshots.current[0] = -1
+
+
+@kernel
+def oldest_slot(snapshots):
+    """The live slot holding the oldest iterate, or -1 if no slot is in use."""
+    if snapshots.live.size[0] == 0:
+        return -1
+    return snapshots.live.ids[0]

@@ -1,0 +1,22 @@
+"""The one place that maps a rule id to its server rule (integer dispatch keeps the loop cacheable)."""
+
+from .._jit import kernel
+from . import ids
+from .asgd import asgd_on_arrival
+from .minibatch import minibatch_on_arrival
+from .rennala import rennala_on_arrival
+from .ringmaster import ringmaster_on_arrival
+
+
+@kernel
+def on_arrival(sim, worker):
+    """Hand the arrival of ``worker``'s gradient to the method's server rule."""
+    method = sim.rule.method
+    if method == ids.ASGD:
+        asgd_on_arrival(sim, worker)
+    elif method == ids.RINGMASTER:
+        ringmaster_on_arrival(sim, worker)
+    elif method == ids.RENNALA:
+        rennala_on_arrival(sim, worker)
+    else:
+        minibatch_on_arrival(sim, worker)

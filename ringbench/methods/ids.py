@@ -1,0 +1,6 @@
+"""Integer ids of the server rules; the engine dispatches on them (cacheable, unlike function arguments)."""
+
+ASGD = 0
+RINGMASTER = 1
+RENNALA = 2
+MINIBATCH = 3

@@ -1,0 +1,5 @@
+"""Optimisation problems: objective, stochastic gradient oracle, exact constants."""
+
+from .quadratic import Quadratic
+
+__all__ = ["Quadratic"]

@@ -1,0 +1,192 @@
+"""Stochastic quadratics f(x) = 1/2 x'Ax - b'x with exact f*, L and sigma^2."""
+
+import hashlib
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse
+import scipy.sparse.linalg
+
+from .. import _validate
+from . import kernels
+
+NOISE_KINDS = {"scalar": kernels.NOISE_SCALAR, "isotropic": kernels.NOISE_ISOTROPIC}
+_EMPTY = np.zeros(0)
+
+
+class Quadratic:
+    """f(x) = 1/2 x'Ax - b'x with A symmetric positive definite, and a noisy gradient oracle.
+
+    The stochastic gradient is Ax - b + noise. Build one with :meth:`worst_case` (the
+    Ringmaster paper's problem), :meth:`random_dense`, :meth:`tridiagonal`, or the
+    constructor with a dense array or any ``scipy.sparse`` matrix (stored as CSR).
+
+    Parameters
+    ----------
+    A : ndarray of shape (d, d) or scipy.sparse matrix
+        Symmetric positive definite.
+    b : array_like of shape (d,)
+    x0 : array_like of shape (d,), optional
+        Starting point; zeros by default.
+    noise_std : float, default 0
+        s, the per-coordinate standard deviation of the gradient noise.
+    noise : {'scalar', 'isotropic'}
+        ``scalar``: one N(0, s^2) draw added to every coordinate, as in the papers'
+        code; ``isotropic``: N(0, s^2 I). Both have sigma^2 = d s^2.
+    name : str, optional
+        Label used in results and tables.
+
+    Attributes
+    ----------
+    d, L, mu, x_star, f_star, sigma2, x0
+        Dimension, largest and smallest eigenvalue of A, minimiser, minimum, noise
+        variance E||g - grad f||^2 and starting point.
+    """
+
+    def __init__(self, A, b, *, x0=None, noise_std=0.0, noise="scalar", name="quadratic"):
+        self._set_noise(noise_std, noise)
+        if scipy.sparse.issparse(A):
+            matrix = scipy.sparse.csr_array(A, dtype=np.float64)
+            matrix.sum_duplicates()
+            _validate.array("A", matrix.data if matrix.nnz else np.zeros(1))
+            self._init_common(matrix.shape, b, x0, name)
+            if abs(matrix - matrix.T).max() > 1e-12 * max(abs(matrix).max(), 1.0):
+                raise ValueError("A must be symmetric")
+            self._data = dict(kind=kernels.CSR, csr_data=matrix.data,
+                              csr_indices=matrix.indices.astype(np.int64),
+                              csr_indptr=matrix.indptr.astype(np.int64))
+            self.L = float(scipy.sparse.linalg.eigsh(matrix, k=1, which="LA", return_eigenvectors=False)[0])
+            self.mu = float("nan")  # not computed for sparse A: x* comes from a direct solve
+            self.x_star = scipy.sparse.linalg.spsolve(matrix.tocsc(), self.b)
+            if not np.all(np.isfinite(self.x_star)) or float(self.x_star @ (matrix @ self.x_star)) <= 0:
+                raise ValueError("A must be symmetric positive definite")
+        else:
+            matrix = _validate.array("A", A, ndim=2)
+            self._init_common(matrix.shape, b, x0, name)
+            if not np.allclose(matrix, matrix.T, rtol=0, atol=1e-12 * max(np.abs(matrix).max(), 1.0)):
+                raise ValueError("A must be symmetric")
+            eigenvalues = np.linalg.eigvalsh(matrix)
+            self.mu, self.L = float(eigenvalues[0]), float(eigenvalues[-1])
+            if self.mu <= 0:
+                raise ValueError(f"A must be positive definite; its smallest eigenvalue is {self.mu:.3g}")
+            self._data = dict(kind=kernels.DENSE, dense=matrix)
+            self.x_star = scipy.linalg.cho_solve(scipy.linalg.cho_factor(matrix), self.b)
+        self._finish()
+
+    @classmethod
+    def tridiagonal(cls, off_diagonal, diagonal, b, *, x0=None, noise_std=0.0, noise="scalar",
+                    name="tridiagonal quadratic"):
+        """Symmetric tridiagonal A, stored as bands and handled by an O(d) kernel.
+
+        Parameters
+        ----------
+        off_diagonal : array_like of shape (d - 1,)
+            A[i, i + 1] = A[i + 1, i].
+        diagonal : array_like of shape (d,)
+        b, x0, noise_std, noise, name
+            As for :class:`Quadratic`.
+        """
+        self = cls.__new__(cls)
+        self._set_noise(noise_std, noise)
+        diagonal = _validate.array("diagonal", diagonal)
+        d = diagonal.size
+        off = _validate.array("off_diagonal", off_diagonal, length=d - 1) if d > 1 else np.zeros(0)
+        self._init_common((d, d), b, x0, name)
+        bands = np.zeros((3, d))
+        bands[0, 1:] = off
+        bands[1] = diagonal
+        bands[2, :-1] = off
+        self.mu = float(scipy.linalg.eigvalsh_tridiagonal(diagonal, off, select="i", select_range=(0, 0))[0])
+        self.L = float(scipy.linalg.eigvalsh_tridiagonal(diagonal, off, select="i", select_range=(d - 1, d - 1))[0])
+        if self.mu <= 0:
+            raise ValueError(f"A must be positive definite; its smallest eigenvalue is {self.mu:.3g}")
+        upper_form = np.vstack([np.concatenate([[0.0], off]), diagonal])
+        self.x_star = scipy.linalg.solveh_banded(upper_form, self.b)
+        self._data = dict(kind=kernels.TRIDIAGONAL, bands=bands)
+        self._finish()
+        return self
+
+    @classmethod
+    def worst_case(cls, d=1729, *, noise_std=0.01, noise="scalar"):
+        """The Ringmaster paper's quadratic: Nesterov's worst-case chain.
+
+        A = tridiag(-1, 2, -1) / 4 (L close to 1), b = (-1/4, 0, ..., 0),
+        x0 = (sqrt(d), 0, ..., 0); with the defaults sigma^2 = d * 0.01^2 = 0.1729.
+        """
+        d = _validate.integer("d", d, minimum=1)
+        b = np.zeros(d)
+        b[0] = -0.25
+        x0 = np.zeros(d)
+        x0[0] = np.sqrt(d)
+        return cls.tridiagonal(np.full(d - 1, -0.25), np.full(d, 0.5), b, x0=x0, noise_std=noise_std,
+                               noise=noise, name="worst-case quadratic")
+
+    @classmethod
+    def random_dense(cls, d, *, condition_number=100.0, seed=0, noise_std=0.0, noise="scalar"):
+        """A random dense SPD quadratic with L = 1 and mu = 1 / condition_number.
+
+        Eigenvalues are log-spaced in [1 / condition_number, 1] with random
+        eigenvectors; b ~ N(0, I / d) and x0 = 0, all from ``seed``.
+        """
+        d = _validate.integer("d", d, minimum=1)
+        condition_number = _validate.real("condition_number", condition_number, minimum=1.0)
+        rng = np.random.default_rng(_validate.integer("seed", seed, minimum=0))
+        basis, _ = np.linalg.qr(rng.standard_normal((d, d)))
+        eigenvalues = np.geomspace(1.0 / condition_number, 1.0, d)
+        A = (basis * eigenvalues) @ basis.T
+        A = (A + A.T) / 2
+        b = rng.standard_normal(d) / np.sqrt(d)
+        return cls(A, b, noise_std=noise_std, noise=noise, name=f"random dense quadratic (kappa={condition_number:g})")
+
+    def _set_noise(self, noise_std, noise):
+        self.noise = _validate.choice("noise", noise, tuple(NOISE_KINDS))
+        self.noise_std = _validate.real("noise_std", noise_std, minimum=0.0)
+
+    def _init_common(self, shape, b, x0, name):
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise ValueError(f"A must be square, got shape {shape}")
+        self.d = shape[0]
+        self.b = _validate.array("b", b)
+        if self.b.size != self.d:
+            raise ValueError(f"b must have length d = {self.d} (the size of A), got {self.b.size}")
+        self.x0 = np.zeros(self.d) if x0 is None else _validate.array("x0", x0)
+        if self.x0.size != self.d:
+            raise ValueError(f"x0 must have length d = {self.d} (the size of A), got {self.x0.size}")
+        self.name = str(name)
+
+    def _finish(self):
+        self.f_star = float(-0.5 * self.b @ self.x_star)
+        self.sigma2 = self.d * self.noise_std**2
+        fields = dict(bands=np.zeros((3, 0)), dense=np.zeros((0, 0)), csr_data=_EMPTY,
+                      csr_indices=np.zeros(0, dtype=np.int64), csr_indptr=np.zeros(0, dtype=np.int64))
+        fields.update(self._data)
+        self._kernel_data = kernels.ProblemData(b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],
+                                                noise_std=self.noise_std, **fields)
+        del self._data
+
+    def data(self):
+        """The arrays the jitted engine uses."""
+        return self._kernel_data
+
+    def storage(self):
+        """How A is stored: ``tridiagonal``, ``dense`` or ``csr``."""
+        return {kernels.TRIDIAGONAL: "tridiagonal", kernels.DENSE: "dense", kernels.CSR: "csr"}[self._kernel_data.kind]
+
+    def gradient(self, x):
+        """Exact gradient Ax - b (NumPy; for tests and analysis)."""
+        out = np.empty(self.d)
+        kernels.affine(self._kernel_data, _validate.array("x", x, length=self.d), 0.0, out)
+        return out
+
+    def describe(self):
+        """JSON-ready configuration, with a checksum of the data."""
+        digest = hashlib.sha256()
+        for name in ("bands", "dense", "csr_data", "csr_indices", "csr_indptr", "b"):
+            digest.update(np.ascontiguousarray(getattr(self._kernel_data, name)).tobytes())
+        digest.update(self.x0.tobytes())
+        return {"name": self.name, "type": "quadratic", "storage": self.storage(), "d": self.d,
+                "noise": self.noise, "noise_std": self.noise_std, "L": self.L, "mu": self.mu,
+                "f_star": self.f_star, "sigma2": self.sigma2, "sha256": digest.hexdigest()[:16]}
+
+    def __repr__(self):
+        return f"Quadratic({self.name!r}, d={self.d}, storage={self.storage()!r}, L={self.L:.4g}, sigma2={self.sigma2:.4g})"

@@ -1,0 +1,101 @@
+"""The result of one run: trajectories, counters, status, configuration and provenance.
+
+Saved as two files side by side: ``NAME.npz`` (arrays, loaded without pickle) and
+``NAME.json`` (everything else, human-readable).
+"""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+STATUSES = ("completed", "target_reached", "diverged", "interrupted")
+_ARRAYS = ("time", "iteration", "f_gap", "grad_norm2", "x")
+
+
+@dataclass(eq=False)
+class Result:
+    """What :func:`ringbench.simulate` returns.
+
+    Attributes
+    ----------
+    time, iteration, f_gap, grad_norm2 : ndarray
+        Checkpoints: simulated time, number of updates k, f(x^k) - f*, ||grad f(x^k)||^2.
+    x : ndarray
+        The final iterate.
+    status : str
+        ``completed`` (time or update budget used up), ``target_reached``,
+        ``diverged`` or ``interrupted`` (Ctrl-C; everything before it is kept).
+    counters : dict
+        ``updates``, ``arrivals``, ``computed``, ``applied``, ``discarded``,
+        ``cancelled``, ``wasted`` (= discarded + cancelled jobs), ``mean_delay``,
+        ``max_delay`` (of applied gradients), ``end_time`` (simulated clock at the stop).
+    diverged_at : dict or None
+        ``{"time": t, "iteration": k}`` where divergence was detected.
+    config : dict
+        The full configuration (problem, method with resolved parameters, timing,
+        limits, recording, seed).
+    provenance : dict
+        Package versions, platform, seed entropy.
+    trace : dict of ndarray or None
+        Per-arrival event log, when requested.
+    """
+
+    time: np.ndarray
+    iteration: np.ndarray
+    f_gap: np.ndarray
+    grad_norm2: np.ndarray
+    x: np.ndarray
+    status: str
+    counters: dict
+    diverged_at: dict
+    config: dict
+    provenance: dict
+    trace: dict = field(default=None)
+
+    @property
+    def method(self):
+        """The method's name."""
+        return self.config["method"]["method"]
+
+    def time_to(self, target):
+        """First checkpoint time with ||grad f||^2 <= ``target``, or None if never reached."""
+        reached = np.flatnonzero(self.grad_norm2 <= target)
+        return float(self.time[reached[0]]) if reached.size else None
+
+    def save(self, path):
+        """Write ``path.npz`` and ``path.json``; return the two paths."""
+        stem = _stem(path)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        for name, values in (self.trace or {}).items():
+            arrays[f"trace_{name}"] = values
+        np.savez_compressed(stem.with_suffix(".npz"), **arrays)
+        meta = {"status": self.status, "counters": self.counters, "diverged_at": self.diverged_at,
+                "config": self.config, "provenance": self.provenance}
+        stem.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        return stem.with_suffix(".npz"), stem.with_suffix(".json")
+
+    def summary(self):
+        """A one-line description."""
+        final = self.grad_norm2[-1] if self.grad_norm2.size else float("nan")
+        return (f"{self.method}: {self.status} at t={self.counters['end_time']:.6g}, "
+                f"k={self.counters['updates']}, ||grad f||^2={final:.4g}, "
+                f"computed={self.counters['computed']}, applied={self.counters['applied']}, "
+                f"wasted={self.counters['wasted']}")
+
+
+def load(path):
+    """Read a :class:`Result` written by :meth:`Result.save` (``path`` with or without suffix)."""
+    stem = _stem(path)
+    meta = json.loads(stem.with_suffix(".json").read_text())
+    with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
+        values = {name: arrays[name] for name in arrays.files}
+    trace = {name[len("trace_"):]: values.pop(name) for name in list(values) if name.startswith("trace_")}
+    return Result(**values, **meta, trace=trace or None)
+
+
+def _stem(path):
+    path = Path(path)
+    return path.with_suffix("") if path.suffix in (".npz", ".json") else path
