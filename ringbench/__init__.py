@@ -4,7 +4,7 @@ from importlib import metadata
 
 from . import methods, problems, theory, timing
 from .results import Result, load
-from .simulate import Recording, simulate
+from .simulation import Recording, simulate
 
 try:
     __version__ = metadata.version("ringbench")

@@ -28,9 +28,10 @@ class Result:
         ``completed`` (time or update budget used up), ``target_reached``,
         ``diverged`` or ``interrupted`` (Ctrl-C; everything before it is kept).
     counters : dict
-        ``updates``, ``arrivals``, ``computed``, ``applied``, ``discarded``,
+        ``updates``, ``arrivals``, ``computed``, ``applied`` (gradients that entered an
+        update), ``pending`` (collected for an update the stop cut off), ``discarded``,
         ``cancelled``, ``wasted`` (= discarded + cancelled jobs), ``mean_delay``,
-        ``max_delay`` (of applied gradients), ``end_time`` (simulated clock at the stop).
+        ``max_delay`` (over used gradients), ``end_time`` (simulated clock at the stop).
     diverged_at : dict or None
         ``{"time": t, "iteration": k}`` where divergence was detected.
     config : dict

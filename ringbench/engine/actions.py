@@ -6,7 +6,7 @@ update, collect a batch, discard, restart or cancel workers, or leave a worker i
 Counters and snapshot bookkeeping happen here, so rules stay short.
 """
 
-from .._jit import kernel
+from .._jit import REORDER_MATH, kernel
 from ..problems.kernels import stochastic_gradient
 from ..timing.kernels import finish_time
 from . import heap
@@ -24,7 +24,7 @@ def delay_of(sim, worker):
 def evaluate(sim, worker):
     """Evaluate ``worker``'s stochastic gradient at the iterate its job started from.
 
-    Returns ``sim.gradient``, overwritten. Jobs started on the current iterate read x
+    The result goes into ``sim.gradient``. Jobs started on the current iterate read x
     itself; older ones read their snapshot.
     """
     if sim.start_iteration[worker] == sim.iteration[0]:
@@ -36,7 +36,6 @@ def evaluate(sim, worker):
         point = sim.snapshots.points[slot]
     stochastic_gradient(sim.problem, sim.key, point, worker, sim.jobs_started[worker] - 1, sim.gradient)
     sim.counters[COMPUTED] += 1
-    return sim.gradient
 
 
 @kernel
@@ -55,7 +54,7 @@ def discard(sim, worker):
     sim.counters[DISCARDED] += 1
 
 
-@kernel
+@kernel(fastmath=REORDER_MATH)
 def step(sim, direction, stepsize):
     """Apply x^{k+1} = x^k - stepsize * direction and advance k.
 
@@ -74,12 +73,12 @@ def step(sim, direction, stepsize):
         sim.diverged_at[1] = sim.iteration[0]
 
 
-@kernel
-def collect(sim, gradient):
-    """Add ``gradient`` to the batch of the next update."""
+@kernel(fastmath=REORDER_MATH)
+def collect(sim):
+    """Add the evaluated gradient to the batch of the next update."""
     batch_sum = sim.batch_sum
     for i in range(batch_sum.size):
-        batch_sum[i] += gradient[i]
+        batch_sum[i] += sim.gradient[i]
     sim.batch_size[0] += 1
 
 

@@ -79,5 +79,7 @@ def log_arrival(recorder, time, worker, delay, used, iteration, x):
     recorder.trace[entry, TRACE_USED] = used
     recorder.trace[entry, TRACE_ITERATION] = iteration
     if recorder.trace_x.shape[0] > 0:
-        recorder.trace_x[entry, :] = x
+        row = recorder.trace_x[entry]
+        for i in range(x.size):
+            row[i] = x[i]
     recorder.trace_count[0] += 1

@@ -68,7 +68,9 @@ def attach(snapshots, worker, x, iteration):
             raise RuntimeError("snapshot pool exhausted: the method's capacity bound is wrong")
         snapshots.free_top[0] = top - 1
         slot = snapshots.free[top - 1]
-        snapshots.points[slot, :] = x
+        point = snapshots.points[slot]
+        for i in range(x.size):
+            point[i] = x[i]
         snapshots.iteration[slot] = iteration
         snapshots.first_job[slot] = -1
         push(snapshots.live, slot, np.float64(iteration))

@@ -13,6 +13,8 @@ name                       class                                       reference
 =========================  ==========================================  ============================
 """
 
+from dataclasses import fields
+
 from .. import _validate
 from .asgd import ASGD, DelayAdaptiveASGD
 from .base import Configuration, Method
@@ -28,6 +30,11 @@ METHODS = {cls.name: cls for cls in (Ringmaster, ASGD, DelayAdaptiveASGD, Rennal
 def get(name, **parameters):
     """Build the method called ``name`` (see :data:`METHODS`) with ``parameters``."""
     _validate.choice("method", name, tuple(METHODS))
+    accepted = [field.name for field in fields(METHODS[name])]
+    for parameter in parameters:
+        if parameter not in accepted:
+            raise ValueError(f"method {name!r} has no parameter {parameter!r}; its parameters are "
+                             + ", ".join(accepted))
     return METHODS[name](**parameters)
 
 

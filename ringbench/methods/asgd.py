@@ -18,13 +18,13 @@ from .base import Configuration, Method, all_workers
 def asgd_on_arrival(sim, worker):
     """Apply the arriving gradient, with gamma * min(1, n / delay) if delay-adaptive."""
     delay = delay_of(sim, worker)
-    gradient = evaluate(sim, worker)
+    evaluate(sim, worker)
     use(sim, worker)
     stepsize = sim.rule.gamma
     n_workers = sim.active.size
     if sim.rule.delay_adaptive and delay > n_workers:
         stepsize *= n_workers / delay
-    step(sim, gradient, stepsize)
+    step(sim, sim.gradient, stepsize)
     restart(sim, worker)
 
 

@@ -17,7 +17,8 @@ from .base import Configuration, Method, all_workers
 @kernel
 def minibatch_on_arrival(sim, worker):
     """Collect the gradient and idle the worker; step and restart all once every worker is in."""
-    collect(sim, evaluate(sim, worker))
+    evaluate(sim, worker)
+    collect(sim)
     use(sim, worker)
     if sim.batch_size[0] < sim.active.size:
         make_idle(sim, worker)

@@ -24,7 +24,8 @@ def rennala_on_arrival(sim, worker):
         discard(sim, worker)
         restart(sim, worker)
         return
-    collect(sim, evaluate(sim, worker))
+    evaluate(sim, worker)
+    collect(sim)
     use(sim, worker)
     if sim.batch_size[0] < sim.rule.batch:
         restart(sim, worker)

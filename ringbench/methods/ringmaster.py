@@ -25,9 +25,9 @@ def ringmaster_on_arrival(sim, worker):
         discard(sim, worker)
         restart(sim, worker)
         return
-    gradient = evaluate(sim, worker)
+    evaluate(sim, worker)
     use(sim, worker)
-    step(sim, gradient, sim.rule.gamma)
+    step(sim, sim.gradient, sim.rule.gamma)
     restart(sim, worker)
     drop_started_before(sim, sim.iteration[0] - threshold + 1, sim.rule.stops)
 

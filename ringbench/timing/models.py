@@ -107,13 +107,15 @@ def random(base, scale, distribution="half-normal"):
     _validate.choice("distribution", distribution, tuple(DISTRIBUTIONS))
     base = _validate.array("base", base, positive=True)
     scale = _validate.array("scale", scale, nonnegative=True, length=base.size)
-    mean_noise = {
-        "half-normal": base + scale * math.sqrt(2.0 / math.pi),
-        "exponential": base + scale,
-        "log-normal": base * np.exp(scale**2 / 2.0),
-    }[distribution]
+    if distribution == "half-normal":
+        mean = base + scale * math.sqrt(2.0 / math.pi)
+    elif distribution == "exponential":
+        mean = base + scale
+    else:
+        with np.errstate(over="ignore"):  # an infinite mean is the honest answer for huge scales
+            mean = base * np.exp(scale**2 / 2.0)
     parameters = {"base": _summary(base), "scale": _summary(scale)}
-    return _model(distribution, DISTRIBUTIONS[distribution], base.size, parameters, mean_noise, base=base, scale=scale)
+    return _model(distribution, DISTRIBUTIONS[distribution], base.size, parameters, mean, base=base, scale=scale)
 
 
 def profile(name, n, *, permutation_seed=None):

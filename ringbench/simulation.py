@@ -201,12 +201,13 @@ _STATUS_NAMES = {loop.COMPLETED: "completed", loop.MAX_UPDATES: "completed", loo
 
 def _result(sim, status, rows, events, config, seed_sequence):
     counts = sim.counters
-    applied = int(counts[APPLIED])
+    used = int(counts[APPLIED])
+    pending = int(sim.batch_size[0])  # collected for an update that the stop cut off
     counters = {
         "updates": int(sim.iteration[0]), "arrivals": int(counts[ARRIVALS]), "computed": int(counts[COMPUTED]),
-        "applied": applied, "discarded": int(counts[DISCARDED]), "cancelled": int(counts[CANCELLED]),
-        "wasted": int(counts[DISCARDED] + counts[CANCELLED]),
-        "mean_delay": float(counts[DELAY_SUM] / applied) if applied else 0.0, "max_delay": int(counts[DELAY_MAX]),
+        "applied": used - pending, "pending": pending, "discarded": int(counts[DISCARDED]),
+        "cancelled": int(counts[CANCELLED]), "wasted": int(counts[DISCARDED] + counts[CANCELLED]),
+        "mean_delay": float(counts[DELAY_SUM] / used) if used else 0.0, "max_delay": int(counts[DELAY_MAX]),
         "end_time": float(sim.clock[0]),
     }
     diverged_at = None
