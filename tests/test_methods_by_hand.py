@@ -1,0 +1,240 @@
+"""Hand-computed trajectories: 2-4 workers with fixed times, d = 1 or 2, mostly no noise.
+
+Each test writes out, in comments, who arrives when, with which delay, and what the
+server does; the expected arrays are that arithmetic, not engine output.
+
+Problems:
+* ``line``:  f(x) = x^2 / 2, so grad f(x) = x; x0 = 1.
+* ``plane``: A = diag(1, 2), b = (1, 0), so grad f(x) = (x1 - 1, 2 x2); x0 = (0, 1).
+"""
+
+import numpy as np
+import pytest
+
+import ringbench
+from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals
+from ringbench.methods import (ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala,
+                               Ringmaster)
+from ringbench.problems import Quadratic
+from ringbench.timing import fixed, profile
+
+
+def line(noise_std=0.0):
+    return Quadratic(np.array([[1.0]]), [0.0], x0=[1.0], noise_std=noise_std, name="line")
+
+
+def plane():
+    return Quadratic(np.diag([1.0, 2.0]), [1.0, 0.0], x0=[0.0, 1.0], name="plane")
+
+
+def run(problem, method, tau, **limits):
+    return ringbench.simulate(problem, method, fixed(tau), trace="iterates", record=ringbench.Recording(every=1),
+                              **limits)
+
+
+def check(result, *, time, worker, delay, used, iteration, x, counters):
+    trace = result.trace
+    np.testing.assert_array_equal(trace["time"], time)
+    np.testing.assert_array_equal(trace["worker"], worker)
+    np.testing.assert_array_equal(trace["delay"], delay)
+    np.testing.assert_array_equal(trace["used"], used)
+    np.testing.assert_array_equal(trace["iteration"], iteration)
+    np.testing.assert_allclose(trace["x"], np.reshape(x, trace["x"].shape), rtol=1e-14, atol=1e-15)
+    for name, value in counters.items():
+        assert result.counters[name] == pytest.approx(value, rel=1e-14), name
+
+
+T, F = True, False
+
+
+def test_ringmaster_R1_with_stops_cancels_the_slow_worker_forever():
+    # tau = (1, 3), R = 1, gamma = 1/2 on the line (g = x).
+    # t=1: w0 (s=0, delay 0) -> x = 1 - 1/2 = 1/2, k=1; w0 restarts on x^1.
+    #      w1's job started on s=0 <= k - R = 0 -> cancelled, restarted at t=1 (would end at 4).
+    # t=2: w0 -> x = 1/4, k=2; w1 (s=1 <= 1) cancelled again (would end at 5).
+    # t=3, t=4: the same. w1 never arrives; every update cancels it once.
+    result = run(line(), Ringmaster(gamma=0.5, threshold=1), [1.0, 3.0], max_updates=4)
+    check(result, time=[1, 2, 3, 4], worker=[0, 0, 0, 0], delay=[0, 0, 0, 0], used=[T, T, T, T],
+          iteration=[1, 2, 3, 4], x=[0.5, 0.25, 0.125, 0.0625],
+          counters=dict(updates=4, arrivals=4, computed=4, applied=4, discarded=0, cancelled=4, max_delay=0,
+                        mean_delay=0.0, end_time=4.0))
+    # Checkpoints: x0 at time 0, then one row per update; f - f* = x^2 / 2, ||grad||^2 = x^2.
+    np.testing.assert_array_equal(result.time, [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(result.iteration, [0, 1, 2, 3, 4])
+    np.testing.assert_allclose(result.f_gap, [0.5, 0.125, 0.03125, 0.0078125, 0.001953125], rtol=1e-14)
+    np.testing.assert_allclose(result.grad_norm2, [1, 0.25, 0.0625, 0.015625, 0.00390625], rtol=1e-14)
+
+
+def test_ringmaster_R1_without_stops_discards_the_stale_gradient():
+    # tau = (1, 3), R = 1, no stops, gamma = 1/2 on the line.
+    # t=1: w0 delay 0 -> x = 1/2, k=1.   t=2: w0 -> x = 1/4, k=2.
+    # t=3: tie, w0 first: delay 0 -> x = 1/8, k=3.
+    #      then w1: started on s=0, delay 3 >= R -> discarded (never evaluated),
+    #      restarted on x^3 (s=3), ends at 6.
+    # t=4: w0 -> 1/16, k=4.   t=5: w0 -> 1/32, k=5.
+    # t=6: w0 -> 1/64, k=6; then w1: delay 6 - 3 = 3 -> discarded again. t_max = 6 ends the run.
+    result = run(line(), Ringmaster(gamma=0.5, threshold=1, stops=False), [1.0, 3.0], t_max=6.0)
+    check(result, time=[1, 2, 3, 3, 4, 5, 6, 6], worker=[0, 0, 0, 1, 0, 0, 0, 1],
+          delay=[0, 0, 0, 3, 0, 0, 0, 3], used=[T, T, T, F, T, T, T, F], iteration=[1, 2, 3, 3, 4, 5, 6, 6],
+          x=[1 / 2, 1 / 4, 1 / 8, 1 / 8, 1 / 16, 1 / 32, 1 / 64, 1 / 64],
+          counters=dict(updates=6, arrivals=8, computed=6, applied=6, discarded=2, cancelled=0, wasted=2,
+                        max_delay=0, end_time=6.0))
+
+
+def test_ringmaster_R2_with_stops_cancels_a_job_finishing_at_the_same_instant():
+    # tau = (1, 1.5, 3), R = 2, gamma = 1/2 on the plane: g(x) = (x1 - 1, 2 x2).
+    # t=1:   w0 (s=0, delay 0): g(x0) = (-1, 2) -> x1 = (1/2, 0), k=1. Sweep s <= -1: nothing.
+    # t=1.5: w1 (s=0, delay 1 < 2): g(x0) = (-1, 2) -> x2 = (1, -1), k=2.
+    #        Sweep s <= 0: w2 (s=0) cancelled, restarted on x2 (ends 4.5).
+    # t=2:   w0 (s=1, delay 1): g(x1) = (-1/2, 0) -> x3 = (5/4, -1), k=3. Sweep s <= 1: nothing.
+    # t=3:   tie w0 / w1, w0 first: (s=3, delay 0): g(x3) = (1/4, -2) -> x4 = (9/8, 0), k=4.
+    #        Sweep s <= 2: w1 (s=2, its job ends right now) and w2 (s=2) are cancelled.
+    # t=4:   w0 (s=4, delay 0): g(x4) = (1/8, 0) -> x5 = (17/16, 0), k=5 = max_updates.
+    result = run(plane(), Ringmaster(gamma=0.5, threshold=2), [1.0, 1.5, 3.0], max_updates=5)
+    check(result, time=[1, 1.5, 2, 3, 4], worker=[0, 1, 0, 0, 0], delay=[0, 1, 1, 0, 0], used=[T] * 5,
+          iteration=[1, 2, 3, 4, 5], x=[[0.5, 0], [1, -1], [1.25, -1], [1.125, 0], [1.0625, 0]],
+          counters=dict(updates=5, arrivals=5, computed=5, applied=5, discarded=0, cancelled=3, max_delay=1,
+                        mean_delay=2 / 5, end_time=4.0))
+
+
+def _asgd_line_case(method, third_step):
+    # tau = (1, 3), gamma = 1/2 on the line, t_max = 4.
+    # t=1: w0 -> x1 = 1 - 1/2 = 1/2.   t=2: w0 -> x2 = 1/4.   t=3: w0 (first in the tie) -> x3 = 1/8.
+    # t=3: w1, job started on x0 = 1, delay 3: x4 = 1/8 - step * 1, step = third_step.
+    # t=4: w0, job started on x3 = 1/8 at t=3, delay 4 - 3 = 1: x5 = x4 - 1/2 * 1/8.
+    result = run(line(), method, [1.0, 3.0], t_max=4.0)
+    x4 = 0.125 - third_step
+    check(result, time=[1, 2, 3, 3, 4], worker=[0, 0, 0, 1, 0], delay=[0, 0, 0, 3, 1], used=[T] * 5,
+          iteration=[1, 2, 3, 4, 5], x=[0.5, 0.25, 0.125, x4, x4 - 0.0625],
+          counters=dict(updates=5, arrivals=5, computed=5, applied=5, discarded=0, cancelled=0, max_delay=3,
+                        mean_delay=4 / 5, end_time=4.0))
+
+
+def test_asgd_applies_stale_gradients_with_full_step():
+    _asgd_line_case(ASGD(gamma=0.5), third_step=0.5)  # x4 = 1/8 - 1/2 = -3/8
+
+
+def test_delay_adaptive_asgd_scales_the_step_when_delay_exceeds_n():
+    # Same events; n = 2 and w1's delay 3 > 2, so its step is gamma * n / delay = 1/2 * 2/3 = 1/3.
+    # w0's delay-1 gradient at t=4 keeps the full step 1/2 (delay <= n).
+    _asgd_line_case(DelayAdaptiveASGD(gamma=0.5), third_step=1 / 3)
+
+
+def test_rennala_S2_with_stops():
+    # tau = (2, 3), S = 2, gamma = 1/2 on the line; update x <- x - (gamma / S) * (sum of 2 gradients).
+    # t=2: w0 (s=0) collects g = 1 (1 of 2); restarts on x0, would end at 4.
+    # t=3: w1 (s=0) collects g = 1 (2 of 2) -> x1 = 1 - 1/4 * 2 = 1/2, k=1;
+    #      every worker restarts on x1: w0 was busy -> cancelled (ends 5), w1 ends 6.
+    # t=5: w0 collects 1/2.  t=6: w1 collects 1/2 -> x2 = 1/2 - 1/4 * 1 = 1/4, k=2; w0 cancelled.
+    result = run(line(), Rennala(gamma=0.5, batch=2), [2.0, 3.0], max_updates=2)
+    check(result, time=[2, 3, 5, 6], worker=[0, 1, 0, 1], delay=[0, 0, 0, 0], used=[T] * 4,
+          iteration=[0, 1, 1, 2], x=[1, 0.5, 0.5, 0.25],
+          counters=dict(updates=2, arrivals=4, computed=4, applied=4, pending=0, discarded=0, cancelled=2,
+                        end_time=6.0))
+    np.testing.assert_array_equal(result.time, [0, 3, 6])  # one update per 3 s
+
+
+@pytest.mark.parametrize("t_max", [9.0, 7.0])
+def test_rennala_S2_without_stops(t_max):
+    # tau = (2, 3), S = 2, no stops, gamma = 1/2 on the line.
+    # t=2: w0 (s=0) collects 1 (1 of 2); restarts on x0 (s=0), ends 4.
+    # t=3: w1 (s=0) collects 1 (2 of 2): w1 restarts on the OLD x0 (s=0, ends 6), then
+    #      x1 = 1 - 1/4 * 2 = 1/2, k=1.
+    # t=4: w0 (s=0) delay 1 -> discarded; restarts on x1 (s=1), ends 6.
+    # t=6: tie, w0 first: (s=1) delay 0, collects 1/2 (1 of 2), restarts (s=1), ends 8.
+    #      w1 (s=0) delay 1 -> discarded, restarts on x1 (s=1), ends 9.
+    # t=8: w0 collects 1/2 (2 of 2): restarts on x1 (ends 10), then x2 = 1/2 - 1/4 * 1 = 1/4, k=2.
+    # t=9: w1 (s=1) delay 1 -> discarded.
+    # With t_max = 7 the run stops after t=6 with one collected gradient pending.
+    events = [(2, 0, 0, T, 0, 1), (3, 1, 0, T, 1, 0.5), (4, 0, 1, F, 1, 0.5), (6, 0, 0, T, 1, 0.5),
+              (6, 1, 1, F, 1, 0.5), (8, 0, 0, T, 2, 0.25), (9, 1, 1, F, 2, 0.25)]
+    events = [event for event in events if event[0] <= t_max]
+    time, worker, delay, used, iteration, x = zip(*events)
+    counters = (dict(applied=4, pending=0, updates=2, arrivals=7, computed=4, discarded=3) if t_max == 9
+                else dict(applied=2, pending=1, updates=1, arrivals=5, computed=3, discarded=2))
+    result = run(line(), Rennala(gamma=0.5, batch=2, stops=False), [2.0, 3.0], t_max=t_max)
+    check(result, time=time, worker=worker, delay=delay, used=used, iteration=iteration, x=x,
+          counters=dict(cancelled=0, max_delay=0, end_time=t_max, **counters))
+
+
+def test_minibatch_waits_for_the_slowest_worker():
+    # tau = (1, 2, 4), gamma = 1/2 on the plane; all three gradients of a round are at the
+    # same point, so x <- x - (gamma / 3) * 3 g = x - g / 2.
+    # Round 1: w0 at 1 and w1 at 2 go idle, w2 at 4 completes it: g(x0) = (-1, 2) -> x1 = (1/2, 0).
+    #          Everyone restarts at t=4 (idle workers are not cancelled).
+    # Round 2: arrivals at 5, 6, 8: g(x1) = (-1/2, 0) -> x2 = (3/4, 0).
+    # Round 3: arrivals at 9, 10, 12: g(x2) = (-1/4, 0) -> x3 = (7/8, 0).
+    result = run(plane(), Minibatch(gamma=0.5), [1.0, 2.0, 4.0], max_updates=3)
+    x1, x2, x3 = [0.5, 0], [0.75, 0], [0.875, 0]
+    check(result, time=[1, 2, 4, 5, 6, 8, 9, 10, 12], worker=[0, 1, 2] * 3, delay=[0] * 9, used=[T] * 9,
+          iteration=[0, 0, 1, 1, 1, 2, 2, 2, 3], x=[[0, 1], [0, 1], x1, x1, x1, x2, x2, x2, x3],
+          counters=dict(updates=3, arrivals=9, computed=9, applied=9, discarded=0, cancelled=0, end_time=12.0))
+    np.testing.assert_array_equal(result.time, [0, 4, 8, 12])  # one update per 4 s
+
+
+def test_hero_uses_only_the_fastest_worker():
+    # tau = (3, 1, 2): Hero runs plain SGD on w1 alone, one step per second, gamma = 1/2:
+    # x1 = (0,1) - 1/2 (-1, 2) = (1/2, 0), x2 = (3/4, 0), x3 = (7/8, 0).
+    result = run(plane(), Hero(gamma=0.5), [3.0, 1.0, 2.0], t_max=3.5)
+    check(result, time=[1, 2, 3], worker=[1, 1, 1], delay=[0, 0, 0], used=[T] * 3, iteration=[1, 2, 3],
+          x=[[0.5, 0], [0.75, 0], [0.875, 0]],
+          counters=dict(updates=3, arrivals=3, computed=3, applied=3, cancelled=0, end_time=3.5))
+
+
+def test_naive_optimal_asgd_runs_on_the_m_star_fastest_workers():
+    # tau = (4, 1, 2, 8); sigma^2 = d s^2 = 1, eps = 1/2, so sigma^2/eps = 2 and
+    # (m + 2) / (1 + 1/2 + ... for the m fastest) = 3/1, 4/1.5, 5/1.75, 6/1.875 = 3, 2.67, 2.86, 3.2:
+    # m* = 2, the workers with tau 1 and 2 (w1, w2). ASGD on them, gamma = 1/4, g = x + s z(i, j)
+    # with z(i, j) the noise of worker i's j-th job:
+    # t=1: w1 job 0 on x0, delay 0 -> x1.      t=2: w1 job 1 on x1, delay 0 -> x2;
+    # t=2: w2 job 0 on x0, delay 2 -> x3.      t=3: w1 job 2 on x2, delay 3 - 2 = 1 -> x4;
+    # t=4: w1 job 3 on x4, delay 0 -> x5.      t=4: w2 job 1 on x3, delay 5 - 3 = 2 -> x6.
+    seed = 7
+    result = ringbench.simulate(line(noise_std=1.0), NaiveOptimalASGD(gamma=0.25, eps=0.5), fixed([4, 1, 2, 8]),
+                                t_max=4.0, seed=seed, trace="iterates")
+    key = key_from_seed(np.random.SeedSequence(seed))
+
+    def z(worker, job):
+        return normals(key, STREAM_NOISE, worker, job, 0)[0]
+
+    x = [1.0]
+    for worker, job, start in [(1, 0, 0), (1, 1, 1), (2, 0, 0), (1, 2, 2), (1, 3, 4), (2, 1, 3)]:
+        x.append(x[-1] - 0.25 * (x[start] + z(worker, job)))
+    check(result, time=[1, 2, 2, 3, 4, 4], worker=[1, 1, 2, 1, 1, 2], delay=[0, 0, 2, 1, 0, 2], used=[T] * 6,
+          iteration=[1, 2, 3, 4, 5, 6], x=x[1:],
+          counters=dict(updates=6, arrivals=6, computed=6, applied=6, cancelled=0, max_delay=2, mean_delay=5 / 6))
+
+
+@pytest.mark.parametrize("stops", [True, False])
+def test_ringmaster_with_huge_threshold_is_vanilla_asgd(stops):
+    """With R above any delay that can occur (R > max_updates) Ringmaster never drops a job."""
+    problem = Quadratic.worst_case(6, noise_std=0.1, noise="isotropic")
+    timing = profile("paper", 5)
+    limits = dict(max_updates=400, seed=3, trace="iterates", record=ringbench.Recording(every=7))
+    ringmaster = ringbench.simulate(problem, Ringmaster(gamma=0.05, threshold=401, stops=stops), timing, **limits)
+    asgd = ringbench.simulate(problem, ASGD(gamma=0.05), timing, **limits)
+    for name in ("time", "iteration", "f_gap", "grad_norm2", "x"):
+        np.testing.assert_array_equal(getattr(ringmaster, name), getattr(asgd, name), err_msg=name)
+    for name in asgd.trace:
+        np.testing.assert_array_equal(ringmaster.trace[name], asgd.trace[name], err_msg=name)
+    assert ringmaster.counters == asgd.counters
+    assert asgd.counters["max_delay"] > 5  # stale gradients did occur and were applied
+
+
+def test_ringmaster_with_stops_never_applies_a_delay_of_R_or_more():
+    problem = Quadratic.worst_case(5, noise_std=0.1)
+    timing = profile("paper", 50)
+    R = 8
+    result = ringbench.simulate(problem, Ringmaster(gamma=0.02, threshold=R), timing, t_max=60.0, seed=2,
+                                trace="events")
+    trace = result.trace
+    used = trace["used"]
+    assert used.all()  # with stops nothing is ever discarded
+    assert trace["delay"][used].max() == R - 1  # the bound is reached, not just respected
+    assert result.counters["max_delay"] < R
+    assert result.counters["discarded"] == 0
+    assert result.counters["cancelled"] > 0
+    assert result.counters["arrivals"] == result.counters["applied"] == result.counters["computed"]
+    # The same hardware without the threshold does produce delays >= R.
+    asgd = ringbench.simulate(problem, ASGD(gamma=0.02), timing, t_max=60.0, seed=2, trace="events")
+    assert asgd.counters["max_delay"] >= R
