@@ -75,7 +75,8 @@ class Result:
         np.savez_compressed(stem.with_suffix(".npz"), **arrays)
         meta = {"status": self.status, "counters": self.counters, "diverged_at": self.diverged_at,
                 "config": self.config, "provenance": self.provenance}
-        stem.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        # allow_nan=False: the sidecar stays standard JSON that any parser reads.
+        stem.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True, allow_nan=False))
         return stem.with_suffix(".npz"), stem.with_suffix(".json")
 
     def summary(self):

@@ -14,6 +14,19 @@ NOISE_KINDS = {"scalar": kernels.NOISE_SCALAR, "isotropic": kernels.NOISE_ISOTRO
 _EMPTY = np.zeros(0)
 
 
+_DENSE_EIGEN_LIMIT = 2000  # up to this size, exact dense eigenvalues are cheaper than ARPACK
+
+
+def _extreme_eigenvalues(matrix):
+    """(smallest, largest) eigenvalue of a symmetric sparse matrix."""
+    if matrix.shape[0] <= _DENSE_EIGEN_LIMIT:
+        eigenvalues = np.linalg.eigvalsh(matrix.toarray())
+        return float(eigenvalues[0]), float(eigenvalues[-1])
+    smallest = scipy.sparse.linalg.eigsh(matrix, k=1, which="SA", return_eigenvectors=False)[0]
+    largest = scipy.sparse.linalg.eigsh(matrix, k=1, which="LA", return_eigenvectors=False)[0]
+    return float(smallest), float(largest)
+
+
 class Quadratic:
     """f(x) = 1/2 x'Ax - b'x with A symmetric positive definite, and a noisy gradient oracle.
 
@@ -55,11 +68,10 @@ class Quadratic:
             self._data = dict(kind=kernels.CSR, csr_data=matrix.data,
                               csr_indices=matrix.indices.astype(np.int64),
                               csr_indptr=matrix.indptr.astype(np.int64))
-            self.L = float(scipy.sparse.linalg.eigsh(matrix, k=1, which="LA", return_eigenvectors=False)[0])
-            self.mu = float("nan")  # not computed for sparse A: x* comes from a direct solve
+            self.mu, self.L = _extreme_eigenvalues(matrix)
+            if self.mu <= 0:
+                raise ValueError(f"A must be positive definite; its smallest eigenvalue is {self.mu:.3g}")
             self.x_star = scipy.sparse.linalg.spsolve(matrix.tocsc(), self.b)
-            if not np.all(np.isfinite(self.x_star)) or float(self.x_star @ (matrix @ self.x_star)) <= 0:
-                raise ValueError("A must be symmetric positive definite")
         else:
             matrix = _validate.array("A", A, ndim=2)
             self._init_common(matrix.shape, b, x0, name)

@@ -1,0 +1,115 @@
+"""Runs that blow up stop cleanly with status 'diverged'; Ctrl-C keeps what was computed."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import ringbench
+from ringbench import Recording, methods, problems, timing
+
+
+def assert_finite_rows(result):
+    for name in ("time", "f_gap", "grad_norm2", "x"):
+        assert np.all(np.isfinite(getattr(result, name))) or name == "x", name
+    assert np.all(np.isfinite(result.time))
+    assert np.all(np.isfinite(result.f_gap)) and np.all(np.isfinite(result.grad_norm2))
+
+
+@pytest.mark.parametrize("method", [
+    methods.ASGD(gamma=10.0),
+    methods.Ringmaster(gamma=10.0, threshold=4),
+    methods.Rennala(gamma=10.0, batch=3),
+], ids=["asgd", "ringmaster", "rennala"])
+def test_huge_stepsize_diverges(method):
+    problem = problems.Quadratic.worst_case(50)
+    t_max = 10_000.0
+    result = ringbench.simulate(problem, method, timing.profile("paper", 10), t_max=t_max, seed=0)
+    assert result.status == "diverged"
+    assert set(result.diverged_at) == {"time", "iteration"}
+    at_time, at_iteration = result.diverged_at["time"], result.diverged_at["iteration"]
+    assert isinstance(at_iteration, int) and isinstance(at_time, float)
+    assert 0.0 < at_time < t_max  # stopped long before the budget
+    assert at_iteration >= result.iteration[-1] >= 0
+    assert at_time >= result.time[-1]
+    assert result.counters["updates"] == at_iteration
+    assert_finite_rows(result)
+    # What was recorded stays below the blow-up threshold, 1e12 (||grad f(x0)||^2 + sigma^2).
+    limit = 1e12 * (float(np.sum(problem.gradient(problem.x0) ** 2)) + problem.sigma2)
+    assert np.all(result.grad_norm2 <= limit)
+    # It really was blowing up: the last recorded norm is far above the start.
+    assert result.grad_norm2[-1] > 1e3 * result.grad_norm2[0]
+
+
+def test_overflowing_stepsize_diverges_without_nan_in_results():
+    # gamma = 1e200 overflows to inf (and then NaN) within a few updates.
+    problem = problems.Quadratic.worst_case(50)
+    result = ringbench.simulate(problem, methods.ASGD(gamma=1e200), timing.fixed(np.ones(4)), t_max=100.0,
+                                record=Recording(every=1))
+    assert result.status == "diverged"
+    assert result.diverged_at["iteration"] <= 10
+    assert_finite_rows(result)
+
+
+def test_update_checkpoints_also_catch_divergence():
+    problem = problems.Quadratic.worst_case(50)
+    result = ringbench.simulate(problem, methods.ASGD(gamma=10.0), timing.profile("paper", 10),
+                                max_updates=100_000, record=Recording(every=1))
+    assert result.status == "diverged"
+    assert result.counters["updates"] < 100_000
+    assert_finite_rows(result)
+    np.testing.assert_array_equal(result.iteration, np.arange(result.iteration.size))
+
+
+def test_small_blowup_factor_is_honoured():
+    # A stable run flagged as diverged as soon as ||grad f||^2 exceeds blowup * (||grad f(x0)||^2 + sigma^2).
+    problem = problems.Quadratic.worst_case(20)
+    result = ringbench.simulate(problem, methods.ASGD(gamma=0.1), timing.fixed(np.ones(3)), t_max=100.0,
+                                blowup=1e-300)
+    assert result.status == "diverged"
+
+
+_CHILD = textwrap.dedent("""
+    import json, os, signal, sys, threading, time
+    import numpy as np
+    import ringbench
+    from ringbench import Recording, methods, problems, timing
+
+    problem = problems.Quadratic.worst_case(50)
+    method = methods.ASGD(gamma=0.001)
+    model = timing.profile("paper", 2000)
+    ringbench.simulate(problem, method, model, t_max=1.0)  # warm up: load or compile the kernels
+
+    threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    started = time.perf_counter()
+    result = ringbench.simulate(problem, method, model, t_max=1e12, record=Recording(times=10, every=500))
+    elapsed = time.perf_counter() - started
+    c = result.counters
+    print(json.dumps({
+        "status": result.status, "rows": int(result.time.size), "elapsed": elapsed,
+        "updates": c["updates"], "arrivals": c["arrivals"], "applied": c["applied"],
+        "last_iteration": int(result.iteration[-1]) if result.time.size else -1,
+        "sorted": bool(np.all(np.diff(result.iteration) > 0)),
+        "finite": bool(np.all(np.isfinite(result.grad_norm2)) and np.all(np.isfinite(result.x))),
+        "end_time": c["end_time"],
+    }))
+""")
+
+
+def test_sigint_interrupts_and_keeps_results():
+    completed = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["status"] == "interrupted"
+    assert report["rows"] > 1  # the starting point and checkpoints every 500 updates
+    assert report["updates"] > 0
+    assert report["arrivals"] == report["applied"] == report["updates"]
+    assert report["sorted"] and report["finite"]
+    assert report["last_iteration"] <= report["updates"]
+    assert report["last_iteration"] >= report["updates"] - 500
+    assert 0.0 < report["end_time"] < 1e12
+    # Ctrl-C is honoured promptly (chunks last about 0.1 s of wall time).
+    assert 1.0 < report["elapsed"] < 10.0

@@ -1,0 +1,309 @@
+"""Every bad input raises ValueError naming the parameter, before anything is compiled or run."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+import ringbench
+from ringbench import Recording, methods, problems, timing
+
+Quadratic = problems.Quadratic
+nan, inf = float("nan"), float("inf")
+
+# (label, callable, regex the message must match: the parameter's name)
+TIMING_CASES = [
+    ("tau zero", lambda: timing.fixed([1.0, 0.0]), r"\btau\b"),
+    ("tau negative", lambda: timing.fixed([-1.0]), r"\btau\b"),
+    ("tau nan", lambda: timing.fixed([1.0, nan]), r"\btau\b"),
+    ("tau inf", lambda: timing.fixed([inf]), r"\btau\b"),
+    ("tau empty", lambda: timing.fixed([]), r"\btau\b"),
+    ("tau 2-d", lambda: timing.fixed([[1.0, 2.0]]), r"\btau\b"),
+    ("tau text", lambda: timing.fixed(["fast"]), r"\btau\b"),
+    ("base zero", lambda: timing.random([0.0], [1.0]), r"\bbase\b"),
+    ("base nan", lambda: timing.random([nan], [1.0]), r"\bbase\b"),
+    ("scale negative", lambda: timing.random([1.0], [-0.5]), r"\bscale\b"),
+    ("scale nan", lambda: timing.random([1.0], [nan]), r"\bscale\b"),
+    ("scale inf", lambda: timing.random([1.0], [inf]), r"\bscale\b"),
+    ("scale length", lambda: timing.random([1.0, 2.0], [1.0]), r"\bscale\b"),
+    ("unknown distribution", lambda: timing.random([1.0], [1.0], "gamma"), r"\bdistribution\b"),
+    ("unknown distribution normal", lambda: timing.random([1.0], [1.0], "normal"), r"\bdistribution\b"),
+    ("unknown profile", lambda: timing.profile("nope", 4), r"\bprofile\b"),
+    ("profile n zero", lambda: timing.profile("paper", 0), r"\bn\b"),
+    ("profile n negative", lambda: timing.profile("linear", -2), r"\bn\b"),
+    ("profile n fractional", lambda: timing.profile("paper", 2.5), r"\bn\b"),
+    ("profile n bool", lambda: timing.profile("paper", True), r"\bn\b"),
+    ("profile n nan", lambda: timing.profile("paper", nan), r"\bn\b"),
+    ("permutation seed", lambda: timing.profile("ringleader", 4, permutation_seed=-1), r"permutation_seed"),
+    ("piecewise final rate zero", lambda: timing.piecewise([0.0, 1.0], [[1.0, 0.0]]), r"\brates\b"),
+    ("piecewise final rate zero, 2nd worker",
+     lambda: timing.piecewise([0.0, 1.0], [[1.0, 1.0], [2.0, 0.0]]), r"\brates\b"),
+    ("piecewise negative rate", lambda: timing.piecewise([0.0, 1.0], [[-1.0, 1.0]]), r"\brates\b"),
+    ("piecewise nan rate", lambda: timing.piecewise([0.0, 1.0], [[nan, 1.0]]), r"\brates\b"),
+    ("piecewise rates 1-d", lambda: timing.piecewise([0.0, 1.0], [1.0, 1.0]), r"\brates\b"),
+    ("piecewise rates shape", lambda: timing.piecewise([0.0, 1.0], [[1.0, 1.0, 1.0]]), r"\brates\b"),
+    ("breakpoints not from 0", lambda: timing.piecewise([1.0, 2.0], [[1.0, 1.0]]), r"\bbreakpoints\b"),
+    ("breakpoints decreasing", lambda: timing.piecewise([0.0, 2.0, 1.0], [[1.0, 1.0, 1.0]]), r"\bbreakpoints\b"),
+    ("breakpoints repeated", lambda: timing.piecewise([0.0, 1.0, 1.0], [[1.0, 1.0, 1.0]]), r"\bbreakpoints\b"),
+    ("breakpoints nan", lambda: timing.piecewise([0.0, nan], [[1.0, 1.0]]), r"\bbreakpoints\b"),
+    ("power law exponent < -1", lambda: timing.power_law([1.0], [-1.5]), r"\bexponent\b"),
+    ("power law exponent nan", lambda: timing.power_law([1.0], [nan]), r"\bexponent\b"),
+    ("power law exponent length", lambda: timing.power_law([1.0, 1.0], [0.0]), r"\bexponent\b"),
+    ("power law coefficient zero", lambda: timing.power_law([0.0], [0.0]), r"\bcoefficient\b"),
+    ("power law coefficient inf", lambda: timing.power_law([inf], [0.0]), r"\bcoefficient\b"),
+    ("outage window too short", lambda: timing.outages([1.0], [(0, 1.0)]), r"\bwindows\b"),
+    ("outage window too long", lambda: timing.outages([1.0], [(0, 1.0, 2.0, 3.0)]), r"\bwindows\b"),
+    ("outage worker too large", lambda: timing.outages([1.0], [(1, 1.0, 2.0)]), r"\bwindows\[0\] worker"),
+    ("outage worker negative", lambda: timing.outages([1.0, 1.0], [(0, 1.0, 2.0), (-1, 1.0, 2.0)]),
+     r"\bwindows\[1\] worker"),
+    ("outage worker fractional", lambda: timing.outages([1.0], [(0.5, 1.0, 2.0)]), r"\bwindows\[0\] worker"),
+    ("outage end before start", lambda: timing.outages([1.0], [(0, 2.0, 1.0)]), r"\bwindows\[0\] end"),
+    ("outage empty window", lambda: timing.outages([1.0], [(0, 1.0, 1.0)]), r"\bwindows\[0\] end"),
+    ("outage negative start", lambda: timing.outages([1.0], [(0, -1.0, 1.0)]), r"\bwindows\[0\] start"),
+    ("outage nan start", lambda: timing.outages([1.0], [(0, nan, 1.0)]), r"\bwindows\[0\] start"),
+    ("outage forever", lambda: timing.outages([1.0], [(0, 1.0, inf)]), r"\bwindows\[0\] end"),
+    ("outage bad tau", lambda: timing.outages([0.0], []), r"\btau\b"),
+    ("trace no workers", lambda: timing.trace([]), r"\bdurations\b"),
+    ("trace empty worker", lambda: timing.trace([[1.0], []]), r"\bdurations\[1\]"),
+    ("trace negative", lambda: timing.trace([[1.0, -1.0]]), r"\bdurations\[0\]"),
+    ("trace nan", lambda: timing.trace([[nan]]), r"\bdurations\[0\]"),
+]
+
+METHOD_CASES = [
+    ("threshold zero", lambda: methods.Ringmaster(gamma=0.1, threshold=0), r"\bthreshold\b"),
+    ("threshold negative", lambda: methods.Ringmaster(gamma=0.1, threshold=-3), r"\bthreshold\b"),
+    ("threshold fractional", lambda: methods.Ringmaster(gamma=0.1, threshold=2.5), r"\bthreshold\b"),
+    ("threshold nan", lambda: methods.Ringmaster(gamma=0.1, threshold=nan), r"\bthreshold\b"),
+    ("threshold text", lambda: methods.Ringmaster(gamma=0.1, threshold="3"), r"\bthreshold\b"),
+    ("threshold bool", lambda: methods.Ringmaster(gamma=0.1, threshold=True), r"\bthreshold\b"),
+    ("threshold missing", lambda: methods.Ringmaster(gamma=0.1), r"\bthreshold\b"),
+    ("ringmaster stops", lambda: methods.Ringmaster(gamma=0.1, threshold=2, stops="yes"), r"\bstops\b"),
+    ("batch zero", lambda: methods.Rennala(gamma=0.1, batch=0), r"\bbatch\b"),
+    ("batch fractional", lambda: methods.Rennala(gamma=0.1, batch=2.5), r"\bbatch\b"),
+    ("batch missing", lambda: methods.Rennala(gamma=0.1), r"\bbatch\b"),
+    ("rennala stops", lambda: methods.Rennala(gamma=0.1, batch=2, stops=1), r"\bstops\b"),
+    ("gamma zero", lambda: methods.ASGD(gamma=0.0), r"\bgamma\b"),
+    ("gamma negative", lambda: methods.ASGD(gamma=-0.1), r"\bgamma\b"),
+    ("gamma nan", lambda: methods.ASGD(gamma=nan), r"\bgamma\b"),
+    ("gamma inf", lambda: methods.Ringmaster(gamma=inf, threshold=2), r"\bgamma\b"),
+    ("gamma text", lambda: methods.ASGD(gamma="0.1"), r"\bgamma\b"),
+    ("gamma bool", lambda: methods.Minibatch(gamma=True), r"\bgamma\b"),
+    ("gamma and eps missing", lambda: methods.ASGD(), r"\bgamma\b.*\beps\b"),
+    ("gamma and eps missing, hero", lambda: methods.Hero(), r"\bgamma\b.*\beps\b"),
+    ("eps zero", lambda: methods.ASGD(eps=0.0), r"\beps\b"),
+    ("eps nan", lambda: methods.Rennala(eps=nan), r"\beps\b"),
+    ("naive optimal needs eps", lambda: methods.NaiveOptimalASGD(gamma=0.1), r"\beps\b"),
+    ("unknown method", lambda: methods.get("nope"), r"\bmethod\b.*nope"),
+    ("get without gamma", lambda: methods.get("asgd"), r"\bgamma\b"),
+    ("get with bad gamma", lambda: methods.get("delay-adaptive-asgd", gamma=-1.0), r"\bgamma\b"),
+    ("get with a misspelled parameter", lambda: methods.get("asgd", gama=0.1), r"\bgama\b"),
+]
+
+A2 = np.eye(2)
+PROBLEM_CASES = [
+    ("b length", lambda: Quadratic(np.eye(3), np.ones(2)), r"\bb\b"),
+    ("x0 length", lambda: Quadratic(np.eye(3), np.ones(3), x0=np.ones(2)), r"\bx0\b"),
+    ("x0 nan", lambda: Quadratic(A2, np.ones(2), x0=[0.0, nan]), r"\bx0\b"),
+    ("A nan", lambda: Quadratic(np.array([[1.0, nan], [nan, 1.0]]), np.ones(2)), r"\bA\b"),
+    ("A inf", lambda: Quadratic(np.array([[inf, 0.0], [0.0, 1.0]]), np.ones(2)), r"\bA\b"),
+    ("b nan", lambda: Quadratic(A2, [nan, 0.0]), r"\bb\b"),
+    ("A not symmetric", lambda: Quadratic(np.array([[1.0, 0.5], [0.0, 1.0]]), np.ones(2)), r"\bA\b.*symmetric"),
+    ("A indefinite", lambda: Quadratic(np.diag([1.0, -1.0]), np.ones(2)), r"\bA\b.*positive definite"),
+    ("A singular", lambda: Quadratic(np.diag([1.0, 0.0]), np.ones(2)), r"\bA\b.*positive definite"),
+    ("A negative definite", lambda: Quadratic(-np.eye(2), np.ones(2)), r"\bA\b.*positive definite"),
+    ("A not square", lambda: Quadratic(np.ones((2, 3)), np.ones(2)), r"\bA\b"),
+    ("A 1-d", lambda: Quadratic(np.ones(3), np.ones(3)), r"\bA\b"),
+    ("sparse A nan", lambda: Quadratic(scipy.sparse.diags([1.0, nan]), np.ones(2)), r"\bA\b"),
+    ("sparse A not symmetric", lambda: Quadratic(scipy.sparse.csr_array([[1.0, 0.5], [0.0, 1.0]]), np.ones(2)),
+     r"\bA\b.*symmetric"),
+    ("sparse A negative definite", lambda: Quadratic(scipy.sparse.diags([-1.0, -2.0]), np.ones(2)), r"\bA\b"),
+    ("sparse b length", lambda: Quadratic(scipy.sparse.eye(3), np.ones(2)), r"\bb\b"),
+    ("noise_std negative", lambda: Quadratic(A2, np.ones(2), noise_std=-0.1), r"\bnoise_std\b"),
+    ("noise_std nan", lambda: Quadratic(A2, np.ones(2), noise_std=nan), r"\bnoise_std\b"),
+    ("noise kind", lambda: Quadratic(A2, np.ones(2), noise="gaussian"), r"\bnoise\b"),
+    ("tridiagonal off_diagonal length", lambda: Quadratic.tridiagonal([1.0, 1.0], [2.0, 2.0], [1.0, 1.0]),
+     r"\boff_diagonal\b"),
+    ("tridiagonal diagonal nan", lambda: Quadratic.tridiagonal([0.0], [nan, 2.0], [1.0, 1.0]), r"\bdiagonal\b"),
+    ("tridiagonal not positive definite", lambda: Quadratic.tridiagonal([2.0], [1.0, 1.0], [1.0, 1.0]),
+     r"\bA\b.*positive definite"),
+    ("tridiagonal b length", lambda: Quadratic.tridiagonal([0.0], [1.0, 1.0], [1.0]), r"\bb\b"),
+    ("worst case d zero", lambda: Quadratic.worst_case(0), r"\bd\b"),
+    ("random dense condition number", lambda: Quadratic.random_dense(3, condition_number=0.5),
+     r"\bcondition_number\b"),
+]
+
+
+def _all_cases():
+    for group in (TIMING_CASES, METHOD_CASES, PROBLEM_CASES):
+        for label, build, pattern in group:
+            yield pytest.param(build, pattern, id=label)
+
+
+@pytest.mark.parametrize("build, pattern", list(_all_cases()))
+def test_bad_construction_raises_value_error_naming_the_parameter(build, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        build()
+
+
+def test_sparse_singular_matrix_is_rejected():
+    # scipy may warn that the matrix is singular; the error must still be a ValueError about A.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+        with pytest.raises(ValueError, match=r"\bA\b"):
+            Quadratic(scipy.sparse.diags([1.0, 0.0]).tocsr(), np.ones(2))
+
+
+def test_sparse_zero_matrix_is_rejected():
+    with pytest.raises(ValueError, match=r"\bA\b"):
+        Quadratic(scipy.sparse.csr_array((2, 2)), np.ones(2))
+
+
+def test_sparse_indefinite_matrix_is_rejected():
+    # diag(1, -0.1) is symmetric but indefinite; with b = (1, 0) the minimiser x* = (1, 0) has
+    # x*' A x* = 1 > 0, so a check on x* alone does not catch it.
+    with pytest.raises(ValueError, match=r"\bA\b.*positive definite"):
+        Quadratic(scipy.sparse.diags([1.0, -0.1]).tocsr(), np.array([1.0, 0.0]))
+
+
+# --------------------------------------------------------------------------- simulate
+
+PROBLEM = Quadratic.worst_case(5)
+METHOD = methods.ASGD(gamma=0.1)
+TIMING = timing.fixed([1.0, 2.0])
+
+SIMULATE_CASES = [
+    ("t_max zero", dict(t_max=0.0), r"\bt_max\b"),
+    ("t_max negative", dict(t_max=-1.0), r"\bt_max\b"),
+    ("t_max nan", dict(t_max=nan), r"\bt_max\b"),
+    ("t_max inf", dict(t_max=inf), r"\bt_max\b"),
+    ("t_max text", dict(t_max="10"), r"\bt_max\b"),
+    ("max_updates zero", dict(max_updates=0), r"\bmax_updates\b"),
+    ("max_updates fractional", dict(max_updates=2.5), r"\bmax_updates\b"),
+    ("max_updates nan", dict(max_updates=nan), r"\bmax_updates\b"),
+    ("no budget", dict(), r"\bt_max\b.*\bmax_updates\b"),
+    ("target zero", dict(t_max=1.0, target=0.0), r"\btarget\b"),
+    ("target nan", dict(t_max=1.0, target=nan), r"\btarget\b"),
+    ("blowup zero", dict(t_max=1.0, blowup=0.0), r"\bblowup\b"),
+    ("seed negative", dict(t_max=1.0, seed=-1), r"\bseed\b"),
+    ("seed fractional", dict(t_max=1.0, seed=1.5), r"\bseed\b"),
+    ("seed text", dict(t_max=1.0, seed="42"), r"\bseed\b"),
+    ("seed None", dict(t_max=1.0, seed=None), r"\bseed\b"),
+    ("seed generator", dict(t_max=1.0, seed=np.random.default_rng(0)), r"\bseed\b"),
+    ("record times decreasing", dict(t_max=10.0, record=Recording(times=[2.0, 1.0])), r"record times"),
+    ("record times repeated", dict(t_max=10.0, record=Recording(times=[1.0, 1.0])), r"record times"),
+    ("record times zero", dict(t_max=10.0, record=Recording(times=[0.0, 1.0])), r"record times"),
+    ("record times nan", dict(t_max=10.0, record=Recording(times=[1.0, nan])), r"record times"),
+    ("record times empty", dict(t_max=10.0, record=Recording(times=[])), r"record times"),
+    ("record times past t_max", dict(t_max=10.0, record=Recording(times=[5.0, 20.0])), r"record times"),
+    ("record count zero", dict(t_max=10.0, record=Recording(times=0)), r"record times"),
+    ("record count fractional", dict(t_max=10.0, record=Recording(times=2.5)), r"record times"),
+    ("record count without t_max", dict(max_updates=10, record=Recording(times=5)), r"record times"),
+    ("record every zero", dict(t_max=10.0, record=Recording(every=0)), r"record every"),
+    ("record every fractional", dict(t_max=10.0, record=Recording(every=1.5)), r"record every"),
+    ("record not a Recording", dict(t_max=10.0, record=[1.0, 2.0]), r"\brecord\b"),
+    ("trace mode", dict(t_max=10.0, trace="all"), r"\btrace\b"),
+]
+
+
+def _simulate_cases():
+    for label, options, pattern in SIMULATE_CASES:
+        yield pytest.param((PROBLEM, METHOD, TIMING), options, pattern, id=label)
+    yield pytest.param(("not a problem", METHOD, TIMING), dict(t_max=1.0), r"\bproblem\b", id="problem type")
+    yield pytest.param((PROBLEM, "asgd", TIMING), dict(t_max=1.0), r"\bmethod\b", id="method type")
+    yield pytest.param((PROBLEM, METHOD, [1.0, 2.0]), dict(t_max=1.0), r"\btiming\b", id="timing type")
+
+
+@pytest.fixture
+def no_jit(monkeypatch):
+    """Fail the test if simulate gets as far as a jitted kernel."""
+    def forbidden(*args, **kwargs):
+        pytest.fail("a jitted kernel was called before the input was validated")
+
+    monkeypatch.setattr(ringbench.engine.loop, "initialize", forbidden)
+    monkeypatch.setattr(ringbench.engine.loop, "advance", forbidden)
+    monkeypatch.setattr(ringbench.problems.kernels, "affine", forbidden)
+    monkeypatch.setattr(ringbench.problems.kernels, "metrics", forbidden)
+
+
+@pytest.mark.parametrize("arguments, options, pattern", list(_simulate_cases()))
+def test_simulate_rejects_bad_input_before_running(no_jit, arguments, options, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        ringbench.simulate(*arguments, **options)
+
+
+def test_no_jit_fixture_would_catch_a_run(no_jit):
+    with pytest.raises(pytest.fail.Exception):
+        ringbench.simulate(PROBLEM, METHOD, TIMING, t_max=1.0)
+
+
+_CHILD = textwrap.dedent("""
+    import json, sys, warnings
+    import numpy as np
+    import numba.core.registry
+    import scipy.sparse
+    import ringbench
+    from ringbench import Recording, methods, problems, timing
+
+    def compiled():
+        # Every numba dispatcher reachable from ringbench modules, and whether it has any
+        # compiled (or cache-loaded) signature.
+        found = {}
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("ringbench"):
+                continue
+            for attribute, value in vars(module).items():
+                if isinstance(value, numba.core.registry.CPUDispatcher):
+                    found[f"{name}.{attribute}"] = len(value.signatures)
+        return found
+
+    problem = problems.Quadratic.worst_case(5)
+    method = methods.ASGD(gamma=0.1)
+    model = timing.fixed([1.0, 2.0])
+    bad_calls = [
+        lambda: timing.fixed([0.0]), lambda: timing.profile("nope", 3), lambda: timing.profile("paper", 0),
+        lambda: timing.piecewise([0.0, 1.0], [[1.0, 0.0]]), lambda: timing.power_law([1.0], [-2.0]),
+        lambda: timing.outages([1.0], [(0, 2.0, 1.0)]), lambda: timing.random([1.0], [1.0], "x"),
+        lambda: methods.Ringmaster(gamma=0.1, threshold=2.5), lambda: methods.get("nope"),
+        lambda: methods.Rennala(gamma=0.1, batch=0), lambda: methods.ASGD(gamma=float("nan")),
+        lambda: problems.Quadratic(np.eye(2), np.ones(3)),
+        lambda: problems.Quadratic(np.array([[1.0, 1.0], [0.0, 1.0]]), np.ones(2)),
+        lambda: problems.Quadratic.tridiagonal([2.0], [1.0, 1.0], [1.0, 1.0]),
+        lambda: ringbench.simulate(problem, method, model, t_max=0.0),
+        lambda: ringbench.simulate(problem, method, model, max_updates=0),
+        lambda: ringbench.simulate(problem, method, model),
+        lambda: ringbench.simulate(problem, method, model, t_max=1.0, seed=-1),
+        lambda: ringbench.simulate(problem, method, model, t_max=1.0, record=Recording(times=[2.0, 1.0])),
+        lambda: ringbench.simulate(problem, method, model, t_max=1.0, target=float("nan")),
+    ]
+    outcomes = []
+    for call in bad_calls:
+        try:
+            call()
+            outcomes.append("accepted")
+        except ValueError:
+            outcomes.append("ValueError")
+        except Exception as error:
+            outcomes.append(type(error).__name__)
+    before = compiled()
+    ringbench.simulate(problem, method, model, t_max=1.0)
+    after = compiled()
+    print(json.dumps({"outcomes": outcomes, "before": before, "after": after}))
+""")
+
+
+def test_no_kernel_is_compiled_or_loaded_for_bad_input():
+    """In a fresh process, bad inputs touch no numba dispatcher; a good run then does."""
+    completed = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["outcomes"] == ["ValueError"] * len(report["outcomes"])
+    assert report["before"], "found no dispatchers: the check would be vacuous"
+    touched = {name: count for name, count in report["before"].items() if count}
+    assert not touched, f"kernels compiled or loaded while rejecting bad input: {touched}"
+    # Sanity: the detection works, a real run registers signatures.
+    assert any(report["after"].values())
