@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse
+import scipy.sparse.linalg
 
 import ringbench
 from ringbench import Recording, methods, problems, timing
@@ -168,6 +169,32 @@ def test_sparse_indefinite_matrix_is_rejected():
     # x*' A x* = 1 > 0, so a check on x* alone does not catch it.
     with pytest.raises(ValueError, match=r"\bA\b.*positive definite"):
         Quadratic(scipy.sparse.diags([1.0, -0.1]).tocsr(), np.array([1.0, 0.0]))
+
+
+# Large sparse matrices (beyond a few thousand rows eigenvalues may come from ARPACK rather than
+# a dense solver): the same rules must hold.
+LARGE = 2500
+
+
+def _large_b():
+    b = np.zeros(LARGE)
+    b[1] = 1.0
+    return b
+
+
+@pytest.mark.parametrize("diagonal", [
+    pytest.param(np.r_[-0.1, np.ones(LARGE - 1)], id="indefinite"),
+    pytest.param(np.r_[0.0, np.ones(LARGE - 1)], id="singular"),
+    pytest.param(np.zeros(LARGE), id="zero"),
+])
+def test_large_sparse_bad_matrix_is_rejected(diagonal):
+    A = scipy.sparse.diags(diagonal).tocsr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.sparse.linalg.MatrixRankWarning)
+        with pytest.raises(ValueError, match=r"\bA\b"):
+            problem = Quadratic(A, _large_b())
+            # Reaching this line is the bug; show what was accepted.
+            print("accepted: mu", problem.mu, "L", problem.L, "f*", problem.f_star)
 
 
 # --------------------------------------------------------------------------- simulate

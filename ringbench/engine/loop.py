@@ -64,7 +64,8 @@ def advance(sim, max_events):
         while recorder.next_grid[0] < grid.size and grid[recorder.next_grid[0]] < time:
             if not has_room(recorder):
                 return BUFFER_FULL
-            status = _checkpoint(sim, grid[recorder.next_grid[0]])
+            sim.clock[0] = grid[recorder.next_grid[0]]
+            status = _checkpoint(sim, sim.clock[0])
             recorder.next_grid[0] += 1
             if status != RUNNING:
                 return status

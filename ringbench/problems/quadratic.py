@@ -1,6 +1,7 @@
 """Stochastic quadratics f(x) = 1/2 x'Ax - b'x with exact f*, L and sigma^2."""
 
 import hashlib
+import warnings
 
 import numpy as np
 import scipy.linalg
@@ -19,11 +20,18 @@ _DENSE_EIGEN_LIMIT = 2000  # up to this size, exact dense eigenvalues are cheape
 
 def _extreme_eigenvalues(matrix):
     """(smallest, largest) eigenvalue of a symmetric sparse matrix."""
+    diagonal = matrix.diagonal()
+    if np.any(diagonal <= 0):  # necessary for definiteness, and cheap
+        row = int(np.argmax(diagonal <= 0))
+        raise ValueError(f"A must be positive definite; its diagonal entry A[{row}, {row}] = {diagonal[row]}")
     if matrix.shape[0] <= _DENSE_EIGEN_LIMIT:
         eigenvalues = np.linalg.eigvalsh(matrix.toarray())
         return float(eigenvalues[0]), float(eigenvalues[-1])
-    smallest = scipy.sparse.linalg.eigsh(matrix, k=1, which="SA", return_eigenvectors=False)[0]
-    largest = scipy.sparse.linalg.eigsh(matrix, k=1, which="LA", return_eigenvectors=False)[0]
+    try:
+        smallest = scipy.sparse.linalg.eigsh(matrix, k=1, which="SA", return_eigenvectors=False)[0]
+        largest = scipy.sparse.linalg.eigsh(matrix, k=1, which="LA", return_eigenvectors=False)[0]
+    except scipy.sparse.linalg.ArpackError as error:
+        raise ValueError(f"could not compute the eigenvalues of A: {error}") from None
     return float(smallest), float(largest)
 
 
@@ -71,7 +79,14 @@ class Quadratic:
             self.mu, self.L = _extreme_eigenvalues(matrix)
             if self.mu <= 0:
                 raise ValueError(f"A must be positive definite; its smallest eigenvalue is {self.mu:.3g}")
-            self.x_star = scipy.sparse.linalg.spsolve(matrix.tocsc(), self.b)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", scipy.sparse.linalg.MatrixRankWarning)
+                try:
+                    self.x_star = scipy.sparse.linalg.spsolve(matrix.tocsc(), self.b)
+                except scipy.sparse.linalg.MatrixRankWarning:
+                    raise ValueError("A must be positive definite; it is singular") from None
+            if not np.all(np.isfinite(self.x_star)):
+                raise ValueError("A must be positive definite; solving A x = b gave non-finite values")
         else:
             matrix = _validate.array("A", A, ndim=2)
             self._init_common(matrix.shape, b, x0, name)
