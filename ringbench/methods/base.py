@@ -1,6 +1,6 @@
 """What every method shares: a stepsize or a theory-mode target, and how it configures the engine."""
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -47,6 +47,18 @@ class Method:
         if self.eps is None:
             raise ValueError(f"{self.name}: give {what}, or eps > 0 for theory mode")
 
+    def _check_count(self, field, label):
+        """Validate the integer parameter ``field`` (R, S), which theory mode may derive instead."""
+        value = getattr(self, field)
+        if value is None:
+            self._require_eps(f"an integer {label} >= 1")
+        else:
+            object.__setattr__(self, field, _validate.integer(label, value, minimum=1))
+
+    def _check_flag(self, field):
+        if not isinstance(getattr(self, field), bool):
+            raise ValueError(f"{field} must be True or False, got {getattr(self, field)!r}")
+
     def configure(self, problem, timing):
         """Resolve theory-mode parameters for ``problem`` and ``timing``.
 
@@ -76,4 +88,4 @@ def fastest_workers(timing, count):
     return np.sort(order[:count]).astype(np.int64)
 
 
-__all__ = ["Configuration", "Method", "all_workers", "asdict", "fastest_workers"]
+__all__ = ["Configuration", "Method", "all_workers", "fastest_workers"]

@@ -10,7 +10,7 @@ S-th gradient has already been sent x^k again).
 
 from dataclasses import dataclass
 
-from .. import _validate, theory
+from .. import theory
 from .._jit import kernel
 from ..engine.actions import collect, delay_of, discard, evaluate, restart, restart_all, step_with_batch, use
 from . import ids
@@ -60,12 +60,8 @@ class Rennala(Method):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.batch is None:
-            self._require_eps("an integer batch size S >= 1")
-        else:
-            object.__setattr__(self, "batch", _validate.integer("batch (S)", self.batch, minimum=1))
-        if not isinstance(self.stops, bool):
-            raise ValueError(f"stops must be True or False, got {self.stops!r}")
+        self._check_count("batch", "batch size (S)")
+        self._check_flag("stops")
 
     def configure(self, problem, timing):
         S = self.batch or theory.batch_size(problem.sigma2, self.eps)

@@ -10,7 +10,7 @@ needed: memory O(min(R, n) d + n).
 
 from dataclasses import dataclass
 
-from .. import _validate, theory
+from .. import theory
 from .._jit import kernel
 from ..engine.actions import delay_of, discard, drop_started_before, evaluate, restart, step, use
 from . import ids
@@ -56,12 +56,8 @@ class Ringmaster(Method):
 
     def __post_init__(self):
         super().__post_init__()
-        if self.threshold is None:
-            self._require_eps("an integer threshold R >= 1")
-        else:
-            object.__setattr__(self, "threshold", _validate.integer("threshold (R)", self.threshold, minimum=1))
-        if not isinstance(self.stops, bool):
-            raise ValueError(f"stops must be True or False, got {self.stops!r}")
+        self._check_count("threshold", "threshold (R)")
+        self._check_flag("stops")
 
     def configure(self, problem, timing):
         R = self.threshold or theory.threshold(problem.sigma2, self.eps)
