@@ -1,7 +1,9 @@
 """One decorator for every jitted kernel, so all share the same numba options.
 
-* ``cache=True``: compiled code is written next to the source (or to
-  ``NUMBA_CACHE_DIR``), so only the first process on a machine compiles.
+* On-disk cache: compiled code is written next to the source (or to
+  ``NUMBA_CACHE_DIR``), so only the first process on a machine compiles. It is
+  numba's cache stamped with a digest of all ringbench sources (:mod:`._cache`),
+  because numba's own stamp misses edits to callees in other files.
 * ``_nrt=False``: kernels never allocate; every array comes from Python. Without
   numba's reference-counting runtime, handing a namedtuple of arrays (the
   simulation state) to a function costs nothing; with it, every call increfs and
@@ -13,6 +15,8 @@
 """
 
 from numba import njit
+
+from . import _cache
 
 #: Flags for arithmetic kernels: reorder and fuse, but keep NaN/inf semantics.
 REORDER_MATH = {"reassoc", "contract"}
@@ -29,5 +33,7 @@ def kernel(function=None, *, fastmath=False):
         Passed to :func:`numba.njit`. Use :data:`REORDER_MATH` for kernels whose
         results may differ in the last bits from a sequential sum.
     """
-    decorate = njit(cache=True, nogil=True, fastmath=fastmath, error_model="numpy", _nrt=False)
+    def decorate(function):
+        return _cache.enable(njit(nogil=True, fastmath=fastmath, error_model="numpy", _nrt=False)(function))
+
     return decorate if function is None else decorate(function)

@@ -1,5 +1,6 @@
 """``simulate``: validate a configuration, build the arrays, drive the jitted loop in chunks."""
 
+import functools
 import os
 import platform
 import sys
@@ -231,13 +232,19 @@ def _result(sim, status, rows, events, config, seed_sequence):
     )
 
 
-def _provenance(seed_sequence):
+@functools.cache
+def _versions():
+    """Versions of the packages a result depends on (looked up once per process: it takes ms)."""
     versions = {}
     for package in ("ringbench", "numba", "numpy", "scipy"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
             versions[package] = None
-    return {"versions": versions, "python": sys.version.split()[0], "platform": platform.platform(),
+    return versions
+
+
+def _provenance(seed_sequence):
+    return {"versions": dict(_versions()), "python": sys.version.split()[0], "platform": platform.platform(),
             "numba_num_threads": os.environ.get("NUMBA_NUM_THREADS"),
             "seed_entropy": str(seed_sequence.entropy), "seed_spawn_key": list(seed_sequence.spawn_key)}

@@ -1,0 +1,53 @@
+"""The on-disk cache: hits in a fresh process, and never serves code older than any ringbench source."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import ringbench
+
+PROBE = """
+import json, numpy as np
+from ringbench.engine.rng import key_from_seed
+from ringbench.problems import Quadratic
+from ringbench.problems.kernels import stochastic_gradient
+problem = Quadratic.worst_case(4, noise_std=1.0)
+out = np.empty(4)
+stochastic_gradient(problem.data(), key_from_seed(np.random.SeedSequence(0)), problem.x0, 0, 0, out)
+stats = stochastic_gradient.stats
+import ringbench
+print(json.dumps({"file": ringbench.__file__, "value": out.tolist(), "hits": sum(stats.cache_hits.values()),
+                  "misses": sum(stats.cache_misses.values())}))
+"""
+
+
+def _probe(package_root, cache_dir):
+    env = {**os.environ, "PYTHONPATH": str(package_root), "NUMBA_CACHE_DIR": str(cache_dir)}
+    # Run outside the repository, so that the copy and not the working tree is imported.
+    done = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True,
+                          cwd=package_root)
+    return json.loads(done.stdout)
+
+
+def test_cache_hits_in_a_fresh_process_and_tracks_edits_in_other_files(tmp_path):
+    root = tmp_path / "src"
+    shutil.copytree(Path(ringbench.__file__).parent, root / "ringbench", ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+
+    first = _probe(root, cache)
+    assert first["file"] == str(root / "ringbench" / "__init__.py")
+    second = _probe(root, cache)
+    assert first["misses"] == 1 and second == {**first, "hits": 1, "misses": 0}
+
+    # stochastic_gradient lives in problems/kernels.py and calls normals() from engine/rng.py.
+    # numba's own stamp only watches problems/kernels.py and would serve the stale code here.
+    rng = root / "ringbench" / "engine" / "rng.py"
+    source = rng.read_text()
+    assert "_TWO_PI = 2.0 * np.pi" in source
+    rng.write_text(source.replace("_TWO_PI = 2.0 * np.pi", "_TWO_PI = 1.0 * np.pi"))
+    edited = _probe(root, cache)
+    assert edited["misses"] == 1 and edited["hits"] == 0
+    assert edited["value"] != first["value"]
