@@ -17,7 +17,7 @@ from .engine.heap import new_heap
 from .engine.record import ROW_GAP, ROW_GRAD_NORM2, ROW_ITERATION, ROW_TIME, new_recorder
 from .engine.rng import key_from_seed
 from .engine.snapshots import new_snapshots
-from .engine.state import (APPLIED, ARRIVALS, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, Limits,
+from .engine.state import (ARRIVALS, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED, Limits,
                            Simulation, new_state_arrays)
 from .methods.base import Method
 from .problems.quadratic import Quadratic
@@ -202,7 +202,7 @@ _STATUS_NAMES = {loop.COMPLETED: "completed", loop.MAX_UPDATES: "completed", loo
 
 def _result(sim, status, rows, events, config, seed_sequence):
     counts = sim.counters
-    used = int(counts[APPLIED])
+    used = int(counts[USED])
     pending = int(sim.batch_size[0])  # collected for an update that the stop cut off
     counters = {
         "updates": int(sim.iteration[0]), "arrivals": int(counts[ARRIVALS]), "computed": int(counts[COMPUTED]),

@@ -11,7 +11,7 @@ from ..problems.kernels import stochastic_gradient
 from ..timing.kernels import finish_time
 from . import heap
 from .snapshots import attach, detach, iterate_changed, oldest_slot
-from .state import APPLIED, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED
+from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED
 
 
 @kernel
@@ -42,7 +42,7 @@ def evaluate(sim, worker):
 def use(sim, worker):
     """Count ``worker``'s gradient as used in an update, with its delay."""
     delay = delay_of(sim, worker)
-    sim.counters[APPLIED] += 1
+    sim.counters[USED] += 1
     sim.counters[DELAY_SUM] += delay
     if delay > sim.counters[DELAY_MAX]:
         sim.counters[DELAY_MAX] = delay

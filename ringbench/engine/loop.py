@@ -14,7 +14,7 @@ from ..methods.dispatch import on_arrival
 from ..problems.kernels import metrics
 from .actions import delay_of, restart_all
 from .record import has_room, log_arrival, write_row
-from .state import APPLIED, ARRIVALS
+from .state import ARRIVALS, USED
 
 RUNNING = 0  # chunk done, run continues
 COMPLETED = 1  # simulated-time budget reached
@@ -82,11 +82,11 @@ def advance(sim, max_events):
         sim.clock[0] = time
         sim.arriving[0] = worker
         delay = delay_of(sim, worker)
-        applied_before = sim.counters[APPLIED]
+        used_before = sim.counters[USED]
         on_arrival(sim, worker)
         sim.counters[ARRIVALS] += 1
         iteration = sim.iteration[0]
-        log_arrival(recorder, time, worker, delay, sim.counters[APPLIED] > applied_before, iteration, sim.x)
+        log_arrival(recorder, time, worker, delay, sim.counters[USED] > used_before, iteration, sim.x)
         if not np.isnan(sim.diverged_at[0]):
             return DIVERGED
 

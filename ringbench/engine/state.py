@@ -17,13 +17,12 @@ from .snapshots import Snapshots
 # Indices into Simulation.counters.
 ARRIVALS = 0  # jobs that finished
 COMPUTED = 1  # gradients evaluated
-APPLIED = 2  # gradients that entered an update (directly or through a batch)
+USED = 2  # gradients used: applied directly, or collected for a batched update
 DISCARDED = 3  # finished jobs whose gradient was not used (never evaluated)
 CANCELLED = 4  # jobs stopped before they finished
 DELAY_SUM = 5  # sum of the delays of applied gradients
 DELAY_MAX = 6  # largest delay of an applied gradient
 N_COUNTERS = 7
-COUNTER_NAMES = ("arrivals", "computed", "applied", "discarded", "cancelled", "delay_sum", "delay_max")
 
 
 class Rule(NamedTuple):
