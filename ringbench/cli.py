@@ -96,7 +96,7 @@ def _run(args):
     if args.out:
         paths = result.save(args.out / method.name)
         print("wrote " + ", ".join(str(path) for path in paths))
-    return 0
+    return 130 if result.status == "interrupted" else 0
 
 
 def _compare(args):
