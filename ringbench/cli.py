@@ -100,12 +100,12 @@ def _run(args):
 
 
 def _compare(args):
+    if args.target <= 0:
+        raise ValueError(f"target must be > 0, got {args.target}")
     names = [name.strip() for name in args.methods.split(",") if name.strip()]
     chosen = experiments.paper_methods(names, eps=args.theory)
     problem = experiments.paper_problem(args.d)
     model = timing.profile(args.timing, args.n)
-    if args.target <= 0:
-        raise ValueError(f"target must be > 0, got {args.target}")
     results = experiments.compare(chosen, problem, model, t_max=args.t_max, seed=args.seed, progress=not args.quiet)
     rows = experiments.summary(results, args.target)
     print(f"{problem!r}; n = {args.n} workers ({args.timing} timing); {args.t_max:g} simulated seconds; seed {args.seed}")
