@@ -2,7 +2,7 @@
 
 * On-disk cache: compiled code is written next to the source (or to
   ``NUMBA_CACHE_DIR``), so only the first process on a machine compiles. It is
-  numba's cache stamped with a digest of all ringbench sources (:mod:`._cache`),
+  numba's cache stamped with a digest of the jitted core's sources (:mod:`._cache`),
   because numba's own stamp misses edits to callees in other files.
 * ``_nrt=False``: kernels never allocate; every array comes from Python. Without
   numba's reference-counting runtime, handing a namedtuple of arrays (the

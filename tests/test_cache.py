@@ -1,4 +1,4 @@
-"""The on-disk cache: hits in a fresh process, and never serves code older than any ringbench source."""
+"""The on-disk cache: hits in a fresh process, never serves code older than a source of the jitted core."""
 
 import json
 import os
@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 import ringbench
 
@@ -51,3 +53,13 @@ def test_cache_hits_in_a_fresh_process_and_tracks_edits_in_other_files(tmp_path)
     edited = _probe(root, cache)
     assert edited["misses"] == 1 and edited["hits"] == 0
     assert edited["value"] != first["value"]
+
+
+def test_kernel_outside_the_digested_core_is_refused():
+    from ringbench._jit import kernel
+
+    def outside(x):
+        return x + 1
+
+    with pytest.raises(RuntimeError, match="outside the jitted core"):
+        kernel(outside)
