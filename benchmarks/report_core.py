@@ -128,15 +128,15 @@ def _reference_kernels():
     from ringbench.timing.kernels import finish_time
 
     @numba.njit(nogil=True)
-    def bare_sgd(problem, key, x, gradient, gamma, iterations, n_workers):
+    def bare_sgd(problem, key, x, gradient, gamma, iterations, n_workers, samples):
         """The bare arithmetic: one stochastic gradient at x and x -= gamma * g per iteration."""
         for k in range(iterations):
-            stochastic_gradient(problem, key, x, k % n_workers, k // n_workers, gradient)
+            stochastic_gradient(problem, key, x, k % n_workers, k // n_workers, samples, gradient)
             for i in range(x.size):
                 x[i] -= gamma * gradient[i]
 
     @numba.njit(nogil=True)
-    def stale_sgd(problem, key, x, gradient, gamma, iterations, n_workers, pool):
+    def stale_sgd(problem, key, x, gradient, gamma, iterations, n_workers, pool, samples):
         """The same arithmetic at stale points: row k % rows holds x from `rows` updates ago.
 
         After the update x is written back into the row just read, as the engine's restart does
@@ -145,7 +145,7 @@ def _reference_kernels():
         rows = pool.shape[0]
         for k in range(iterations):
             row = pool[k % rows]
-            stochastic_gradient(problem, key, row, k % n_workers, k // n_workers, gradient)
+            stochastic_gradient(problem, key, row, k % n_workers, k // n_workers, samples, gradient)
             for i in range(x.size):
                 x[i] -= gamma * gradient[i]
             for i in range(x.size):
@@ -215,8 +215,8 @@ def _warm_up(kernels):
 
     key = key_from_seed(np.random.SeedSequence(0))
     x, gradient = problem.x0.copy(), np.zeros(problem.d)
-    kernels["bare_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4)
-    kernels["stale_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros((2, problem.d)))
+    kernels["bare_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros(0, dtype=np.int64))
+    kernels["stale_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros((2, problem.d)), np.zeros(0, dtype=np.int64))
     kernels["snapshot_churn"](new_snapshots(4, problem.d, 4), x, 8, 4, 0)
     kernels["draw_durations"](small.data(), key, 2, 4)
     queue, jobs = new_heap(small.n), np.zeros(small.n, dtype=np.int64)
@@ -280,13 +280,13 @@ def _engine_overhead(config, kernels):
     def bare():
         x, gradient = problem.x0.copy(), np.zeros(d)
         started = perf_counter()
-        kernels["bare_sgd"](data, key, x, gradient, gamma, iterations, n)
+        kernels["bare_sgd"](data, key, x, gradient, gamma, iterations, n, np.zeros(0, dtype=np.int64))
         return perf_counter() - started, {"updates": iterations}
 
     def stale():
         x, gradient, pool = problem.x0.copy(), np.zeros(d), np.tile(problem.x0, (n, 1))
         started = perf_counter()
-        kernels["stale_sgd"](data, key, x, gradient, gamma, iterations, n, pool)
+        kernels["stale_sgd"](data, key, x, gradient, gamma, iterations, n, pool, np.zeros(0, dtype=np.int64))
         return perf_counter() - started, {"updates": iterations}
 
     def churn():

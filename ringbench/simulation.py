@@ -146,7 +146,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         recorder=new_recorder(grid, every, problem.d, trace_capacity=trace_capacity,
                               trace_iterates=trace == "iterates"),
         active=configuration.active,
-        **new_state_arrays(timing.n, problem.d, problem.x0),
+        **new_state_arrays(timing.n, problem.d, problem.x0, problem.data().batch),
     )
     config = {
         "problem": problem.describe(), "method": method.describe(), "resolved": configuration.parameters,

@@ -18,7 +18,7 @@ from ringbench.problems import Quadratic
 from ringbench.problems.kernels import stochastic_gradient
 problem = Quadratic.worst_case(4, noise_std=1.0)
 out = np.empty(4)
-stochastic_gradient(problem.data(), key_from_seed(np.random.SeedSequence(0)), problem.x0, 0, 0, out)
+stochastic_gradient(problem.data(), key_from_seed(np.random.SeedSequence(0)), problem.x0, 0, 0, np.zeros(0, np.int64), out)
 stats = stochastic_gradient.stats
 import ringbench
 print(json.dumps({"file": ringbench.__file__, "value": out.tolist(), "hits": sum(stats.cache_hits.values()),

@@ -34,7 +34,7 @@ def evaluate(sim, worker):
         if slot < 0:
             raise RuntimeError("a server rule evaluated a job whose iterate was not kept")
         point = sim.snapshots.points[slot]
-    stochastic_gradient(sim.problem, sim.key, point, worker, sim.jobs_started[worker] - 1, sim.gradient)
+    stochastic_gradient(sim.problem, sim.key, point, worker, sim.jobs_started[worker] - 1, sim.samples, sim.gradient)
     sim.counters[COMPUTED] += 1
 
 

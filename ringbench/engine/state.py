@@ -61,6 +61,7 @@ class Simulation(NamedTuple):
     gradient: np.ndarray  # float64 (d,): the gradient being handled
     batch_sum: np.ndarray  # float64 (d,): sum of the gradients collected for the next update
     scratch: np.ndarray  # float64 (d,): workspace for metrics
+    samples: np.ndarray  # int64 (b,): workspace for drawing a minibatch without replacement
     clock: np.ndarray  # float64 (1,): simulated time
     iteration: np.ndarray  # int64 (1,): k, the number of updates so far
     batch_size: np.ndarray  # int64 (1,): gradients in batch_sum
@@ -71,13 +72,17 @@ class Simulation(NamedTuple):
     diverged_at: np.ndarray  # float64 (2,): time and iteration of divergence, NaN while healthy
 
 
-def new_state_arrays(n_workers, dimension, x0):
-    """The mutable per-run arrays of :class:`Simulation` (all but the parts built elsewhere)."""
+def new_state_arrays(n_workers, dimension, x0, batch):
+    """The mutable per-run arrays of :class:`Simulation` (all but the parts built elsewhere).
+
+    ``batch`` is the problem's minibatch size b (0 when it has none).
+    """
     return dict(
         x=np.array(x0, dtype=np.float64),
         gradient=np.zeros(dimension),
         batch_sum=np.zeros(dimension),
         scratch=np.zeros(dimension),
+        samples=np.zeros(batch, dtype=np.int64),
         clock=np.zeros(1),
         iteration=np.zeros(1, dtype=np.int64),
         batch_size=np.zeros(1, dtype=np.int64),

@@ -9,10 +9,10 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from .. import _validate
-from . import kernels
+from . import ids, kernels
 
-NOISE_KINDS = {"scalar": kernels.NOISE_SCALAR, "isotropic": kernels.NOISE_ISOTROPIC}
-_EMPTY = np.zeros(0)
+NOISE_KINDS = {"scalar": ids.NOISE_SCALAR, "isotropic": ids.NOISE_ISOTROPIC}
+STORAGES = {ids.TRIDIAGONAL: "tridiagonal", ids.DENSE: "dense", ids.CSR: "csr"}
 
 
 _DENSE_EIGEN_LIMIT = 2000  # up to this size, exact dense eigenvalues are cheaper than ARPACK
@@ -73,7 +73,7 @@ class Quadratic:
             self._init_common(matrix.shape, b, x0, name)
             if abs(matrix - matrix.T).max() > 1e-12 * max(abs(matrix).max(), 1.0):
                 raise ValueError("A must be symmetric")
-            self._data = dict(kind=kernels.CSR, csr_data=matrix.data,
+            self._data = dict(storage=ids.CSR, csr_data=matrix.data,
                               csr_indices=matrix.indices.astype(np.int64),
                               csr_indptr=matrix.indptr.astype(np.int64))
             self.mu, self.L = _extreme_eigenvalues(matrix)
@@ -96,7 +96,7 @@ class Quadratic:
             self.mu, self.L = float(eigenvalues[0]), float(eigenvalues[-1])
             if self.mu <= 0:
                 raise ValueError(f"A must be positive definite; its smallest eigenvalue is {self.mu:.3g}")
-            self._data = dict(kind=kernels.DENSE, dense=matrix)
+            self._data = dict(storage=ids.DENSE, dense=matrix)
             self.x_star = scipy.linalg.cho_solve(scipy.linalg.cho_factor(matrix), self.b)
         self._finish()
 
@@ -129,7 +129,7 @@ class Quadratic:
             raise ValueError(f"A must be positive definite; its smallest eigenvalue is {self.mu:.3g}")
         upper_form = np.vstack([np.concatenate([[0.0], off]), diagonal])
         self.x_star = scipy.linalg.solveh_banded(upper_form, self.b)
-        self._data = dict(kind=kernels.TRIDIAGONAL, bands=bands)
+        self._data = dict(storage=ids.TRIDIAGONAL, bands=bands)
         self._finish()
         return self
 
@@ -184,11 +184,10 @@ class Quadratic:
     def _finish(self):
         self.f_star = float(-0.5 * self.b @ self.x_star)
         self.sigma2 = self.d * self.noise_std**2
-        fields = dict(bands=np.zeros((3, 0)), dense=np.zeros((0, 0)), csr_data=_EMPTY,
-                      csr_indices=np.zeros(0, dtype=np.int64), csr_indptr=np.zeros(0, dtype=np.int64))
-        fields.update(self._data)
-        self._kernel_data = kernels.ProblemData(b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],
-                                                noise_std=self.noise_std, **fields)
+        fields = kernels.empty_fields()
+        fields.update(self._data, b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],
+                      noise_std=self.noise_std)
+        self._kernel_data = kernels.ProblemData(model=ids.QUADRATIC, **fields)
         del self._data
 
     def data(self):
@@ -197,12 +196,12 @@ class Quadratic:
 
     def storage(self):
         """How A is stored: ``tridiagonal``, ``dense`` or ``csr``."""
-        return {kernels.TRIDIAGONAL: "tridiagonal", kernels.DENSE: "dense", kernels.CSR: "csr"}[self._kernel_data.kind]
+        return STORAGES[self._kernel_data.storage]
 
     def gradient(self, x):
         """Exact gradient Ax - b (NumPy; for tests and analysis)."""
         out = np.empty(self.d)
-        kernels.affine(self._kernel_data, _validate.array("x", x, length=self.d), 0.0, out)
+        kernels.affine(self._kernel_data, _validate.array("x", x, length=self.d), self.b, 1.0, 0.0, out)
         return out
 
     def describe(self):
