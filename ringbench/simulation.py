@@ -20,7 +20,7 @@ from .engine.snapshots import new_snapshots
 from .engine.state import (ARRIVALS, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED, Limits,
                            Simulation, new_state_arrays)
 from .methods.base import Method
-from .problems.quadratic import Quadratic
+from .problems.base import Problem
 from .results import Result
 from .timing.models import TimingModel
 
@@ -76,8 +76,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
 
     Parameters
     ----------
-    problem : ringbench.problems.Quadratic
-        The objective and its stochastic gradient oracle.
+    problem : ringbench.problems.Problem
+        The objective and its stochastic gradient oracle (``Quadratic``, ``Logistic``).
     method : ringbench.methods.Method
         The optimisation method, e.g. ``Ringmaster(gamma=0.25, threshold=6)``.
     timing : ringbench.timing.TimingModel
@@ -106,12 +106,15 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     -------
     Result
     """
-    if not isinstance(problem, Quadratic):
-        raise ValueError(f"problem must be a ringbench problem such as problems.Quadratic, got {type(problem).__name__}")
+    if not isinstance(problem, Problem):
+        raise ValueError(f"problem must be a ringbench problem such as problems.Quadratic or problems.Logistic, got {type(problem).__name__}")
     if not isinstance(method, Method):
         raise ValueError(f"method must be a ringbench method such as methods.Ringmaster, got {type(method).__name__}")
     if not isinstance(timing, TimingModel):
         raise ValueError(f"timing must be a timing model from ringbench.timing, got {type(timing).__name__}")
+    if problem.n_workers is not None and problem.n_workers != timing.n:
+        raise ValueError(f"the problem's data is split over {problem.n_workers} workers, but the timing model "
+                         f"has n = {timing.n}; they must agree")
     if t_max is not None:
         t_max = _validate.real("t_max", t_max, positive=True)
     if max_updates is not None:

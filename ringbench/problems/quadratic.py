@@ -10,6 +10,7 @@ import scipy.sparse.linalg
 
 from .. import _validate
 from . import ids, kernels
+from .base import Problem
 
 NOISE_KINDS = {"scalar": ids.NOISE_SCALAR, "isotropic": ids.NOISE_ISOTROPIC}
 STORAGES = {ids.TRIDIAGONAL: "tridiagonal", ids.DENSE: "dense", ids.CSR: "csr"}
@@ -35,7 +36,7 @@ def _extreme_eigenvalues(matrix):
     return float(smallest), float(largest)
 
 
-class Quadratic:
+class Quadratic(Problem):
     """f(x) = 1/2 x'Ax - b'x with A symmetric positive definite, and a noisy gradient oracle.
 
     The stochastic gradient is Ax - b + noise. Build one with :meth:`worst_case` (the
