@@ -17,6 +17,7 @@ from .engine.heap import new_heap
 from .engine.record import ROW_GAP, ROW_GRAD_NORM2, ROW_ITERATION, ROW_TIME, new_recorder
 from .engine.rng import key_from_seed
 from .engine.snapshots import new_snapshots
+from .engine.tables import new_tables
 from .engine.state import (ARRIVALS, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED, Limits,
                            Simulation, new_state_arrays)
 from .methods.base import Method
@@ -146,6 +147,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                       target=-np.inf if target is None else target, blowup=blowup_norm2),
         heap=new_heap(timing.n),
         snapshots=new_snapshots(timing.n, problem.d, configuration.snapshot_capacity),
+        tables=new_tables(configuration.table_rows, problem.d, buffer=configuration.table_buffer),
         recorder=new_recorder(grid, every, problem.d, trace_capacity=trace_capacity,
                               trace_iterates=trace == "iterates"),
         active=configuration.active,

@@ -91,6 +91,12 @@ def step_with_batch(sim, stepsize):
 
 
 @kernel
+def step_with_table(sim):
+    """Apply x^{k+1} = x^k - gamma * 1/n sum_i G_i / b_i, the worker-balanced table average."""
+    step(sim, sim.tables.mean_sum, sim.rule.gamma / sim.tables.counts.size)
+
+
+@kernel
 def _begin_job(sim, worker):
     """Start ``worker``'s next job on the current iterate; return its finish time."""
     job = sim.jobs_started[worker]

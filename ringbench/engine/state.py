@@ -13,6 +13,7 @@ from ..timing.kernels import TimingData
 from .heap import Heap
 from .record import Recorder
 from .snapshots import Snapshots
+from .tables import Tables
 
 # Indices into Simulation.counters.
 ARRIVALS = 0  # jobs that finished
@@ -31,9 +32,10 @@ class Rule(NamedTuple):
     method: int  # id of the server rule (ringbench.methods.ids)
     gamma: float  # stepsize
     threshold: int  # R: largest useful delay + 1 (Ringmaster)
-    batch: int  # S: gradients per update (Rennala)
+    batch: int  # S: gradients per update (Rennala, Malenia), K: arrivals per update (FedBuff)
     stops: bool  # cancel jobs the method will not use, instead of discarding them on arrival
     delay_adaptive: bool  # scale gamma by min(1, n / delay) (delay-adaptive ASGD)
+    phase1_target: float  # harmonic mean of the table counts that ends Ringleader's phase 1
 
 
 class Limits(NamedTuple):
@@ -55,6 +57,7 @@ class Simulation(NamedTuple):
     limits: Limits
     heap: Heap  # busy workers by finish time
     snapshots: Snapshots
+    tables: Tables  # per-worker gradient tables (heterogeneous-data methods; empty otherwise)
     recorder: Recorder
     active: np.ndarray  # int64 (m,): the workers the method uses
     x: np.ndarray  # float64 (d,): the current iterate x^k

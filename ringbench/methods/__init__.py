@@ -10,7 +10,14 @@ name                       class                                       reference
 ``minibatch``              :class:`Minibatch`                          synchronous baseline
 ``hero``                   :class:`Hero`                               fastest worker only
 ``naive-optimal``          :class:`NaiveOptimalASGD`                   Ringmaster Alg. 3
+``ringleader``             :class:`Ringleader`                         Maranjyan & Richtarik
+``malenia``                :class:`Malenia`                            Tyurin & Richtarik 2023
+``ia2sgd``                 :class:`IA2SGD`                             Wang, Sun, Wai, Zhang 2024
+``fedbuff``                :class:`FedBuff`                            Nguyen et al. 2022
 =========================  ==========================================  ============================
+
+The last four balance the gradients per worker or buffer them, for heterogeneous data
+(each worker sampling its own f_i); every method runs on both kinds of problem.
 """
 
 from dataclasses import fields
@@ -18,13 +25,18 @@ from dataclasses import fields
 from .. import _validate
 from .asgd import ASGD, DelayAdaptiveASGD
 from .base import Configuration, Method
+from .fedbuff import FedBuff
 from .hero import Hero
+from .ia2sgd import IA2SGD
+from .malenia import Malenia
 from .minibatch import Minibatch
 from .naive_optimal import NaiveOptimalASGD
 from .rennala import Rennala
+from .ringleader import Ringleader
 from .ringmaster import Ringmaster
 
-METHODS = {cls.name: cls for cls in (Ringmaster, ASGD, DelayAdaptiveASGD, Rennala, Minibatch, Hero, NaiveOptimalASGD)}
+METHODS = {cls.name: cls for cls in (Ringmaster, ASGD, DelayAdaptiveASGD, Rennala, Minibatch, Hero, NaiveOptimalASGD,
+                                     Ringleader, Malenia, IA2SGD, FedBuff)}
 
 
 def get(name, **parameters):
@@ -38,5 +50,5 @@ def get(name, **parameters):
     return METHODS[name](**parameters)
 
 
-__all__ = ["ASGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "Hero", "Method", "Minibatch",
-           "NaiveOptimalASGD", "Rennala", "Ringmaster", "get"]
+__all__ = ["ASGD", "IA2SGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "FedBuff", "Hero", "Malenia", "Method",
+           "Minibatch", "NaiveOptimalASGD", "Rennala", "Ringleader", "Ringmaster", "get"]

@@ -16,6 +16,8 @@ class Configuration(NamedTuple):
     active: np.ndarray  # int64: the workers the method uses
     snapshot_capacity: int  # stale iterates the method can need at once
     parameters: dict  # resolved values (gamma, R, S, ...) for results and tables
+    table_rows: int = 0  # rows of the per-worker gradient table (n for the heterogeneous-data methods)
+    table_buffer: bool = False  # whether the table has a buffer (Ringleader)
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,10 @@ class Method:
         """JSON-ready parameters as given by the user."""
         return {"method": self.name, **{field.name: getattr(self, field.name) for field in fields(self)}}
 
-    def _rule(self, method_id, gamma, *, threshold=0, batch=0, stops=False, delay_adaptive=False):
+    def _rule(self, method_id, gamma, *, threshold=0, batch=0, stops=False, delay_adaptive=False,
+              phase1_target=1.0):
         return Rule(method=method_id, gamma=float(gamma), threshold=int(threshold), batch=int(batch),
-                    stops=bool(stops), delay_adaptive=bool(delay_adaptive))
+                    stops=bool(stops), delay_adaptive=bool(delay_adaptive), phase1_target=float(phase1_target))
 
 
 def all_workers(timing):

@@ -3,8 +3,12 @@
 from .._jit import kernel
 from . import ids
 from .asgd import asgd_on_arrival
+from .fedbuff import fedbuff_on_arrival
+from .ia2sgd import ia2sgd_on_arrival
+from .malenia import malenia_on_arrival
 from .minibatch import minibatch_on_arrival
 from .rennala import rennala_on_arrival
+from .ringleader import ringleader_on_arrival
 from .ringmaster import ringmaster_on_arrival
 
 
@@ -18,5 +22,13 @@ def on_arrival(sim, worker):
         ringmaster_on_arrival(sim, worker)
     elif method == ids.RENNALA:
         rennala_on_arrival(sim, worker)
-    else:
+    elif method == ids.MINIBATCH:
         minibatch_on_arrival(sim, worker)
+    elif method == ids.RINGLEADER:
+        ringleader_on_arrival(sim, worker)
+    elif method == ids.MALENIA:
+        malenia_on_arrival(sim, worker)
+    elif method == ids.IA2SGD:
+        ia2sgd_on_arrival(sim, worker)
+    else:
+        fedbuff_on_arrival(sim, worker)

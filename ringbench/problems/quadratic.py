@@ -1,5 +1,6 @@
 """Stochastic quadratics f(x) = 1/2 x'Ax - b'x with exact f*, L and sigma^2."""
 
+import copy
 import hashlib
 import warnings
 
@@ -166,6 +167,60 @@ class Quadratic(Problem):
         b = rng.standard_normal(d) / np.sqrt(d)
         return cls(A, b, noise_std=noise_std, noise=noise, name=f"random dense quadratic (kappa={condition_number:g})")
 
+    def per_worker(self, worker_b, worker_scale=None):
+        """This quadratic split across workers: worker i holds f_i(x) = s_i/2 x'Ax - b_i'x.
+
+        Our own heterogeneous benchmark (``algorithms.md`` F.15; the papers have none).
+        f = 1/n sum_i f_i stays this quadratic, so the b_i must average to b and the s_i
+        to 1. Worker i's stochastic gradient is s_i A x - b_i plus this problem's noise.
+
+        Parameters
+        ----------
+        worker_b : array_like of shape (n, d)
+            b_i, one row per worker.
+        worker_scale : array_like of shape (n,), optional
+            s_i > 0; all ones by default.
+
+        Returns
+        -------
+        Quadratic
+            A new problem with ``n_workers = n``.
+        """
+        worker_b = _validate.array("worker_b", worker_b, ndim=2)
+        if worker_b.shape[1] != self.d:
+            raise ValueError(f"worker_b must have d = {self.d} columns, got shape {worker_b.shape}")
+        n_workers = worker_b.shape[0]
+        worker_scale = np.ones(n_workers) if worker_scale is None else _validate.array(
+            "worker_scale", worker_scale, positive=True, length=n_workers)
+        tolerance = 1e-12 * max(1.0, np.abs(worker_b).max())
+        if np.abs(worker_b.mean(axis=0) - self.b).max() > tolerance:
+            raise ValueError("worker_b must average to b over the workers, so that f = 1/n sum_i f_i keeps its minimiser")
+        if abs(worker_scale.mean() - 1.0) > 1e-12:
+            raise ValueError(f"worker_scale must average to 1, got mean {worker_scale.mean()}")
+        split = copy.copy(self)
+        split.n_workers = n_workers
+        split._kernel_data = self._kernel_data._replace(worker_b=worker_b, worker_scale=worker_scale)
+        split.name = f"{self.name} split over {n_workers} workers"
+        return split
+
+    def split_randomly(self, n_workers, *, heterogeneity=1.0, scale_spread=0.0, seed=0):
+        """:meth:`per_worker` with random b_i = b + heterogeneity * z_i and s_i = 1 + scale_spread * u_i.
+
+        z_i ~ N(0, I/d) and u_i ~ U(-1, 1), both centred over the workers so that the b_i
+        average to b and the s_i to 1. ``heterogeneity`` is then about the root mean
+        square of ||b_i - b||: how different the workers' minimisers are.
+        """
+        n_workers = _validate.integer("n_workers", n_workers, minimum=1)
+        heterogeneity = _validate.real("heterogeneity", heterogeneity, minimum=0.0)
+        scale_spread = _validate.real("scale_spread", scale_spread, minimum=0.0)
+        if scale_spread >= 1.0:
+            raise ValueError(f"scale_spread must be < 1 so that every s_i > 0, got {scale_spread}")
+        rng = np.random.default_rng(np.random.SeedSequence(_validate.integer("seed", seed, minimum=0)))
+        offsets = rng.standard_normal((n_workers, self.d)) / np.sqrt(self.d)
+        spreads = rng.uniform(-1.0, 1.0, n_workers)
+        worker_b = self.b + heterogeneity * (offsets - offsets.mean(axis=0))
+        return self.per_worker(worker_b, 1.0 + scale_spread * (spreads - spreads.mean()))
+
     def _set_noise(self, noise_std, noise):
         self.noise = _validate.choice("noise", noise, tuple(NOISE_KINDS))
         self.noise_std = _validate.real("noise_std", noise_std, minimum=0.0)
@@ -208,12 +263,13 @@ class Quadratic(Problem):
     def describe(self):
         """JSON-ready configuration, with a checksum of the data."""
         digest = hashlib.sha256()
-        for name in ("bands", "dense", "csr_data", "csr_indices", "csr_indptr", "b"):
+        for name in ("bands", "dense", "csr_data", "csr_indices", "csr_indptr", "b", "worker_b", "worker_scale"):
             digest.update(np.ascontiguousarray(getattr(self._kernel_data, name)).tobytes())
         digest.update(self.x0.tobytes())
         return {"name": self.name, "type": "quadratic", "storage": self.storage(), "d": self.d,
                 "noise": self.noise, "noise_std": self.noise_std, "L": self.L, "mu": self.mu,
-                "f_star": self.f_star, "sigma2": self.sigma2, "sha256": digest.hexdigest()[:16]}
+                "f_star": self.f_star, "sigma2": self.sigma2, "n_workers": self.n_workers,
+                "sha256": digest.hexdigest()[:16]}
 
     def __repr__(self):
         return f"Quadratic({self.name!r}, d={self.d}, storage={self.storage()!r}, L={self.L:.4g}, sigma2={self.sigma2:.4g})"

@@ -1,0 +1,141 @@
+"""Per-worker gradient tables of the heterogeneous-data methods (Ringleader, Malenia, IA2SGD).
+
+Row i holds the running mean of the gradients worker i contributed (G_i / b_i in
+``algorithms.md`` C.9) and their count b_i. The sum over rows of the means is kept
+up to date on every change, so the worker-balanced estimator
+g = 1/n sum_i G_i / b_i costs O(d) per arrival instead of O(n d). Ringleader also
+has a buffer of the same shape, which becomes the table at the end of a round.
+Methods that do not need tables get zero rows.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .._jit import REORDER_MATH, kernel
+
+
+class Tables(NamedTuple):
+    """Arrays of the gradient table and its buffer."""
+
+    means: np.ndarray  # float64 (rows, d): G_i / b_i, zero while b_i = 0
+    counts: np.ndarray  # int64 (rows,): b_i
+    mean_sum: np.ndarray  # float64 (d,): sum_i means[i]
+    filled: np.ndarray  # int64 (1,): rows with b_i >= 1
+    inverse_count_sum: np.ndarray  # float64 (1,): sum over filled rows of 1 / b_i
+    buffer_means: np.ndarray  # float64 (buffer rows, d): G_i^+ / b_i^+
+    buffer_counts: np.ndarray  # int64 (buffer rows,): b_i^+
+    owed: np.ndarray  # bool (rows,): the set P of workers still owed their update this round
+    owed_count: np.ndarray  # int64 (1,): |P|
+    phase: np.ndarray  # int64 (1,): Ringleader's phase, 1 (collect) or 2 (one update per worker)
+
+
+def new_tables(rows, dimension, *, buffer=False):
+    """Empty tables of ``rows`` workers (0 for methods without tables), with a buffer if asked."""
+    buffer_rows = rows if buffer else 0
+    return Tables(
+        means=np.zeros((rows, dimension if rows else 0)), counts=np.zeros(rows, dtype=np.int64),
+        mean_sum=np.zeros(dimension if rows else 0), filled=np.zeros(1, dtype=np.int64),
+        inverse_count_sum=np.zeros(1), buffer_means=np.zeros((buffer_rows, dimension if buffer_rows else 0)),
+        buffer_counts=np.zeros(buffer_rows, dtype=np.int64), owed=np.zeros(rows, dtype=np.bool_),
+        owed_count=np.zeros(1, dtype=np.int64), phase=np.ones(1, dtype=np.int64),
+    )
+
+
+@kernel(fastmath=REORDER_MATH)
+def add_to_table(tables, row, gradient):
+    """Fold ``gradient`` into row ``row``'s running mean: b_i += 1, G_i / b_i updated."""
+    count = tables.counts[row] + 1
+    means = tables.means[row]
+    mean_sum = tables.mean_sum
+    for k in range(gradient.size):
+        change = (gradient[k] - means[k]) / count
+        means[k] += change
+        mean_sum[k] += change
+    if count == 1:
+        tables.filled[0] += 1
+        tables.inverse_count_sum[0] += 1.0
+    else:
+        tables.inverse_count_sum[0] += 1.0 / count - 1.0 / (count - 1)
+    tables.counts[row] = count
+
+
+@kernel(fastmath=REORDER_MATH)
+def replace_in_table(tables, row, gradient):
+    """Make ``gradient`` row ``row``'s only entry (IA2SGD keeps each worker's latest gradient)."""
+    means = tables.means[row]
+    mean_sum = tables.mean_sum
+    for k in range(gradient.size):
+        mean_sum[k] += gradient[k] - means[k]
+        means[k] = gradient[k]
+    if tables.counts[row] == 0:
+        tables.filled[0] += 1
+        tables.inverse_count_sum[0] += 1.0
+        tables.counts[row] = 1
+
+
+@kernel(fastmath=REORDER_MATH)
+def add_to_buffer(tables, row, gradient):
+    """Fold ``gradient`` into row ``row``'s buffered running mean (Ringleader's G_i^+, b_i^+)."""
+    count = tables.buffer_counts[row] + 1
+    means = tables.buffer_means[row]
+    for k in range(gradient.size):
+        means[k] += (gradient[k] - means[k]) / count
+    tables.buffer_counts[row] = count
+
+
+@kernel(fastmath=REORDER_MATH)
+def _recount(tables):
+    """Recompute the sums over rows from scratch (after the table changed wholesale)."""
+    mean_sum = tables.mean_sum
+    for k in range(mean_sum.size):
+        mean_sum[k] = 0.0
+    filled = 0
+    inverse_count_sum = 0.0
+    for row in range(tables.counts.size):
+        count = tables.counts[row]
+        if count == 0:
+            continue
+        filled += 1
+        inverse_count_sum += 1.0 / count
+        means = tables.means[row]
+        for k in range(mean_sum.size):
+            mean_sum[k] += means[k]
+    tables.filled[0] = filled
+    tables.inverse_count_sum[0] = inverse_count_sum
+
+
+@kernel
+def swap_in_buffer(tables):
+    """End of a Ringleader round: the buffer becomes the table, and the buffer empties."""
+    for row in range(tables.counts.size):
+        tables.counts[row] = tables.buffer_counts[row]
+        tables.buffer_counts[row] = 0
+        means, buffered = tables.means[row], tables.buffer_means[row]
+        for k in range(means.size):
+            means[k] = buffered[k]
+            buffered[k] = 0.0
+    _recount(tables)
+
+
+@kernel
+def clear_table(tables):
+    """Empty the table (Malenia's new round)."""
+    for row in range(tables.counts.size):
+        tables.counts[row] = 0
+        means = tables.means[row]
+        for k in range(means.size):
+            means[k] = 0.0
+    _recount(tables)
+
+
+#: Relative slack in the harmonic-mean test: the running sum of 1/b_i carries rounding
+#: errors, and a target met exactly (e.g. every b_i = 1 for a target of 1) must count as met.
+_ROUNDING_SLACK = 1e-12
+
+
+@kernel
+def harmonic_mean_reaches(tables, target):
+    """Whether every b_i >= 1 and (1/n sum_i 1/b_i)^{-1} >= ``target``."""
+    rows = tables.counts.size
+    return tables.filled[0] == rows and tables.inverse_count_sum[0] <= rows / target * (1.0 + _ROUNDING_SLACK)

@@ -1,0 +1,86 @@
+"""Splitting a dataset's samples across workers (per-worker data, Ringleader's setting).
+
+Each function returns n arrays of sample indices, one per worker, that use every
+sample exactly once; worker sizes differ by at most one. All are deterministic given
+their arguments. Pass the result as ``Logistic(..., partition=...)``.
+"""
+
+import numpy as np
+
+from .. import _validate
+
+SPLITS = ("iid", "label-sorted", "dirichlet")
+
+
+def _sizes(n_samples, n_workers):
+    if n_workers > n_samples:
+        raise ValueError(f"n_workers must be <= the number of samples ({n_samples}), got {n_workers}")
+    base, extra = divmod(n_samples, n_workers)
+    return np.array([base + (worker < extra) for worker in range(n_workers)])
+
+
+def _rng(seed):
+    return np.random.default_rng(np.random.SeedSequence(_validate.integer("seed", seed, minimum=0)))
+
+
+def iid(labels, n_workers, *, seed=0):
+    """A uniformly random split into equal parts."""
+    n_workers = _validate.integer("n_workers", n_workers, minimum=1)
+    order = _rng(seed).permutation(len(labels))
+    return np.split(order, np.cumsum(_sizes(len(labels), n_workers))[:-1])
+
+
+def label_sorted(labels, n_workers):
+    """Label skew: samples sorted by label (stably), then cut into equal consecutive parts."""
+    n_workers = _validate.integer("n_workers", n_workers, minimum=1)
+    order = np.argsort(np.asarray(labels), kind="stable")
+    return np.split(order, np.cumsum(_sizes(len(labels), n_workers))[:-1])
+
+
+def dirichlet(labels, n_workers, alpha, *, seed=0):
+    """Equal-size Dirichlet(alpha) label skew, as in the Ringleader experiments (``algorithms.md`` E.2).
+
+    For each worker draw class proportions p ~ Dir(alpha 1), take round(p * size)
+    samples of each class (rounding fixed so the counts add up to the worker's size),
+    and top up from the classes with the most samples left when a class runs out.
+    Small ``alpha`` gives each worker few classes.
+    """
+    n_workers = _validate.integer("n_workers", n_workers, minimum=1)
+    alpha = _validate.real("alpha", alpha, positive=True)
+    rng = _rng(seed)
+    labels = np.asarray(labels)
+    classes = np.unique(labels)
+    pools = [list(rng.permutation(np.flatnonzero(labels == value))) for value in classes]
+    parts = []
+    for size in _sizes(labels.size, n_workers):
+        wanted = _rounded_counts(rng.dirichlet(np.full(classes.size, alpha)), size)
+        taken = []
+        for pool, count in zip(pools, wanted):
+            taken.extend(pool[:count])
+            del pool[:count]
+        while len(taken) < size:  # some class ran out: top up from the fullest remaining ones
+            fullest = max(range(len(pools)), key=lambda index: len(pools[index]))
+            count = min(size - len(taken), len(pools[fullest]))
+            taken.extend(pools[fullest][:count])
+            del pools[fullest][:count]
+        parts.append(np.sort(np.array(taken, dtype=np.int64)))
+    return parts
+
+
+def _rounded_counts(proportions, size):
+    """Nonnegative integers near ``proportions * size`` that add up to ``size`` (largest remainders)."""
+    exact = proportions * size
+    counts = np.floor(exact).astype(np.int64)
+    remainders = np.argsort(-(exact - counts), kind="stable")
+    counts[remainders[:size - counts.sum()]] += 1
+    return counts
+
+
+def split(kind, labels, n_workers, *, alpha=0.1, seed=0):
+    """Dispatch on ``kind``: ``iid``, ``label-sorted`` or ``dirichlet`` (with ``alpha``)."""
+    _validate.choice("split", kind, SPLITS)
+    if kind == "iid":
+        return iid(labels, n_workers, seed=seed)
+    if kind == "label-sorted":
+        return label_sorted(labels, n_workers)
+    return dirichlet(labels, n_workers, alpha, seed=seed)
