@@ -11,7 +11,7 @@ from importlib import metadata
 import numpy as np
 from tqdm.auto import tqdm
 
-from . import _validate
+from . import _validate, theory
 from .engine import loop
 from .engine.heap import new_heap
 from .engine.record import ROW_GAP, ROW_GRAD_NORM2, ROW_ITERATION, ROW_TIME, new_recorder
@@ -157,6 +157,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         "problem": problem.describe(), "method": method.describe(), "resolved": configuration.parameters,
         "timing": timing.describe(), "t_max": t_max, "max_updates": max_updates, "target": target,
         "blowup": blowup, "record": {"times": int(grid.size), "every": every},
+        "prediction": theory.prediction(problem, method, timing, target=target),
         "seed": {"entropy": str(seed_sequence.entropy), "spawn_key": list(seed_sequence.spawn_key)},
     }
     status, rows, events = _run(sim, t_max, max_updates, progress, method.name)

@@ -55,6 +55,53 @@ class TimingModel:
         """JSON-ready configuration of this model."""
         return {"name": self.name, "n": self.n, **self.parameters}
 
+    def work(self, t):
+        """W_i(t) = int_0^t v_i(s) ds for every worker: gradients' worth of work done by time t.
+
+        Defined where speeds v_i(t) are: the fixed model (v_i = 1/tau_i) and the
+        universal ones (piecewise, outages, power law). A job started at t_s ends at
+        the first t with W_i(t) = W_i(t_s) + 1, as in the simulator.
+
+        Returns
+        -------
+        ndarray of shape (n,)
+        """
+        t = _validate.real("t", t, minimum=0.0)
+        data = self._universal_data()
+        if data.kind == kernels.FIXED:
+            return t / data.base
+        if data.kind == kernels.PIECEWISE:
+            segment = np.searchsorted(data.breakpoints, t, side="right") - 1
+            return data.work[:, segment] + data.rates[:, segment] * (t - data.breakpoints[segment])
+        power = data.exponent + 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(power == 0.0, data.coefficient * np.log1p(t),
+                            data.coefficient * ((t + 1.0) ** power - 1.0) / power)
+
+    def work_inverse(self, workers, amount):
+        """min{t >= 0 : W_i(t) >= amount} for each pair (``workers[j]``, ``amount[j]``), amounts > 0."""
+        workers = np.asarray(workers, dtype=np.int64)
+        amount = np.asarray(amount, dtype=np.float64)
+        data = self._universal_data()
+        if data.kind == kernels.FIXED:
+            return amount * data.base[workers]
+        if data.kind == kernels.PIECEWISE:
+            # The last breakpoint before W_i reaches the amount; its speed is > 0 there.
+            segment = (data.work[workers] < amount[:, None]).sum(axis=1) - 1
+            return (data.breakpoints[segment]
+                    + (amount - data.work[workers, segment]) / data.rates[workers, segment])
+        coefficient = data.coefficient[workers]
+        power = data.exponent[workers] + 1.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(power == 0.0, np.expm1(amount / coefficient),
+                            (power * amount / coefficient + 1.0) ** (1.0 / power) - 1.0)
+
+    def _universal_data(self):
+        if self._data.kind not in (kernels.FIXED, kernels.PIECEWISE, kernels.POWER_LAW):
+            raise ValueError(f"timing model {self.name!r} has no speed functions v_i(t); use a fixed, piecewise, "
+                             "outages or power-law model")
+        return self._data
+
 
 def _checksum(*arrays):
     digest = hashlib.sha256()
