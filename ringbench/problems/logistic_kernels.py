@@ -2,8 +2,9 @@
 
 f(x) = sum_j w_j log(1 + exp(-y_j a_j'x)) + r(x) with labels y_j in {-1, +1},
 weights w_j (1/N for the plain average), and r(x) = lam/2 ||x||^2 or the nonconvex
-lam sum_k x_k^2 / (1 + x_k^2). Only the two row primitives (a_j'x, and
-out += c a_j) know the storage; the losses and gradients above them are shared.
+lam sum_k x_k^2 / (1 + x_k^2). The loops over samples take plain arrays, one kernel
+per storage: handing them the whole ``ProblemData`` made the full gradient 4x slower
+(numba passes a namedtuple's every field on each call that is not inlined).
 """
 
 import math
@@ -11,57 +12,6 @@ import math
 from .._jit import REORDER_MATH, kernel
 from ..engine.rng import STREAM_NOISE, uniforms
 from .ids import DENSE, L2
-
-
-@kernel(fastmath=REORDER_MATH)
-def dense_row_dot(features, row, x):
-    """a_row'x for dense features."""
-    values = features[row]
-    total = 0.0
-    for k in range(x.size):
-        total += values[k] * x[k]
-    return total
-
-
-@kernel(fastmath=REORDER_MATH)
-def csr_row_dot(data, indices, indptr, row, x):
-    """a_row'x for CSR features."""
-    total = 0.0
-    for entry in range(indptr[row], indptr[row + 1]):
-        total += data[entry] * x[indices[entry]]
-    return total
-
-
-@kernel(fastmath=REORDER_MATH)
-def dense_row_axpy(features, row, coefficient, out):
-    """out += coefficient * a_row for dense features."""
-    values = features[row]
-    for k in range(out.size):
-        out[k] += coefficient * values[k]
-
-
-@kernel(fastmath=REORDER_MATH)
-def csr_row_axpy(data, indices, indptr, row, coefficient, out):
-    """out += coefficient * a_row for CSR features."""
-    for entry in range(indptr[row], indptr[row + 1]):
-        out[indices[entry]] += coefficient * data[entry]
-
-
-@kernel
-def row_dot(problem, row, x):
-    """a_row'x, whatever the storage."""
-    if problem.storage == DENSE:
-        return dense_row_dot(problem.dense, row, x)
-    return csr_row_dot(problem.csr_data, problem.csr_indices, problem.csr_indptr, row, x)
-
-
-@kernel
-def row_axpy(problem, row, coefficient, out):
-    """out += coefficient * a_row, whatever the storage."""
-    if problem.storage == DENSE:
-        dense_row_axpy(problem.dense, row, coefficient, out)
-    else:
-        csr_row_axpy(problem.csr_data, problem.csr_indices, problem.csr_indptr, row, coefficient, out)
 
 
 @kernel
@@ -82,10 +32,68 @@ def sigmoid_of_negative(margin):
 
 
 @kernel(fastmath=REORDER_MATH)
-def regularizer_gradient(problem, x, out):
+def dense_add_gradient(features, labels, row, x, weight, out):
+    """out += weight * grad loss_row(x) = -weight y a_row / (1 + exp(y a_row'x)); return loss_row(x)."""
+    values = features[row]
+    total = 0.0
+    for k in range(x.size):
+        total += values[k] * x[k]
+    margin = labels[row] * total
+    coefficient = -weight * labels[row] * sigmoid_of_negative(margin)
+    for k in range(x.size):
+        out[k] += coefficient * values[k]
+    return softplus_of_negative(margin)
+
+
+@kernel(fastmath=REORDER_MATH)
+def csr_add_gradient(data, indices, indptr, labels, row, x, weight, out):
+    """:func:`dense_add_gradient` for CSR features."""
+    total = 0.0
+    for entry in range(indptr[row], indptr[row + 1]):
+        total += data[entry] * x[indices[entry]]
+    margin = labels[row] * total
+    coefficient = -weight * labels[row] * sigmoid_of_negative(margin)
+    for entry in range(indptr[row], indptr[row + 1]):
+        out[indices[entry]] += coefficient * data[entry]
+    return softplus_of_negative(margin)
+
+
+@kernel
+def dense_loss_gradient(features, labels, weights, x, out):
+    """out += sum_j w_j grad loss_j(x); return sum_j w_j loss_j(x), over every sample."""
+    loss = 0.0
+    for row in range(labels.size):
+        loss += weights[row] * dense_add_gradient(features, labels, row, x, weights[row], out)
+    return loss
+
+
+@kernel
+def csr_loss_gradient(data, indices, indptr, labels, weights, x, out):
+    """:func:`dense_loss_gradient` for CSR features."""
+    loss = 0.0
+    for row in range(labels.size):
+        loss += weights[row] * csr_add_gradient(data, indices, indptr, labels, row, x, weights[row], out)
+    return loss
+
+
+@kernel
+def dense_add_rows(features, labels, rows, count, x, weight, out):
+    """out += weight * sum of grad loss_j(x) over the first ``count`` entries of ``rows``."""
+    for position in range(count):
+        dense_add_gradient(features, labels, rows[position], x, weight, out)
+
+
+@kernel
+def csr_add_rows(data, indices, indptr, labels, rows, count, x, weight, out):
+    """:func:`dense_add_rows` for CSR features."""
+    for position in range(count):
+        csr_add_gradient(data, indices, indptr, labels, rows[position], x, weight, out)
+
+
+@kernel(fastmath=REORDER_MATH)
+def regularizer_gradient(regularizer, lam, x, out):
     """out = grad r(x)."""
-    lam = problem.lam
-    if problem.regularizer == L2:
+    if regularizer == L2:
         for k in range(x.size):
             out[k] = lam * x[k]
     else:
@@ -95,53 +103,41 @@ def regularizer_gradient(problem, x, out):
 
 
 @kernel(fastmath=REORDER_MATH)
-def regularizer_value(problem, x):
+def regularizer_value(regularizer, lam, x):
     """r(x)."""
     total = 0.0
-    if problem.regularizer == L2:
+    if regularizer == L2:
         for k in range(x.size):
             total += x[k] * x[k]
-        return 0.5 * problem.lam * total
+        return 0.5 * lam * total
     for k in range(x.size):
         square = x[k] * x[k]
         total += square / (1.0 + square)
-    return problem.lam * total
+    return lam * total
 
 
 @kernel
-def add_sample_gradient(problem, row, x, weight, out):
-    """out += weight * grad loss_row(x) = -weight y a_row / (1 + exp(y a_row'x)); return loss_row(x)."""
-    label = problem.labels[row]
-    margin = label * row_dot(problem, row, x)
-    row_axpy(problem, row, -weight * label * sigmoid_of_negative(margin), out)
-    return softplus_of_negative(margin)
-
-
-@kernel
-def _already_drawn(samples, count, position):
+def _already_drawn(rows, count, row):
     for previous in range(count):
-        if samples[previous] == position:
+        if rows[previous] == row:
             return True
     return False
 
 
 @kernel
-def logistic_stochastic_gradient(problem, key, point, worker, job, samples, out):
-    """Minibatch gradient grad r(x) + 1/b sum_{j in B} grad loss_j(x) of one job.
+def draw_minibatch(key, worker, job, offsets, pooled, n_samples, batch, replacement, rows):
+    """Fill ``rows[:batch]`` with the job's minibatch: samples drawn uniformly from the worker's own.
 
-    B holds b samples drawn uniformly from the worker's own samples (all of them
-    without per-worker data), with or without replacement, from the job's stream of
-    uniforms. Without replacement, repeated draws are rejected and the next uniform is
-    used; ``samples`` remembers the draws so far.
+    The worker's samples are ``pooled[offsets[worker]:offsets[worker + 1]]``, or all
+    ``n_samples`` when ``offsets`` is empty. Draw t uses uniform t of the job's noise
+    stream, position = floor(u * pool); without replacement, a repeated sample is
+    rejected and the next uniform is used.
     """
-    regularizer_gradient(problem, point, out)
-    if problem.worker_offsets.size:
-        first = problem.worker_offsets[worker]
-        pool = problem.worker_offsets[worker + 1] - first
+    if offsets.size:
+        first = offsets[worker]
+        pool = offsets[worker + 1] - first
     else:
-        first, pool = 0, problem.labels.size
-    batch = problem.batch
-    weight = 1.0 / batch
+        first, pool = 0, n_samples
     drawn = 0
     block = 0
     while drawn < batch:
@@ -151,23 +147,36 @@ def logistic_stochastic_gradient(problem, key, point, worker, job, samples, out)
             if drawn == batch:
                 break
             position = min(int(draws[lane] * pool), pool - 1)
-            if not problem.replacement:
-                if _already_drawn(samples, drawn, position):
-                    continue
-                samples[drawn] = position
-            drawn += 1
-            row = problem.worker_samples[first + position] if problem.worker_offsets.size else position
-            add_sample_gradient(problem, row, point, weight, out)
+            row = pooled[first + position] if offsets.size else position
+            if replacement or not _already_drawn(rows, drawn, row):
+                rows[drawn] = row
+                drawn += 1
+
+
+@kernel
+def logistic_stochastic_gradient(problem, key, point, worker, job, rows, out):
+    """Minibatch gradient grad r(x) + 1/b sum_{j in B} grad loss_j(x) of one job; B as in :func:`draw_minibatch`."""
+    batch = problem.batch
+    draw_minibatch(key, worker, job, problem.worker_offsets, problem.worker_samples, problem.labels.size, batch,
+                   problem.replacement, rows)
+    regularizer_gradient(problem.regularizer, problem.lam, point, out)
+    if problem.storage == DENSE:
+        dense_add_rows(problem.dense, problem.labels, rows, batch, point, 1.0 / batch, out)
+    else:
+        csr_add_rows(problem.csr_data, problem.csr_indices, problem.csr_indptr, problem.labels, rows, batch, point,
+                     1.0 / batch, out)
 
 
 @kernel
 def logistic_metrics(problem, x, work):
     """Exact ``(f(x) - f*, ||grad f(x)||^2)`` over every sample; ``work`` is a scratch d-vector."""
-    regularizer_gradient(problem, x, work)
-    loss = regularizer_value(problem, x)
-    weights = problem.sample_weights
-    for row in range(weights.size):
-        loss += weights[row] * add_sample_gradient(problem, row, x, weights[row], work)
+    regularizer_gradient(problem.regularizer, problem.lam, x, work)
+    loss = regularizer_value(problem.regularizer, problem.lam, x)
+    if problem.storage == DENSE:
+        loss += dense_loss_gradient(problem.dense, problem.labels, problem.sample_weights, x, work)
+    else:
+        loss += csr_loss_gradient(problem.csr_data, problem.csr_indices, problem.csr_indptr, problem.labels,
+                                  problem.sample_weights, x, work)
     norm2 = 0.0
     for k in range(x.size):
         norm2 += work[k] * work[k]
