@@ -69,15 +69,20 @@ def compare(methods, problem, timing, *, t_max, seed=0, progress=False):
 
 
 def summary(results, target):
-    """One row per result: parameters, final ||grad f||^2, time to ``target``, gradient counts, status."""
+    """One row per result: parameters, final ||grad f||^2, time to ``target``, the theory's predicted time
+    (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status."""
     rows = []
     for result in results:
         resolved = result.config["resolved"]
+        prediction = result.config.get("prediction")  # absent from results saved before predictions existed
         parameters = ", ".join(f"{key}={_short(value)}" for key, value in resolved.items() if key != "workers")
         rows.append({
             "method": result.method, "parameters": parameters,
             "final_grad_norm2": float(result.grad_norm2[-1]) if result.grad_norm2.size else math.nan,
-            "time_to_target": result.time_to(target), "computed": result.counters["computed"],
+            "time_to_target": result.time_to(target),
+            "predicted": None if prediction is None else prediction["time"],
+            "predicted_eps": None if prediction is None else prediction["eps"],
+            "computed": result.counters["computed"],
             "applied": result.counters["applied"], "wasted": result.counters["wasted"],
             "updates": result.counters["updates"], "status": result.status,
         })
@@ -86,18 +91,29 @@ def summary(results, target):
 
 def format_table(rows, target):
     """A plain-text table of :func:`summary` rows."""
-    header = ("method", "parameters", "final ||grad f||^2", f"time to {target:g} (s)", "computed", "applied",
-              "wasted", "status")
+    header = ("method", "parameters", "final ||grad f||^2", f"time to {target:g} (s)", "predicted (s)", "computed",
+              "applied", "wasted", "status")
     lines = [header]
     for row in rows:
         reached = row["time_to_target"]
+        predicted = "-" if row["predicted"] is None else f"{row['predicted']:.4g}"
         lines.append((row["method"], row["parameters"], f"{row['final_grad_norm2']:.3e}",
-                      "not reached" if reached is None else f"{reached:.1f}", str(row["computed"]),
+                      "not reached" if reached is None else f"{reached:.1f}", predicted, str(row["computed"]),
                       str(row["applied"]), str(row["wasted"]), row["status"]))
-    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+    text = text_table(lines)
+    targets = sorted({row["predicted_eps"] for row in rows if row["predicted"] is not None})
+    if targets:
+        text.append("predicted: the theory's time to E||grad f||^2 <= " + ", ".join(f"{eps:g}" for eps in targets)
+                    + " (the papers' complexities with constant 1; see ringbench theory)")
+    return "\n".join(text)
+
+
+def text_table(lines):
+    """Left-aligned columns with a rule under the first line (the header); returns the list of lines."""
+    widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))]
     text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
     text.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(text)
+    return text
 
 
 def _short(value):

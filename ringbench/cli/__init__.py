@@ -6,11 +6,11 @@ compilation or long work.
 
 import sys
 
-from . import compare, run
+from . import compare, run, scaling, theory
 from .common import Parser
 
 #: Subcommand modules, in the order ``ringbench --help`` lists them. Each has ``register(commands)``.
-COMMANDS = (run, compare)
+COMMANDS = (run, compare, theory, scaling)
 
 
 def _parser():
