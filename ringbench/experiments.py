@@ -1,17 +1,29 @@
 """The papers' experiments as ready-made configurations, and the comparison table.
 
-The Ringmaster paper's quadratic (``algorithms.md`` E.1): Nesterov's worst-case
-chain with d = 1729 and scalar noise s = 0.01 (sigma^2 = 0.1729), n = 6174 workers
-whose j-th job takes 1 + sqrt(i) + |N(0, i + 1)| seconds, 2000 simulated seconds.
+Three settings, each a problem, a timing model, a budget and tuned methods:
+
+``quadratic`` (the Ringmaster paper, ``algorithms.md`` E.1)
+    Nesterov's worst-case chain with d = 1729 and scalar noise s = 0.01
+    (sigma^2 = 0.1729), n = 6174 workers whose j-th job takes 1 + sqrt(i) + |N(0, i + 1)|
+    seconds, 2000 simulated seconds.
+``logistic`` (ringbench's own)
+    l2-regularised logistic regression (lambda = 1e-4, minibatch 1) on a LIBSVM
+    dataset (a9a by default) shared by all workers; n = 1000 workers with the paper's
+    timing, 2000 simulated seconds.
+``heterogeneous`` (the structure of the Ringleader experiments, E.2, on a9a)
+    the dataset split over n = 100 workers by an equal-size Dirichlet(0.1) partition,
+    minibatch 4 drawn without replacement, jobs of (i + 1) + |N(0, i + 1)| seconds with
+    the base times randomly permuted over workers; 20000 simulated seconds.
 """
 
 import math
+from dataclasses import dataclass, field
 
 from . import _validate
 from . import methods as m
 from . import timing as timing_models
-from .problems import Quadratic
-from .simulation import simulate
+from .problems import Logistic, Quadratic, splits
+from .simulation import Recording, simulate
 
 PAPER_N = 6174
 PAPER_D = 1729
@@ -29,6 +41,60 @@ PAPER_TUNED = {
 }
 COMPARED = tuple(PAPER_TUNED)
 
+LOGISTIC_N = 1000
+LOGISTIC_LAM = 1e-4
+#: Tuned by ringbench on a9a (grid 5^i, R and S in {1, 4, 16, 64}; best final ||grad f||^2, seed 1; see README).
+LOGISTIC_TUNED = {
+    "ringmaster": dict(gamma=1.0, threshold=16),
+    "rennala": dict(gamma=1.0, batch=16),
+    "delay-adaptive-asgd": dict(gamma=0.04),
+    "asgd": dict(gamma=0.008),
+    "minibatch": dict(gamma=5.0),
+    "hero": dict(gamma=1.0),
+}
+
+HETEROGENEOUS_N = 100
+HETEROGENEOUS_ALPHA = 0.1
+HETEROGENEOUS_BATCH = 4
+HETEROGENEOUS_T_MAX = 20000.0
+HETEROGENEOUS_SPLIT_SEED = 654321  # the Ringleader code's partition seed
+#: Tuned by ringbench on a9a on the Ringleader paper's grids (E.2; ASGD on Ringleader's); seed 1; see README.
+HETEROGENEOUS_TUNED = {
+    "ringleader": dict(gamma=0.2),
+    "malenia": dict(gamma=2.0),
+    "ia2sgd": dict(gamma=0.05),
+    "asgd": dict(gamma=0.01),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A ready-made experiment's defaults: workers, budget, tuned methods, target and checkpoints.
+
+    ``checkpoints`` is the number of exact-metric checkpoints per run: a logistic
+    checkpoint is a pass over the whole dataset, so those settings record fewer.
+    """
+
+    name: str
+    n: int
+    t_max: float
+    tuned: dict = field(repr=False)
+    target: float = 1e-3
+    checkpoints: int = 1000
+
+    @property
+    def compared(self):
+        """The methods compared by default."""
+        return tuple(self.tuned)
+
+
+SETTINGS = {
+    "quadratic": Setting("quadratic", PAPER_N, PAPER_T_MAX, PAPER_TUNED),
+    "logistic": Setting("logistic", LOGISTIC_N, PAPER_T_MAX, LOGISTIC_TUNED, target=1e-4, checkpoints=200),
+    "heterogeneous": Setting("heterogeneous", HETEROGENEOUS_N, HETEROGENEOUS_T_MAX, HETEROGENEOUS_TUNED,
+                             target=1e-4, checkpoints=200),
+}
+
 
 def paper_problem(d=PAPER_D):
     """The Ringmaster paper's stochastic quadratic."""
@@ -40,20 +106,43 @@ def paper_timing(n=PAPER_N):
     return timing_models.profile("paper", n)
 
 
-def paper_methods(names=COMPARED, *, eps=None):
-    """The compared methods with the paper's tuned parameters, or in theory mode for ``eps``."""
+def logistic_problem(dataset="a9a", *, path=None, storage="csr", lam=LOGISTIC_LAM, batch=1):
+    """The ``logistic`` setting's problem: every worker samples the whole dataset."""
+    return Logistic.from_dataset(dataset, path=path, storage=storage, lam=lam, batch=batch)
+
+
+def heterogeneous_problem(dataset="a9a", *, path=None, n=HETEROGENEOUS_N, alpha=HETEROGENEOUS_ALPHA,
+                          lam=LOGISTIC_LAM, batch=HETEROGENEOUS_BATCH, storage="csr"):
+    """The ``heterogeneous`` setting's problem: the dataset split over ``n`` workers by Dirichlet(alpha)."""
+    from . import datasets
+
+    labels = datasets.load(dataset, path=path).y
+    parts = splits.dirichlet(labels, n, alpha, seed=HETEROGENEOUS_SPLIT_SEED)
+    return Logistic.from_dataset(dataset, path=path, storage=storage, lam=lam, batch=batch, replacement=False,
+                                 partition=parts, name=f"logistic regression on {dataset}, Dirichlet({alpha:g}) "
+                                                       f"split over {n} workers")
+
+
+def heterogeneous_timing(n=HETEROGENEOUS_N, seed=0):
+    """The Ringleader experiments' timing: (i + 1) + |N(0, i + 1)|, base times permuted by ``seed``."""
+    return timing_models.profile("ringleader", n, permutation_seed=seed)
+
+
+def paper_methods(names=COMPARED, *, eps=None, tuned=None):
+    """The compared methods with their tuned parameters (``tuned``, default the paper's), or theory mode for ``eps``."""
+    tuned = PAPER_TUNED if tuned is None else tuned
     chosen = []
     for name in names:
         _validate.choice("method", name, tuple(m.METHODS))
-        parameters = dict(eps=eps) if eps is not None else PAPER_TUNED.get(name)
+        parameters = dict(eps=eps) if eps is not None else tuned.get(name)
         if parameters is None:
-            raise ValueError(f"method {name!r} has no tuned parameters; use theory mode (eps) or one of "
-                             + ", ".join(PAPER_TUNED))
+            raise ValueError(f"method {name!r} has no tuned parameters here; use theory mode (eps) or one of "
+                             + ", ".join(tuned))
         chosen.append(m.get(name, **parameters))
     return chosen
 
 
-def compare(methods, problem, timing, *, t_max, seed=0, progress=False):
+def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoints=1000):
     """Run each method on the same problem, hardware and seed; stop early if one is interrupted.
 
     Returns
@@ -62,7 +151,8 @@ def compare(methods, problem, timing, *, t_max, seed=0, progress=False):
     """
     results = []
     for method in methods:
-        results.append(simulate(problem, method, timing, t_max=t_max, seed=seed, progress=progress))
+        results.append(simulate(problem, method, timing, t_max=t_max, seed=seed, progress=progress,
+                                record=Recording(times=checkpoints)))
         if results[-1].status == "interrupted":
             break
     return results

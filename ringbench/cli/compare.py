@@ -1,40 +1,78 @@
-"""``ringbench compare``: the Ringmaster paper's quadratic experiment, as a table and a plot."""
+"""``ringbench compare``: a ready-made experiment (``ringbench.experiments.SETTINGS``) as a table and a plot.
+
+``--problem quadratic`` (default) is the Ringmaster paper's experiment, ``--problem
+logistic`` the same comparison on a LIBSVM dataset, and ``--setting heterogeneous``
+the structure of the Ringleader experiment (data split across workers).
+"""
 
 import json
 
-from .. import experiments, plotting, timing
-from .common import INTERRUPTED, add_common
+from .. import _validate, experiments, plotting, timing
+from .common import INTERRUPTED, add_common, add_dataset_options
 
 
 def register(commands):
-    compare = commands.add_parser("compare", help="the Ringmaster paper's quadratic experiment: table and plot")
-    compare.add_argument("--methods", default=",".join(experiments.COMPARED),
-                         help="comma-separated methods (default: %(default)s)")
+    compare = commands.add_parser("compare", help="a ready-made comparison of methods: table and plot")
+    compare.add_argument("--setting", default="homogeneous",
+                         help="homogeneous (every worker samples f; default) or heterogeneous (Ringleader's: "
+                              "a9a split over workers)")
+    compare.add_argument("--problem", default="quadratic",
+                         help="homogeneous setting: quadratic (the Ringmaster paper's; default) or logistic")
+    compare.add_argument("--methods", help="comma-separated methods (default: the setting's)")
     compare.add_argument("--theory", type=float, metavar="EPS",
-                         help="theory-mode parameters for this eps instead of the paper's tuned ones")
+                         help="theory-mode parameters for this eps instead of the tuned ones")
+    add_dataset_options(compare)
     add_common(compare)
     compare.set_defaults(handler=handle)
 
 
+def _setting(args):
+    _validate.choice("setting", args.setting, ("homogeneous", "heterogeneous"))
+    if args.setting == "heterogeneous":
+        return experiments.SETTINGS["heterogeneous"]
+    _validate.choice("problem", args.problem, ("quadratic", "logistic"))
+    return experiments.SETTINGS[args.problem]
+
+
+def _problem(setting, args, n):
+    if setting.name == "quadratic":
+        return experiments.paper_problem(args.d)
+    if setting.name == "logistic":
+        return experiments.logistic_problem(args.dataset, path=args.data_path, storage=args.storage)
+    return experiments.heterogeneous_problem(args.dataset, path=args.data_path, n=n, storage=args.storage)
+
+
+def _timing(setting, args, n):
+    if args.timing is not None:
+        return timing.profile(args.timing, n), args.timing
+    if setting.name == "heterogeneous":
+        return experiments.heterogeneous_timing(n, seed=args.seed), "ringleader (permuted)"
+    return experiments.paper_timing(n), "paper"
+
+
 def handle(args):
-    if args.target <= 0:
-        raise ValueError(f"target must be > 0, got {args.target}")
-    names = [name.strip() for name in args.methods.split(",") if name.strip()]
-    chosen = experiments.paper_methods(names, eps=args.theory)
-    problem = experiments.paper_problem(args.d)
-    model = timing.profile(args.timing, args.n)
-    results = experiments.compare(chosen, problem, model, t_max=args.t_max, seed=args.seed, progress=not args.quiet)
-    rows = experiments.summary(results, args.target)
-    print(f"{problem!r}; n = {args.n} workers ({args.timing} timing); {args.t_max:g} simulated seconds; seed {args.seed}")
-    print(experiments.format_table(rows, args.target))
+    setting = _setting(args)
+    n = setting.n if args.n is None else args.n
+    t_max = _validate.real("t_max", setting.t_max if args.t_max is None else args.t_max, positive=True)
+    target = _validate.real("target", setting.target if args.target is None else args.target, positive=True)
+    names = setting.compared if args.methods is None else [name.strip() for name in args.methods.split(",")
+                                                             if name.strip()]
+    chosen = experiments.paper_methods(names, eps=args.theory, tuned=setting.tuned)
+    model, timing_label = _timing(setting, args, n)
+    problem = _problem(setting, args, n)
+    results = experiments.compare(chosen, problem, model, t_max=t_max, seed=args.seed, progress=not args.quiet,
+                                  checkpoints=setting.checkpoints)
+    rows = experiments.summary(results, target)
+    print(f"{problem!r}; n = {n} workers ({timing_label} timing); {t_max:g} simulated seconds; seed {args.seed}")
+    print(experiments.format_table(rows, target))
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         for result in results:
             result.save(args.out / result.method)
         (args.out / "summary.json").write_text(json.dumps(
-            {"target": args.target, "rows": rows, "problem": problem.describe(), "timing": model.describe(),
-             "t_max": args.t_max, "seed": args.seed}, indent=2))
-        figure = plotting.convergence(results, title=f"{problem.name}, n = {args.n}, {args.timing} timing")
+            {"setting": setting.name, "target": target, "rows": rows, "problem": problem.describe(),
+             "timing": model.describe(), "t_max": t_max, "seed": args.seed}, indent=2))
+        figure = plotting.convergence(results, title=f"{problem.name}, n = {n}, {timing_label} timing")
         plot = plotting.save(figure, args.out / "compare.png")
         print(f"wrote {args.out / 'summary.json'}, {plot} and one result per method in {args.out}")
     return INTERRUPTED if results and results[-1].status == "interrupted" else 0
