@@ -6,11 +6,11 @@ compilation or long work.
 
 import sys
 
-from . import compare, run, scaling, theory
+from . import compare, run, scaling, sweep, theory
 from .common import Parser
 
 #: Subcommand modules, in the order ``ringbench --help`` lists them. Each has ``register(commands)``.
-COMMANDS = (run, compare, theory, scaling)
+COMMANDS = (run, compare, sweep, theory, scaling)
 
 
 def _parser():

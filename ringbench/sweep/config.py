@@ -1,0 +1,440 @@
+"""A sweep configuration (TOML): validated on load, expanded into one :class:`RunSpec` per run.
+
+Layout (every key is checked; see ``examples/sweep-quadratic.toml``)::
+
+    name = "label"                  # optional
+    n = [100, 1000]                 # numbers of workers: a grid axis
+    t_max = 200.0                   # simulated-time budget and/or max_updates = ...
+    checkpoints = 200               # optional: checkpoints per run (default 1000)
+    target = 1e-3                   # optional: the summary's time-to-target column
+
+    [seeds]
+    root = 2025                     # the one root SeedSequence(root)
+    replicates = 3                  # plain sweeps: its children 0..replicates-1
+
+    [tuning]                        # optional: tune on some seeds, report on others
+    metric = "f_gap"                # or "grad_norm2": the final value is the score
+    tuning_seeds = 1
+    reporting_seeds = 5
+
+    [[problems]]                    # one table per problem family; arrays are grid axes
+    name = "worst-case"
+    d = [100, 1729]
+
+    [[timings]]
+    name = "paper"
+
+    [[methods]]
+    name = "ringmaster"
+    label = "ringmaster"            # optional, unique; default the name
+    gamma = {powers = 5, from = -5, to = 4}   # 5^-5, ..., 5^4
+    threshold = {n_over_powers = 4}           # n, n // 4, n // 16, ..., 1
+
+Within a table, every array (or grid table) is an axis and the table expands to the
+Cartesian product of its axes. The whole sweep is problems x timings x n x methods x seeds.
+
+Seeds: a plain sweep's replicate r uses ``SeedSequence(root).spawn(replicates)[r]``
+(spawn key ``(r,)``); a tuning sweep's tuning seed i has spawn key ``(0, i)`` and its
+reporting seed j has ``(1, j)``, so the two sets never overlap. Every method and
+parameter combination gets the same seeds (common random numbers), so comparisons
+are paired.
+"""
+
+import dataclasses
+import functools
+import hashlib
+import itertools
+from pathlib import Path
+
+import numpy as np
+
+from .. import _validate
+from .. import methods as method_registry
+from ..simulation import Recording
+from . import registry
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+#: Spawn-key prefixes of the seed roles.
+ROLES = {"replicate": (), "tuning": (0,), "reporting": (1,)}
+METRICS = ("f_gap", "grad_norm2")
+_TOP_KEYS = ("name", "n", "t_max", "max_updates", "checkpoints", "target", "seeds", "tuning", "problems",
+             "timings", "methods")
+_FORMAT = 1  # bump when the meaning of a run spec changes, so old results are not reused
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """One simulation of a sweep: everything that determines its result, plus its place in the sweep.
+
+    Attributes
+    ----------
+    problem, timing, method : dict
+        Builder name and normalised parameters (``timing`` includes ``n``).
+    label : str
+        The method block's label.
+    t_max, max_updates, checkpoints : float, int, int or None
+        Budget and recording.
+    entropy : int
+        Entropy of the root SeedSequence.
+    spawn_key : tuple of int
+        Spawn key of this run's seed under the root.
+    role : {'replicate', 'tuning', 'reporting'}
+    """
+
+    problem: dict
+    timing: dict
+    method: dict
+    label: str
+    t_max: float
+    max_updates: int
+    checkpoints: int
+    entropy: int
+    spawn_key: tuple
+    role: str
+
+    def identity(self):
+        """Everything the result depends on, JSON-ready (what :attr:`run_id` hashes)."""
+        return {"format": _FORMAT, "problem": self.problem, "timing": self.timing, "method": self.method,
+                "t_max": self.t_max, "max_updates": self.max_updates, "checkpoints": self.checkpoints,
+                "seed": {"entropy": str(self.entropy), "spawn_key": list(self.spawn_key)}}
+
+    @functools.cached_property
+    def run_id(self):
+        """A 20-hex-digit digest of :meth:`identity`: the run's file name, the same in every process."""
+        return hashlib.sha256(registry.canonical(self.identity()).encode()).hexdigest()[:20]
+
+    @property
+    def seed_index(self):
+        """Index of the seed within its role."""
+        return self.spawn_key[-1]
+
+    def seed_sequence(self):
+        """The run's SeedSequence: the root's child at :attr:`spawn_key`."""
+        return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
+
+    def recording(self):
+        """The checkpoint schedule."""
+        if self.checkpoints is None:
+            return Recording()
+        if self.t_max is not None:
+            return Recording(times=self.checkpoints)
+        return Recording(every=max(1, self.max_updates // self.checkpoints))
+
+
+@dataclasses.dataclass(frozen=True)
+class Tuning:
+    """The tuning protocol: the final ``metric`` on ``tuning_seeds`` picks, ``reporting_seeds`` report."""
+
+    metric: str
+    tuning_seeds: int
+    reporting_seeds: int
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodBlock:
+    """One ``[[methods]]`` table: a method and its parameter axes (values still raw, some relative to n)."""
+
+    label: str
+    name: str
+    axes: dict
+
+    def candidates(self, n):
+        """The parameter combinations for ``n`` workers, in grid order."""
+        names = list(self.axes)
+        values = [_resolve_axis(self.axes[name], n) for name in names]
+        kinds = registry.method_parameters(self.name)
+        return [{"name": self.name, **{key: registry.normalize(key, value, kinds[key][0])
+                                       for key, value in zip(names, combination)}}
+                for combination in itertools.product(*values)]
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepConfig:
+    """A validated sweep configuration; build it with :func:`load` or :func:`parse`."""
+
+    name: str
+    n: tuple
+    t_max: float
+    max_updates: int
+    checkpoints: int
+    target: float
+    root: int
+    replicates: int
+    tuning: Tuning
+    problems: tuple
+    timings: tuple
+    methods: tuple
+    source: str = dataclasses.field(repr=False, default="")
+
+    def settings(self):
+        """The (problem, timing) pairs of the grid, timing including n, in grid order."""
+        timings = [{**timing, "n": n} for timing in self.timings for n in self.n]
+        return [(problem, timing) for problem in self.problems for timing in timings]
+
+    def specs(self, role="replicate", chosen=None):
+        """The runs of one role, in grid order (setting, method table, candidate, seed).
+
+        Parameters
+        ----------
+        role : {'replicate', 'tuning', 'reporting'}
+            ``replicate``: every candidate on every replicate seed; ``tuning``: every candidate on
+            the tuning seeds; ``reporting``: the ``chosen`` candidate of each method table on the
+            reporting seeds.
+        chosen : dict, optional
+            For ``reporting``: ``{(setting key, label): method dict}`` from the tuning.
+        """
+        _validate.choice("role", role, tuple(ROLES))
+        if role != "replicate" and self.tuning is None:
+            raise ValueError(f"{role} runs need a [tuning] table in the configuration")
+        count = {"replicate": self.replicates, "tuning": getattr(self.tuning, "tuning_seeds", 0),
+                 "reporting": getattr(self.tuning, "reporting_seeds", 0)}[role]
+        specs = []
+        for problem, timing in self.settings():
+            for block in self.methods:
+                if role == "reporting":
+                    candidates = [chosen[(setting_key(problem, timing), block.label)]]
+                else:
+                    candidates = block.candidates(timing["n"])
+                specs.extend(self.spec(problem, timing, block.label, method, role, index)
+                             for method in candidates for index in range(count))
+        return specs
+
+    def spec(self, problem, timing, label, method, role, index):
+        """The run of ``method`` (labelled ``label``) on a setting with the ``index``-th seed of ``role``."""
+        return RunSpec(problem, timing, method, label, self.t_max, self.max_updates, self.checkpoints, self.root,
+                       (*ROLES[role], index), role)
+
+    def check(self):
+        """Build every problem, timing model and method once, and resolve each method on each setting.
+
+        Raises ``ValueError`` naming the configuration table at the first invalid value,
+        before any run starts.
+        """
+        for problem, timing in self.settings():
+            built_problem = _named(f"problems: {_describe(problem)}", registry.build_problem, problem)
+            built_timing = _named(f"timings: {_describe(timing)}", registry.build_timing, timing)
+            for number, block in enumerate(self.methods):
+                for method in block.candidates(timing["n"]):
+                    where = f"methods[{number}] ({block.label}): {_describe(method)} on {describe_setting(problem, timing)}"
+                    built = _named(where, registry.build_method, method)
+                    _named(where, built.configure, built_problem, built_timing)
+
+
+def setting_key(problem, timing):
+    """A hashable key of a (problem, timing) setting."""
+    return registry.canonical({"problem": problem, "timing": timing})
+
+
+def describe_setting(problem, timing):
+    """A short human label of a setting, e.g. ``worst-case d=1729 noise_std=0.01 | paper n=6174``."""
+    return f"{_describe(problem)} | {_describe(timing)}"
+
+
+def _describe(parameters):
+    rest = " ".join(f"{key}={_short(value)}" for key, value in parameters.items() if key != "name")
+    return f"{parameters['name']} {rest}".strip()
+
+
+def _short(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _named(where, function, *args):
+    try:
+        return function(*args)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
+def load(path):
+    """Read and validate the TOML configuration at ``path``."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ValueError(f"cannot read sweep configuration {str(path)!r}: {error.strerror}") from None
+    return parse(text, origin=str(path))
+
+
+def parse(text, *, origin="<string>"):
+    """Validate the TOML configuration ``text``; return a :class:`SweepConfig`."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{origin} is not valid TOML: {error}") from None
+    _only_keys("the configuration", raw, _TOP_KEYS)
+    for key in ("n", "problems", "timings", "methods"):
+        if key not in raw:
+            raise ValueError(f"the configuration needs {key!r}")
+    n = tuple(registry.normalize(f"n[{index}]", value, int) for index, value in enumerate(_as_list("n", raw["n"])))
+    for index, value in enumerate(n):
+        _validate.integer(f"n[{index}]", value, minimum=1)
+    _no_duplicates("n", n)
+    t_max = raw.get("t_max")
+    if t_max is not None:
+        t_max = _validate.real("t_max", t_max, positive=True)
+    max_updates = raw.get("max_updates")
+    if max_updates is not None:
+        max_updates = _validate.integer("max_updates", max_updates, minimum=1)
+    if t_max is None and max_updates is None:
+        raise ValueError("the configuration needs t_max or max_updates, so that runs end")
+    checkpoints = raw.get("checkpoints")
+    if checkpoints is not None:
+        checkpoints = _validate.integer("checkpoints", checkpoints, minimum=1)
+    target = raw.get("target")
+    if target is not None:
+        target = _validate.real("target", target, positive=True)
+    name = raw.get("name", "sweep")
+    if not isinstance(name, str):
+        raise ValueError(f"name must be a string, got {name!r}")
+    root, replicates, tuning = _seeds(raw)
+    if tuning is not None and t_max is None:
+        raise ValueError("tuning needs t_max: medians over seeds are taken on a common time grid")
+    problems = _blocks("problems", raw["problems"], registry.PROBLEMS)
+    timings = _blocks("timings", raw["timings"], registry.TIMINGS, reserved=("n",))
+    methods = _method_blocks(raw["methods"], n)
+    return SweepConfig(name=name, n=n, t_max=t_max, max_updates=max_updates, checkpoints=checkpoints,
+                       target=target, root=root, replicates=replicates, tuning=tuning, problems=problems,
+                       timings=timings, methods=methods, source=text)
+
+
+def _seeds(raw):
+    seeds = raw.get("seeds", {})
+    if not isinstance(seeds, dict):
+        raise ValueError("seeds must be a table: [seeds] root = ..., replicates = ...")
+    _only_keys("[seeds]", seeds, ("root", "replicates"))
+    root = _validate.integer("seeds.root", seeds.get("root", 0), minimum=0)
+    tuning = raw.get("tuning")
+    if tuning is None:
+        return root, _validate.integer("seeds.replicates", seeds.get("replicates", 1), minimum=1), None
+    if "replicates" in seeds:
+        raise ValueError("seeds.replicates does not apply to a tuning sweep; set tuning.tuning_seeds and "
+                         "tuning.reporting_seeds instead")
+    if not isinstance(tuning, dict):
+        raise ValueError("tuning must be a table: [tuning] metric = ..., tuning_seeds = ..., reporting_seeds = ...")
+    _only_keys("[tuning]", tuning, ("metric", "tuning_seeds", "reporting_seeds"))
+    metric = _validate.choice("tuning.metric", tuning.get("metric", "f_gap"), METRICS)
+    return root, 0, Tuning(metric=metric,
+                           tuning_seeds=_validate.integer("tuning.tuning_seeds", tuning.get("tuning_seeds", 1),
+                                                          minimum=1),
+                           reporting_seeds=_validate.integer("tuning.reporting_seeds",
+                                                             tuning.get("reporting_seeds", 5), minimum=1))
+
+
+def _tables(key, value):
+    if not isinstance(value, list) or not value or not all(isinstance(item, dict) for item in value):
+        raise ValueError(f"{key} must be a non-empty array of tables ([[{key}]] ...)")
+    return value
+
+
+def _blocks(key, value, builders, reserved=()):
+    """Expand ``[[problems]]`` or ``[[timings]]`` tables into normalised parameter dicts."""
+    expanded = []
+    for index, table in enumerate(_tables(key, value)):
+        where = f"{key}[{index}]"
+        name = _block_name(where, table, builders)
+        kinds = registry.builder_parameters(builders[name])
+        for parameter in reserved:
+            kinds.pop(parameter)
+            if parameter in table:
+                raise ValueError(f"{where}.{parameter} is set at the top level of the configuration")
+        axes = {key_: table[key_] for key_ in table if key_ != "name"}
+        _only_keys(where, axes, tuple(kinds))
+        missing = [parameter for parameter, (_, required) in kinds.items() if required and parameter not in axes]
+        if missing:
+            raise ValueError(f"{where} ({name}) needs " + ", ".join(missing))
+        values = {}
+        for parameter, axis in axes.items():
+            values[parameter] = [registry.normalize(f"{where}.{parameter}", item, kinds[parameter][0])
+                                 for item in _axis(f"{where}.{parameter}", axis, None)]
+            _no_duplicates(f"{where}.{parameter}", values[parameter])
+        for combination in itertools.product(*values.values()):
+            expanded.append({"name": name, **dict(zip(values, combination))})
+    return tuple(expanded)
+
+
+def _method_blocks(value, n):
+    blocks = []
+    for index, table in enumerate(_tables("methods", value)):
+        where = f"methods[{index}]"
+        name = _block_name(where, table, method_registry.METHODS)
+        label = table.get("label", name)
+        if not isinstance(label, str) or not label:
+            raise ValueError(f"{where}.label must be a non-empty string, got {label!r}")
+        axes = {key: table[key] for key in table if key not in ("name", "label")}
+        kinds = registry.method_parameters(name)
+        _only_keys(where, axes, tuple(kinds))
+        for parameter, axis in axes.items():
+            for workers in n:
+                _no_duplicates(f"{where}.{parameter}", [
+                    registry.normalize(f"{where}.{parameter}", item, kinds[parameter][0])
+                    for item in _axis(f"{where}.{parameter}", axis, workers)])
+        blocks.append(MethodBlock(label=label, name=name, axes=axes))
+    _no_duplicates("methods labels (set label = ... to tell apart two tables of one method)",
+                   [block.label for block in blocks])
+    return tuple(blocks)
+
+
+def _block_name(where, table, builders):
+    if "name" not in table:
+        raise ValueError(f"{where} needs a name; choose one of " + ", ".join(repr(key) for key in builders))
+    return _validate.choice(f"{where}.name", table["name"], tuple(builders))
+
+
+def _axis(where, value, n):
+    """The validated values of one parameter; ``n`` is None outside ``[[methods]]`` tables."""
+    if isinstance(value, dict) and "n_over_powers" in value:
+        if n is None:
+            raise ValueError(f"{where}: n_over_powers applies to method parameters only")
+        _only_keys(where, value, ("n_over_powers",))
+        _validate.integer(f"{where}.n_over_powers", value["n_over_powers"], minimum=2)
+    return _resolve_axis(value, n, where=where)
+
+
+def _resolve_axis(value, n, *, where="grid"):
+    """The values of an axis: a scalar, a list, ``{powers, from, to}`` or ``{n_over_powers}`` for ``n``."""
+    if not isinstance(value, dict):
+        return _as_list(where, value)
+    if "n_over_powers" in value:
+        factor = value["n_over_powers"]
+        values, current = [], n
+        while current >= 1:
+            values.append(current)
+            current //= factor
+        return values
+    _only_keys(where, value, ("powers", "from", "to"))
+    if any(key not in value for key in ("powers", "from", "to")):
+        raise ValueError(f"{where} needs powers, from and to (e.g. {{powers = 5, from = -5, to = 4}}), or "
+                         "n_over_powers in a method table (e.g. {n_over_powers = 4})")
+    base = _validate.real(f"{where}.powers", value["powers"], positive=True)
+    first = _validate.integer(f"{where}.from", value["from"])
+    last = _validate.integer(f"{where}.to", value["to"])
+    if last < first:
+        raise ValueError(f"{where}.to must be >= {where}.from, got from = {first}, to = {last}")
+    return [base**exponent for exponent in range(first, last + 1)]
+
+
+def _as_list(where, value):
+    if isinstance(value, list):
+        if not value:
+            raise ValueError(f"{where} must not be an empty array")
+        return value
+    return [value]
+
+
+def _no_duplicates(where, values):
+    seen = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{where} lists {value!r} twice")
+        seen.add(value)
+
+
+def _only_keys(where, table, allowed):
+    for key in table:
+        if key not in allowed:
+            raise ValueError(f"{where} has no key {key!r}; allowed: " + ", ".join(allowed))

@@ -1,0 +1,216 @@
+"""Where the runs of a sweep execute: local processes (default), threads, or a dask.distributed cluster.
+
+Every executor runs :func:`.task.execute` on run specs and hands back results as they
+finish; the results are the same whichever executor and however many workers, since
+each run depends on its spec alone. At most two runs per worker are in flight, so a
+sweep of any size holds little memory and Ctrl-C has little to cancel.
+
+``local``
+    A pool of fresh (spawned) processes, one run each at a time, started with one
+    Numba and one BLAS thread (``NUMBA_NUM_THREADS=1``, ...) so that processes do not
+    oversubscribe the cores. Ctrl-C interrupts the runs in flight (their partial
+    results are dropped) and stops the pool; a worker whose driver was killed exits.
+``threads``
+    Threads of this process (the kernels release the GIL), sharing built problems and
+    timing models: for many cheap runs of one big setting.
+``dask``
+    A ``dask.distributed.LocalCluster`` of single-threaded worker processes, or, with
+    an ``address``, an existing cluster (every worker needs ringbench installed).
+"""
+
+import concurrent.futures
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+
+from .. import _validate
+from .task import warm_up
+
+EXECUTORS = ("local", "threads", "dask")
+#: Environment of local and LocalCluster worker processes: one thread each for Numba and BLAS.
+SINGLE_THREADED = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                   "MKL_NUM_THREADS": "1"}
+_IN_FLIGHT_PER_WORKER = 2
+
+
+def available_cores():
+    """The number of cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Executor:
+    """A running executor: :meth:`map_unordered` runs a function on items and yields results as they finish."""
+
+    def __init__(self, name, workers, submit, wait_first, cancel):
+        self.name = name
+        self.workers = workers
+        self._submit = submit
+        self._wait_first = wait_first
+        self._cancel = cancel
+
+    def map_unordered(self, function, items):
+        """Yield ``function(item)`` for every item, in order of completion.
+
+        Keeps at most two calls per worker in flight; when the caller stops iterating
+        (or an exception propagates), the calls not yet started are cancelled.
+        """
+        items = iter(items)
+        pending = set()
+        slots = _IN_FLIGHT_PER_WORKER * self.workers
+        try:
+            while True:
+                for item in items:
+                    pending.add(self._submit(function, item))
+                    if len(pending) >= slots:
+                        break
+                if not pending:
+                    return
+                done, pending = self._wait_first(pending)
+                for future in done:
+                    yield future.result()
+        finally:
+            self._cancel(pending)
+
+
+def open_executor(kind="local", *, workers=None, address=None):
+    """A context manager that starts an executor and yields an :class:`Executor`.
+
+    Parameters
+    ----------
+    kind : {'local', 'threads', 'dask'}
+    workers : int, optional
+        Worker processes or threads; default: the available cores. Not with ``address``
+        (the cluster has its own).
+    address : str, optional
+        ``tcp://HOST:PORT`` of a running dask scheduler; implies ``kind='dask'``.
+    """
+    _validate.choice("executor", kind, EXECUTORS)
+    if workers is not None:
+        workers = _validate.integer("workers", workers, minimum=1)
+    if address is not None:
+        if kind != "dask":
+            raise ValueError(f"an address is for the dask executor, not {kind!r}")
+        if workers is not None:
+            raise ValueError("workers cannot be set for an existing cluster (address); it has its own")
+        if not isinstance(address, str) or "://" not in address:
+            raise ValueError(f"address must look like tcp://HOST:PORT, got {address!r}")
+    workers = workers or available_cores()
+    if kind == "local":
+        return _local(workers)
+    if kind == "threads":
+        return _threads(workers)
+    return _dask(workers, address)
+
+
+def _wait_first(futures):
+    return concurrent.futures.wait(futures, return_when=concurrent.futures.FIRST_COMPLETED)
+
+
+def _cancel_all(futures):
+    for future in futures:
+        future.cancel()
+
+
+@contextlib.contextmanager
+def _environment(variables):
+    """Set environment variables for the processes started inside the block."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _local(workers):
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                                  initializer=_initialize_worker, initargs=(os.getpid(),))
+    try:
+        # The pool starts a process per submission while none is idle: start all of them now, with
+        # one thread each (Numba and BLAS read these variables when they are imported).
+        with _environment(SINGLE_THREADED):
+            started = [pool.submit(warm_up) for _ in range(workers)]
+        for future in started:
+            future.result()
+        yield Executor("local", workers, lambda function, item: pool.submit(_interruptible, function, item),
+                       _wait_first, _cancel_all)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _initialize_worker(driver):
+    # Ctrl-C reaches every process of the terminal's group: a worker takes it only while it runs a
+    # task (see _interruptible), and exits if its driver dies, instead of waiting forever for work.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(driver,), daemon=True).start()
+
+
+def _exit_when_orphaned(driver):
+    while os.getppid() == driver:
+        time.sleep(1.0)
+    os._exit(1)
+
+
+def _interruptible(function, item):
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return function(item)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _threads(workers):
+    warm_up()  # compile or load the kernels once, before several threads call them
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ringbench-run")
+    try:
+        yield Executor("threads", workers, pool.submit, _wait_first, _cancel_all)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _dask(workers, address):
+    try:
+        import distributed
+    except ModuleNotFoundError:
+        raise ValueError("the dask executor needs dask.distributed: pip install 'ringbench[dist]'") from None
+    cluster = None
+    if address is None:
+        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=logging.ERROR, env=SINGLE_THREADED)
+        client = distributed.Client(cluster)
+    else:
+        try:
+            client = distributed.Client(address, timeout="20s")
+        except OSError as error:
+            raise ValueError(f"cannot reach a dask scheduler at {address!r}: {error}") from None
+    try:
+        client.run(warm_up)
+        threads = sum(client.nthreads().values())
+        if threads == 0:
+            raise ValueError(f"the dask cluster at {address!r} has no workers")
+
+        def submit(function, item):
+            return client.submit(function, item, pure=False)
+
+        def wait_first(futures):
+            return distributed.wait(futures, return_when="FIRST_COMPLETED")
+
+        yield Executor("dask", threads, submit, wait_first, lambda futures: client.cancel(list(futures)))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

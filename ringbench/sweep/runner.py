@@ -1,0 +1,166 @@
+"""Run a sweep end to end: validate, skip what is finished, execute the rest, write the tables.
+
+Output directory::
+
+    config.toml                 the configuration of the last sweep run here
+    runs/<run_id>.npz|.json     one file pair per run (see :mod:`.store`)
+    summary.csv, .parquet       tidy table of every run of the configuration (see :mod:`.table`)
+    tuning.csv                  tuning sweeps: every candidate's scores, the chosen ones marked
+    tuned.json                  tuning sweeps: the chosen parameters of each method and setting
+    bands-<k>.png               tuning sweeps: medians and interquartile bands on reporting seeds, setting k
+"""
+
+import contextlib
+import dataclasses
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from . import bands, table, tuning
+from .config import SweepConfig, describe_setting, load
+from .executors import open_executor
+from .store import Store, write_atomically
+from .task import execute
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What :func:`run` did and wrote.
+
+    Attributes
+    ----------
+    out : Path
+        The output directory.
+    specs : list of RunSpec
+        Every run of the sweep, in grid order (tuning sweeps: tuning runs, then reporting runs).
+    rows : list of dict
+        The summary table.
+    ran, skipped : int
+        Runs executed now, and runs found finished from before.
+    files : dict
+        Paths written: ``summary_csv``, ``summary_parquet`` (None without pyarrow), and for
+        tuning ``tuning_csv``, ``tuned_json`` and ``figures`` (a list).
+    choices : list of Choice or None
+        Tuning sweeps: the chosen parameters.
+    """
+
+    out: Path
+    specs: list
+    rows: list
+    ran: int
+    skipped: int
+    files: dict
+    choices: list = None
+
+
+def plan(config, out):
+    """``(specs, finished)``: the runs of a plain sweep and how many already finished in ``out``.
+
+    For a tuning sweep only the tuning stage is known before it runs.
+    """
+    config = _configuration(config)
+    specs = config.specs("tuning" if config.tuning else "replicate")
+    finished = Store(out).finished()
+    return specs, len({spec.run_id for spec in specs} & finished)
+
+
+def run(config, out, *, executor="local", workers=None, address=None, progress=False):
+    """Run every unfinished run of ``config``, write results and tables into ``out``.
+
+    Parameters
+    ----------
+    config : SweepConfig or path
+        A configuration, or the path of its TOML file.
+    out : path
+        Output directory; runs finished there before are skipped.
+    executor : {'local', 'threads', 'dask'}
+    workers : int, optional
+        Processes or threads (default: the available cores).
+    address : str, optional
+        ``tcp://HOST:PORT`` of a running dask scheduler.
+    progress : bool
+        Show a progress bar over runs.
+
+    Returns
+    -------
+    Outcome
+    """
+    config = _configuration(config)
+    executor_context = open_executor(executor, workers=workers, address=address)  # validates the options
+    config.check()
+    out = Path(out)
+    with Store(out) as store, contextlib.ExitStack() as stack:
+        pool = _Lazy(lambda: stack.enter_context(executor_context))
+        write_atomically(out / "config.toml", lambda path: path.write_text(config.source))
+        files = {}
+        if config.tuning is None:
+            specs = config.specs()
+            ran, skipped = _execute(specs, store, pool, progress, "runs")
+            choices = None
+        else:
+            specs, ran, skipped, choices = _tune(config, store, pool, progress, files)
+        rows = [table.row(spec, store.load(spec.run_id), target=config.target,
+                          file=str(store.path(spec.run_id).relative_to(out))) for spec in specs]
+    files["summary_csv"] = table.write_csv(rows, out / "summary.csv")
+    files["summary_parquet"] = table.write_parquet(rows, out / "summary.parquet")
+    return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, choices=choices)
+
+
+def _configuration(config):
+    if isinstance(config, SweepConfig):
+        return config
+    return load(config)
+
+
+class _Lazy:
+    """Start the executor on first use: a sweep with nothing left to run starts no processes."""
+
+    def __init__(self, start):
+        self._start = start
+        self._executor = None
+
+    def __call__(self):
+        if self._executor is None:
+            self._executor = self._start()
+        return self._executor
+
+
+def _execute(specs, store, pool, progress, stage):
+    """Run the unfinished ones of ``specs``; return (ran, skipped)."""
+    unique = {spec.run_id: spec for spec in specs}  # two method tables can name the same run
+    finished = store.finished()
+    pending = [spec for run_id, spec in unique.items() if run_id not in finished]
+    with tqdm(total=len(unique), initial=len(unique) - len(pending), desc=stage, unit="run", disable=not progress,
+              dynamic_ncols=True) as bar:
+        if pending:
+            executor = pool()
+            for result in executor.map_unordered(execute, pending):
+                if result.status == "interrupted":  # Ctrl-C reached the worker: incomplete, never saved
+                    raise KeyboardInterrupt
+                result.provenance["sweep"]["executor"] = executor.name
+                store.save(result.provenance["sweep"]["run_id"], result)
+                bar.update()
+    return len(pending), len(unique) - len(pending)
+
+
+def _tune(config, store, pool, progress, files):
+    metric = config.tuning.metric
+    candidates_specs = config.specs("tuning")
+    ran, skipped = _execute(candidates_specs, store, pool, progress, "tuning")
+    scores = {spec.run_id: tuning.score(store.load(spec.run_id), metric) for spec in candidates_specs}
+    choices, candidates = tuning.select(config, scores)
+    reporting = config.specs("reporting", tuning.chosen_methods(choices))
+    reported, reused = _execute(reporting, store, pool, progress, "reporting")
+    files["tuning_csv"] = table.write_csv(candidates, store.root / "tuning.csv")
+    files["tuned_json"] = write_atomically(store.root / "tuned.json",
+                                           lambda path: path.write_text(tuning.to_json(choices, metric)))
+    files["figures"] = []
+    for number, (problem, timing) in enumerate(config.settings(), start=1):
+        groups = {}
+        for spec in reporting:
+            if spec.problem == problem and spec.timing == timing:
+                groups.setdefault(spec.label, []).append(store.load(spec.run_id))
+        figure = bands.figure(groups, title=describe_setting(problem, timing))
+        files["figures"].append(write_atomically(store.root / f"bands-{number}.png",
+                                                 lambda path: figure.savefig(path, format="png", dpi=120)))
+    return candidates_specs + reporting, ran + reported, skipped + reused, choices

@@ -1,0 +1,239 @@
+"""Whole sweeps: results equal single runs, executors agree bit for bit, interrupted sweeps resume."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow.parquet
+import pytest
+
+import ringbench
+from ringbench import Recording, methods, problems, sweep, timing
+from ringbench.cli import main
+from ringbench.sweep.store import Store
+
+ARRAYS = ("time", "iteration", "f_gap", "grad_norm2", "x")
+
+SMALL = """
+name = "small"
+n = [6, 10]
+t_max = 30.0
+checkpoints = 15
+target = 0.05
+
+[seeds]
+root = 5
+replicates = 2
+
+[[problems]]
+name = "worst-case"
+d = 8
+noise_std = 0.05
+
+[[timings]]
+name = "paper"
+
+[[methods]]
+name = "ringmaster"
+gamma = 0.2
+threshold = [1, 3]
+
+[[methods]]
+name = "asgd"
+gamma = [0.05, 5.0]
+"""
+SMALL_RUNS = 2 * 2 * (2 + 2)
+
+
+def write(tmp_path, text, name="config.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def assert_same_result(a, b):
+    for name in ARRAYS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), name
+    assert (a.status, a.counters, a.diverged_at, a.config) == (b.status, b.counters, b.diverged_at, b.config)
+    assert a.provenance["seed_entropy"] == b.provenance["seed_entropy"]
+    assert a.provenance["seed_spawn_key"] == b.provenance["seed_spawn_key"]
+
+
+def run_files(out):
+    return sorted(path.name for path in (out / "runs").iterdir())
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The small sweep, run once with the in-process thread executor."""
+    tmp_path = tmp_path_factory.mktemp("reference")
+    config = write(tmp_path, SMALL)
+    outcome = sweep.run(config, tmp_path / "out", executor="threads", workers=2)
+    return config, outcome
+
+
+def test_each_run_equals_simulate_with_its_spawned_seed(reference):
+    _, outcome = reference
+    assert outcome.ran == SMALL_RUNS and outcome.skipped == 0 and len(outcome.rows) == SMALL_RUNS
+    statuses = {row["status"] for row in outcome.rows}
+    assert statuses == {"completed", "diverged"}  # gamma = 5 diverges: a status, not an error
+    children = np.random.SeedSequence(5).spawn(2)
+    problem = problems.Quadratic.worst_case(8, noise_std=0.05)
+    for spec, row in zip(outcome.specs, outcome.rows):
+        n = spec.timing["n"]
+        method = methods.Ringmaster(gamma=0.2, threshold=spec.method["threshold"]) if spec.label == "ringmaster" \
+            else methods.ASGD(gamma=spec.method["gamma"])
+        alone = ringbench.simulate(problem, method, timing.profile("paper", n), t_max=30.0,
+                                   seed=children[spec.seed_index], record=Recording(times=15))
+        stored = ringbench.load(outcome.out / row["file"])
+        assert_same_result(stored, alone)
+        assert row["final_grad_norm2"] == float(alone.grad_norm2[-1])
+        assert row["seed_spawn_key"] == json.dumps([spec.seed_index])
+
+
+def test_summary_table_is_tidy_with_provenance(reference):
+    _, outcome = reference
+    with open(outcome.files["summary_csv"], newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) == SMALL_RUNS and len({row["run_id"] for row in rows}) == SMALL_RUNS
+    for column in ("label", "method.gamma", "method.threshold", "resolved.gamma", "problem.d", "n", "status",
+                   "final_f_gap", "time_to_target", "counter.wasted", "seed_entropy", "seed_spawn_key",
+                   "version.ringbench", "version.numba", "executor", "wall_seconds", "file"):
+        assert column in rows[0], column
+    assert {row["executor"] for row in rows} == {"threads"}
+    assert {row["seed_entropy"] for row in rows} == {"5"}
+    asgd = [row for row in rows if row["label"] == "asgd"]
+    assert {row["method.threshold"] for row in asgd} == {""}
+    table = pyarrow.parquet.read_table(outcome.files["summary_parquet"]).to_pylist()
+    assert [row["run_id"] for row in table] == [row["run_id"] for row in rows]
+    assert [row["final_grad_norm2"] for row in table] == [row["final_grad_norm2"] for row in outcome.rows]
+
+
+def test_rerun_skips_every_finished_run(reference, tmp_path):
+    config, outcome = reference
+    before = {name: (outcome.out / "runs" / name).stat().st_mtime_ns for name in run_files(outcome.out)}
+    again = sweep.run(config, outcome.out, executor="threads", workers=2)
+    assert (again.ran, again.skipped) == (0, SMALL_RUNS)
+    assert {name: (outcome.out / "runs" / name).stat().st_mtime_ns for name in run_files(outcome.out)} == before
+    assert again.rows == outcome.rows
+
+
+def test_resume_removes_incomplete_files_and_reruns_their_runs(reference, tmp_path):
+    config, outcome = reference
+    out = tmp_path / "out"
+    (out / "runs").mkdir(parents=True)
+    kept, lost = outcome.specs[0].run_id, outcome.specs[1].run_id
+    for suffix in (".npz", ".json"):
+        (out / "runs" / f"{kept}{suffix}").write_bytes((outcome.out / "runs" / f"{kept}{suffix}").read_bytes())
+    # What a crash can leave: a temporary file mid-write, and an .npz renamed before its .json.
+    (out / "runs" / f"tmp-{lost}-0000.npz").write_bytes(b"half a file")
+    (out / "runs" / f"{lost}.npz").write_bytes((outcome.out / "runs" / f"{lost}.npz").read_bytes()[:100])
+    resumed = sweep.run(config, out, executor="threads", workers=2)
+    assert (resumed.ran, resumed.skipped) == (SMALL_RUNS - 1, 1)
+    assert run_files(out) == run_files(outcome.out)
+    for spec in outcome.specs:
+        assert_same_result(ringbench.load(out / "runs" / spec.run_id), ringbench.load(outcome.out / "runs" / spec.run_id))
+
+
+def test_one_sweep_at_a_time_per_directory(tmp_path):
+    with Store(tmp_path):
+        with pytest.raises(ValueError, match="another sweep is writing to"):
+            Store(tmp_path).__enter__()
+
+
+def test_executors_and_worker_counts_give_identical_results(reference, tmp_path):
+    """Local processes, a real dask LocalCluster with 2 workers: the same bits as 2 threads."""
+    config, outcome = reference
+    for executor, workers in (("local", 1), ("dask", 2)):  # local with 2 workers: the kill test
+        out = tmp_path / f"{executor}-{workers}"
+        other = sweep.run(config, out, executor=executor, workers=workers)
+        assert other.ran == SMALL_RUNS
+        assert run_files(out) == run_files(outcome.out)
+        for spec in outcome.specs:
+            result = ringbench.load(out / "runs" / spec.run_id)
+            assert_same_result(result, ringbench.load(outcome.out / "runs" / spec.run_id))
+            assert result.provenance["sweep"]["executor"] == executor
+            assert result.provenance["numba_num_threads"] == "1"  # one Numba thread per worker process
+
+
+KILLABLE = """
+n = 200
+t_max = 8000.0
+checkpoints = 20
+
+[seeds]
+root = 9
+replicates = 8
+
+[[problems]]
+name = "worst-case"
+d = 400
+
+[[timings]]
+name = "paper"
+
+[[methods]]
+name = "asgd"
+gamma = [0.0005, 0.001]
+"""
+
+
+def test_killed_sweep_restarts_to_every_run_exactly_once(tmp_path):
+    config = write(tmp_path, KILLABLE)
+    out = tmp_path / "out"
+    total = len(sweep.load(config).specs())
+    # The driver and its worker processes in a session of their own, killed together as a job scheduler would.
+    driver = subprocess.Popen([sys.executable, "-m", "ringbench", "sweep", str(config), "--out", str(out),
+                               "--workers", "2", "--quiet"], start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list((out / "runs").glob("[!t]*.json"))) < 3:
+            assert driver.poll() is None, driver.stderr.read().decode()
+            assert time.monotonic() < deadline, "the sweep finished no run in time"
+            time.sleep(0.01)
+    finally:
+        os.killpg(driver.pid, signal.SIGKILL)
+        driver.wait()
+        driver.stderr.close()
+    done_at_kill = len(list((out / "runs").glob("[!t]*.json")))
+    assert 3 <= done_at_kill < total, "the kill must land midway"
+
+    resumed = sweep.run(config, out, executor="threads", workers=2)
+    assert resumed.skipped >= done_at_kill and resumed.ran + resumed.skipped == total
+    uninterrupted = sweep.run(config, tmp_path / "uninterrupted", executor="threads", workers=2)
+    assert run_files(out) == run_files(uninterrupted.out) == sorted(
+        f"{spec.run_id}{suffix}" for spec in uninterrupted.specs for suffix in (".json", ".npz"))
+    for spec in uninterrupted.specs:
+        assert_same_result(ringbench.load(out / "runs" / spec.run_id),
+                           ringbench.load(uninterrupted.out / "runs" / spec.run_id))
+    with open(out / "summary.csv", newline="") as stream:
+        assert sorted(row["run_id"] for row in csv.DictReader(stream)) == sorted(s.run_id for s in uninterrupted.specs)
+
+
+def test_cli_sweep_runs_resumes_and_reports_errors(reference, tmp_path, capsys):
+    config, _ = reference
+    out = tmp_path / "cli"
+    assert main(["sweep", str(config), "--out", str(out), "--dry-run"]) == 0
+    assert capsys.readouterr().out.startswith(f"small: {SMALL_RUNS} runs, 0 finished")
+    assert main(["sweep", str(config), "--out", str(out), "--executor", "threads", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert f"small: {SMALL_RUNS} runs ({SMALL_RUNS} run now, 0 finished before)" in printed
+    assert "summary.csv" in printed
+    assert main(["sweep", str(config), "--out", str(out), "--executor", "threads", "--quiet"]) == 0
+    assert f"(0 run now, {SMALL_RUNS} finished before)" in capsys.readouterr().out
+
+    bad = write(tmp_path, SMALL.replace("d = 8", "d = 0"), "bad.toml")
+    assert main(["sweep", str(bad), "--out", str(tmp_path / "bad")]) == 2
+    assert "ringbench: error: problems: worst-case d=0" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()  # validation comes before any output
+    assert main(["sweep", str(config), "--workers", "0"]) == 2
+    assert "workers must be an integer >= 1" in capsys.readouterr().err
+    assert main(["sweep", str(config), "--executor", "threads", "--address", "tcp://127.0.0.1:1"]) == 2
+    assert "address is for the dask executor" in capsys.readouterr().err
