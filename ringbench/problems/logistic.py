@@ -97,12 +97,12 @@ class Logistic(Problem):
         self._kernel_data = self._build_kernel_data()
 
     @classmethod
-    def from_dataset(cls, name, *, path=None, storage="csr", **options):
+    def from_dataset(cls, dataset, *, path=None, storage="csr", **options):
         """Logistic regression on a registered LIBSVM dataset (``ringbench.datasets``).
 
         Parameters
         ----------
-        name : str
+        dataset : str
             A dataset of :data:`ringbench.datasets.DATASETS`, e.g. ``'a9a'``.
         path : str or Path, optional
             Where to look first; see :func:`ringbench.datasets.load`.
@@ -114,10 +114,10 @@ class Logistic(Problem):
         from .. import datasets
 
         _validate.choice("storage", storage, ("csr", "dense"))
-        dataset = datasets.load(name, path=path)
-        features = dataset.X if storage == "csr" else dataset.X.toarray()
-        options.setdefault("name", f"logistic regression on {name}")
-        return cls(features, dataset.y, **options)
+        loaded = datasets.load(dataset, path=path)
+        features = loaded.X if storage == "csr" else loaded.X.toarray()
+        options.setdefault("name", f"logistic regression on {dataset}")
+        return cls(features, loaded.y, **options)
 
     # --- the objective in NumPy: for the solver, the constants and tests ----------------------
 
