@@ -20,6 +20,7 @@ loop over them) and validates its inputs with a ``ValueError`` naming the parame
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -92,8 +93,19 @@ def stepsize_ringleader(L, sigma2, eps, n, B):
     return min(1.0 / (8 * n * L), _noise_cap(L, sigma2, eps, 0.1 * B))
 
 
-def _sorted_tau(tau):
-    return np.sort(_validate.array("tau", tau, positive=True))
+class _Workers(NamedTuple):
+    """Validated compute times, sorted, with the prefix sums sum_{i<=m} 1/tau_(i)."""
+
+    tau: np.ndarray
+    speed_sums: np.ndarray
+
+
+def _workers(tau):
+    """Validate, sort and sum once; :func:`prediction` passes the result on to every formula."""
+    if isinstance(tau, _Workers):
+        return tau
+    tau = np.sort(_validate.array("tau", tau, positive=True))
+    return _Workers(tau, np.cumsum(1.0 / tau))
 
 
 def harmonic_means(tau):
@@ -109,14 +121,14 @@ def harmonic_means(tau):
     ndarray of shape (n,)
         ``H[m - 1]`` is the harmonic mean of the m fastest workers.
     """
-    tau = _sorted_tau(tau)
-    return np.arange(1, tau.size + 1) / np.cumsum(1.0 / tau)
+    workers = _workers(tau)
+    return np.arange(1, workers.tau.size + 1) / workers.speed_sums
 
 
 def _block_times(tau, batch):
     """(m + batch) / sum_{i<=m} 1/tau_(i) = H_m (1 + batch/m), for m = 1..n."""
-    tau = _sorted_tau(tau)
-    return (np.arange(1, tau.size + 1) + batch) / np.cumsum(1.0 / tau)
+    workers = _workers(tau)
+    return (np.arange(1, workers.tau.size + 1) + batch) / workers.speed_sums
 
 
 def optimal_workers(tau, sigma2, eps):
@@ -204,11 +216,11 @@ def homogeneous_times(tau, L, Delta, sigma2, eps):
     dict
         Method name to seconds.
     """
-    optimal = lower_bound(tau, L, Delta, sigma2, eps)
+    workers = _workers(tau)
+    optimal = lower_bound(workers, L, Delta, sigma2, eps)
     blocks, noise = _complexity(L, Delta, sigma2, eps)
-    tau = _sorted_tau(tau)
-    n = tau.size
-    asynchronous = blocks * (n + noise) / float(np.sum(1.0 / tau))
+    tau, n = workers.tau, workers.tau.size
+    asynchronous = blocks * (n + noise) / float(workers.speed_sums[-1])
     return {"ringmaster": optimal, "rennala": optimal, "naive-optimal": optimal,
             "asgd": asynchronous, "delay-adaptive-asgd": asynchronous,
             "minibatch": blocks * float(tau[-1]) * (1.0 + noise / n),
@@ -248,7 +260,7 @@ def heterogeneous_times(tau, L_f, Delta, sigma2, eps, *, L=None):
     L_f = _validate.real("L_f", L_f, positive=True)
     L = L_f if L is None else _validate.real("L", L, minimum=L_f)
     blocks, noise = _complexity(L_f, Delta, sigma2, eps)
-    tau = _sorted_tau(tau)
+    tau = _workers(tau).tau
     bound = blocks * float(tau[-1] + tau.mean() * noise / tau.size)
     return {"malenia": bound, "ringleader": bound * L / L_f,
             "minibatch": blocks * float(tau[-1]) * (1.0 + noise / tau.size)}
@@ -384,7 +396,7 @@ def prediction(problem, method, timing, *, target=None):
     eps = method.eps if method.eps is not None else target
     if eps is None:
         return None
-    tau = timing.expected_durations()
+    tau = _workers(timing.expected_durations())
     Delta = initial_gap(problem)
     facts = (tau, problem.L, Delta, problem.sigma2, eps)
     if problem.n_workers is None:

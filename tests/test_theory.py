@@ -288,6 +288,17 @@ def test_prediction_of_a_theory_mode_run():
     assert prediction["guarantee"] == theory.guaranteed_times(tau, problem.L, Delta, problem.sigma2, 0.01)["ringmaster"]
 
 
+def test_prediction_on_logistic_regression():
+    rng = np.random.default_rng(0)
+    problem = rb.problems.Logistic(rng.standard_normal((60, 4)), np.sign(rng.standard_normal(60)), lam=1e-2)
+    assert theory.initial_gap(problem) == pytest.approx(problem.loss(problem.x0) - problem.f_star, rel=1e-9)
+    timing = rb.timing.profile("sqrt", 10)
+    prediction = theory.prediction(problem, rb.methods.get("asgd", eps=1e-3), timing)
+    tau = timing.expected_durations()
+    assert prediction["time"] == pytest.approx(theory.homogeneous_times(
+        tau, problem.L, theory.initial_gap(problem), problem.sigma2, 1e-3)["asgd"], rel=1e-12)
+
+
 def test_prediction_needs_a_target_and_a_known_complexity():
     problem = rb.problems.Quadratic.worst_case(6, noise_std=0.1)
     timing = rb.timing.profile("linear", 4)
