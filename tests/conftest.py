@@ -12,3 +12,14 @@ _SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "
 
 if "RINGBENCH_DATA" not in os.environ and _SHARED_DATA.is_dir():
     os.environ["RINGBENCH_DATA"] = str(_SHARED_DATA)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_optimum_cache(tmp_path_factory):
+    """Solved logistic optima (ringbench.problems.optimum) go to a per-session temporary directory, not ~/.cache."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RINGBENCH_CACHE", str(tmp_path_factory.mktemp("ringbench-cache")))
+        yield

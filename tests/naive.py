@@ -1,33 +1,180 @@
-"""A slow, obviously-correct reference simulator for the homogeneous methods.
+"""A slow, obviously-correct reference simulator for every method.
 
-This module is the *reference* that ``tests/test_naive_agreement.py`` compares the
-Numba engine against, event by event. It is written from the method descriptions in
-the spec (sections B and C.1-C.6) and the engine's documented conventions, not from
-the engine's kernels, and it favours plain readability over speed:
+This module is the *reference* that ``tests/test_naive_agreement.py`` and
+``tests/test_naive_heterogeneous.py`` compare the Numba engine against, event by
+event. It is written from the method descriptions in the spec (sections B, C.1-C.10
+and F.5-F.8) and the engine's documented conventions, not from the engine's kernels,
+and it favours plain readability over speed:
 
 * one Python ``heapq`` of ``(finish time, worker, job number)``; ties are processed
   one at a time by worker id; cancelled jobs stay in the heap and are skipped when
   popped (their job number no longer matches the worker's current job);
-* every job keeps a *copy* of the iterate it started from, and its gradient
-  ``A @ x_start - b + noise`` is evaluated only when it arrives and is used;
-* job durations and gradient noise come from the engine's counter-based random
-  numbers, addressed by ``(worker, job number)``, so both simulators see the same
-  hardware. The job number of a worker grows on every job start, restarts included.
+* every job keeps a *copy* of the iterate it started from, and its gradient is
+  evaluated only when it arrives and is used (stale results that a rule discards
+  are never evaluated);
+* job durations, gradient noise and minibatch draws come from the engine's
+  counter-based random numbers, addressed by ``(worker, job number)``, so both
+  simulators see the same hardware and the same samples. The job number of a worker
+  grows on every job start, restarts included.
 
-Only the random-number functions and the timing model's ``finish_time`` are shared
-with the engine; everything else (event order, the server rules, the linear algebra,
-the counters) is re-derived here.
+Problems are described to the reference by an *oracle* built from plain arrays
+(:class:`QuadraticOracle`, :class:`LogisticOracle`): tests build them from the raw
+data they gave the problem, so the engine's storage (tridiagonal, dense, CSR,
+per-worker fields, partitions) is checked too.
+
+* Quadratic: worker i's gradient is s_i A x - b_i + noise (s_i = 1, b_i = b without
+  per-worker data); ``scalar`` noise is one N(0, s^2) draw on every coordinate,
+  ``isotropic`` is N(0, s^2 I), both from ``normals(key, STREAM_NOISE, i, job, block)``.
+* Logistic: grad r(x) + 1/b sum over the job's minibatch of the per-sample loss
+  gradient -y a sigma(-y a'x), computed with numpy. The minibatch is derived exactly
+  as documented: uniforms(key, STREAM_NOISE, worker, job, block) for block = 0, 1, ...,
+  four per block, position = min(int(u * pool), pool - 1) into the worker's own sample
+  list (the whole data set without partition); without replacement a repeated
+  position is rejected and the next uniform is used.
+
+Only the random-number functions, ``theory.optimal_workers`` (naive optimal ASGD's m*)
+and the timing model's ``finish_time`` are shared with the engine; everything else
+(event order, the server rules, the linear algebra, the counters) is re-derived here.
+
+Counters follow ``Result.counters``' documentation: ``applied`` counts gradients that
+entered at least one update, ``pending`` those still held (in a batch, table or
+buffer) for an update the stop cut off; ``used`` (not an engine counter) counts every
+gradient a rule accepted, with its delay measured at arrival.
 """
 
 import heapq
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
+import scipy.special
 
 from ringbench import theory
-from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals
-from ringbench.methods import ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala, Ringmaster
+from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals, uniforms
+from ringbench.methods import (ASGD, IA2SGD, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch, NaiveOptimalASGD,
+                               Rennala, Ringleader, Ringmaster)
+from ringbench.problems import Logistic
 from ringbench.timing.kernels import finish_time
+
+
+# --- oracles: the problems in plain numpy ---------------------------------------------------
+
+
+class QuadraticOracle:
+    """f_i(x) = s_i/2 x'Ax - b_i'x with noise; f = 1/n sum_i f_i = 1/2 x'Ax - b'x when mean s_i = 1."""
+
+    def __init__(self, A, b, *, noise_std=0.0, noise="scalar", worker_b=None, worker_scale=None):
+        self.A = np.array(A, dtype=float)
+        self.b = np.array(b, dtype=float)
+        self.d = self.b.size
+        self.noise_std, self.noise = float(noise_std), noise
+        self.worker_b = None if worker_b is None else np.array(worker_b, dtype=float)
+        if worker_scale is None and worker_b is not None:
+            worker_scale = np.ones(len(worker_b))
+        self.worker_scale = None if worker_scale is None else np.array(worker_scale, dtype=float)
+
+    def stochastic_gradient(self, key, worker, job, x):
+        if self.worker_b is None:
+            b, scale = self.b, 1.0
+        else:
+            b, scale = self.worker_b[worker], self.worker_scale[worker]
+        gradient = scale * (self.A @ x) - b
+        if self.noise_std == 0.0:
+            return gradient
+        if self.noise == "scalar":
+            return gradient + self.noise_std * normals(key, STREAM_NOISE, worker, job, 0)[0] * np.ones(self.d)
+        return gradient + self.noise_std * np.array([normals(key, STREAM_NOISE, worker, job, c // 4)[c % 4]
+                                                     for c in range(self.d)])
+
+    def value_and_gradient(self, x):
+        scale = 1.0 if self.worker_scale is None else self.worker_scale.mean()
+        b = self.b if self.worker_b is None else self.worker_b.mean(axis=0)
+        return 0.5 * scale * x @ self.A @ x - b @ x, scale * (self.A @ x) - b
+
+    def f_star(self):
+        x_star = np.linalg.solve(self.A, self.b)
+        return -0.5 * self.b @ x_star
+
+
+class LogisticOracle:
+    """Regularised logistic regression on dense numpy features, optionally split across workers."""
+
+    def __init__(self, features, labels, *, lam, regularizer="l2", batch=1, replacement=True, partition=None):
+        features = features.toarray() if hasattr(features, "toarray") else features
+        self.features = np.array(features, dtype=float)
+        labels = np.asarray(labels, dtype=float)
+        self.labels = np.where(labels == 1.0, 1.0, -1.0)  # 0/1 or -1/+1
+        self.lam, self.regularizer = float(lam), regularizer
+        self.batch, self.replacement = int(batch), bool(replacement)
+        self.partition = None if partition is None else [np.asarray(part, dtype=np.int64) for part in partition]
+        self.n_samples, self.d = self.features.shape
+        if self.partition is None:
+            self.weights = np.full(self.n_samples, 1.0 / self.n_samples)
+        else:
+            self.weights = np.zeros(self.n_samples)
+            for part in self.partition:
+                self.weights[part] = 1.0 / (len(self.partition) * part.size)
+
+    def pool(self, worker):
+        """Worker ``worker``'s sample indices, in the order positions index them."""
+        return np.arange(self.n_samples) if self.partition is None else self.partition[worker]
+
+    def minibatch(self, key, worker, job):
+        """Row indices of the job's minibatch, in draw order (see the module docstring)."""
+        pool = self.pool(worker)
+        positions = []
+        block = 0
+        while len(positions) < self.batch:
+            for u in uniforms(key, STREAM_NOISE, worker, job, block):
+                if len(positions) == self.batch:
+                    break
+                position = min(int(u * pool.size), pool.size - 1)
+                if not self.replacement and position in positions:
+                    continue
+                positions.append(position)
+            block += 1
+        return pool[np.array(positions)]
+
+    def regularizer_value_and_gradient(self, x):
+        if self.regularizer == "l2":
+            return 0.5 * self.lam * x @ x, self.lam * x
+        return self.lam * np.sum(x**2 / (1 + x**2)), 2 * self.lam * x / (1 + x**2) ** 2
+
+    def sample_gradients(self, rows, x):
+        """Row j: the gradient of log(1 + exp(-y_j a_j'x)) in x."""
+        a, y = self.features[rows], self.labels[rows]
+        return (-y * scipy.special.expit(-y * (a @ x)))[:, None] * a
+
+    def stochastic_gradient(self, key, worker, job, x):
+        rows = self.minibatch(key, worker, job)
+        return self.regularizer_value_and_gradient(x)[1] + self.sample_gradients(rows, x).sum(axis=0) / self.batch
+
+    def value_and_gradient(self, x):
+        margins = self.labels * (self.features @ x)
+        value, gradient = self.regularizer_value_and_gradient(x)
+        value = value + self.weights @ np.logaddexp(0.0, -margins)
+        gradient = gradient + self.weights @ self.sample_gradients(np.arange(self.n_samples), x)
+        return value, gradient
+
+
+def oracle_of(problem):
+    """An oracle read from ``problem``'s stored arrays with plain numpy (tests usually build their own)."""
+    data = problem.data()
+    if isinstance(problem, Logistic):
+        features = _dense_rows(data, problem.n_samples, problem.d)
+        partition = None
+        if data.worker_offsets.size:
+            offsets = data.worker_offsets
+            partition = [data.worker_samples[offsets[i]:offsets[i + 1]] for i in range(offsets.size - 1)]
+        return LogisticOracle(features, data.labels, lam=data.lam, regularizer=problem.regularizer,
+                              batch=data.batch, replacement=data.replacement, partition=partition)
+    worker_b = data.worker_b if data.worker_scale.size else None
+    worker_scale = data.worker_scale if data.worker_scale.size else None
+    return QuadraticOracle(_dense_matrix(problem), problem.b, noise_std=problem.noise_std, noise=problem.noise,
+                           worker_b=worker_b, worker_scale=worker_scale)
+
+
+# --- the simulator ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -39,12 +186,26 @@ class Job:
 
 
 @dataclass
+class Gradient:
+    """An evaluated gradient and its bookkeeping."""
+
+    value: np.ndarray
+    worker: int
+    start_iteration: int
+    entered: bool = False  # has it entered an update yet?
+
+
+@dataclass
 class NaiveRun:
     """What :func:`naive_simulate` returns."""
 
     events: list  # one dict per arrival: time, worker, delay, used, iteration, x
     counters: dict
     x: np.ndarray
+    # One dict per update: k (the update maps x^k to x^{k+1}), time, worker (whose arrival
+    # triggered it), starts and workers (start iteration and worker of every gradient in the
+    # direction) and, for Ringleader, the round number.
+    updates: list = field(default_factory=list)
 
     def column(self, name):
         return np.array([event[name] for event in self.events])
@@ -58,8 +219,12 @@ class _State:
     heap: list = field(default_factory=list)
     jobs: dict = field(default_factory=dict)  # worker -> Job, for busy workers only
     job_counter: dict = field(default_factory=dict)
-    batch_sum: np.ndarray = None
-    batch_count: int = 0
+    batch: list = field(default_factory=list)  # Gradients collected for the next batched update
+    table: dict = field(default_factory=dict)  # worker -> list of Gradients (Malenia, Ringleader, IA2SGD)
+    buffer: dict = field(default_factory=dict)  # worker -> list of Gradients (Ringleader's G+, b+)
+    owed: set = field(default_factory=set)  # Ringleader's P
+    phase: int = 1  # Ringleader's phase
+    round: int = 0  # Ringleader's round number
     counters: dict = field(default_factory=lambda: dict(
         arrivals=0, computed=0, used=0, discarded=0, cancelled=0, delay_sum=0, max_delay=0))
 
@@ -74,34 +239,43 @@ def _active_workers(method, tau, sigma2):
     return list(range(len(tau)))
 
 
-def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=None, A=None):
+def harmonic_mean_reaches(counts, n, target):
+    """Exactly (with fractions): every one of the n counts >= 1 and (1/n sum 1/b_i)^{-1} >= target."""
+    if len(counts) < n or min(counts) < 1:
+        return False
+    return Fraction(n) / sum(Fraction(1, count) for count in counts) >= Fraction(target)
+
+
+def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=None, A=None, oracle=None):
     """Simulate ``method`` the slow way; see the module docstring.
 
-    ``A`` is the problem's matrix as a dense array (build it by hand in the test, so
-    that the engine's storage is checked too). By default it is read from the
-    problem's stored data (dense, CSR or tridiagonal bands) with plain numpy.
-    Returns a :class:`NaiveRun`.
+    ``oracle`` describes the problem (build it in the test from the raw data). For
+    quadratics ``A`` alone may be given instead (the problem's matrix as a dense array,
+    with b, noise and per-worker data read from the problem). By default everything is
+    read from the problem's stored arrays with plain numpy. Returns a :class:`NaiveRun`.
     """
     assert method.gamma is not None, "the reference needs an explicit stepsize"
     assert t_max is not None or max_updates is not None
-    A = _dense_matrix(problem) if A is None else np.asarray(A, dtype=float)
-    b, gamma, d = problem.b, method.gamma, problem.d
+    if oracle is None:
+        oracle = oracle_of(problem)
+        if A is not None:
+            oracle.A = np.asarray(A, dtype=float)
+    gamma, d = method.gamma, problem.d
     key = key_from_seed(np.random.SeedSequence(seed))
     timing_data = timing.data()
     active = _active_workers(method, timing.expected_durations(), problem.sigma2)
     n_active = len(active)
-    state = _State(x=problem.x0.astype(float).copy(), batch_sum=np.zeros(d))
+    state = _State(x=problem.x0.astype(float).copy())
     counters = state.counters
+    updates = []
 
-    def noise(worker, number):
-        if problem.noise == "scalar":
-            return problem.noise_std * normals(key, STREAM_NOISE, worker, number, 0)[0] * np.ones(d)
-        return problem.noise_std * np.array([normals(key, STREAM_NOISE, worker, number, c // 4)[c % 4]
-                                             for c in range(d)])
+    evaluated = []  # every Gradient evaluated, in order
 
     def gradient(job, worker):
         counters["computed"] += 1
-        return A @ job.x_start - b + noise(worker, job.number)
+        evaluated.append(Gradient(oracle.stochastic_gradient(key, worker, job.number, job.x_start), worker,
+                                  job.start_iteration))
+        return evaluated[-1]
 
     def start(worker):
         """Start a new job of ``worker`` now, on the current iterate."""
@@ -116,23 +290,35 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         counters["cancelled"] += 1
         start(worker)
 
+    def restart_everyone():
+        for other in active:
+            if other in state.jobs:
+                cancel_and_restart(other)
+            else:
+                start(other)
+
     def use(delay):
         counters["used"] += 1
         counters["delay_sum"] += delay
         counters["max_delay"] = max(counters["max_delay"], delay)
 
-    def step(direction, stepsize):
+    def step(direction, stepsize, worker, gradients):
+        """x^{k+1} = x^k - stepsize * direction, made of ``gradients``; log the update."""
+        for g in gradients:
+            g.entered = True
+        updates.append(dict(k=state.k, time=state.clock, worker=worker, round=state.round,
+                            starts=[g.start_iteration for g in gradients], workers=[g.worker for g in gradients]))
         state.x = state.x - stepsize * direction
         state.k += 1
 
-    # --- the server rules (spec C.1-C.6) ---------------------------------------------
+    # --- the server rules (spec C.1-C.10) --------------------------------------------
     def asgd(worker, job, delay):
         g = gradient(job, worker)
         use(delay)
         stepsize = gamma
         if isinstance(method, DelayAdaptiveASGD) and delay > n_active:
             stepsize = gamma * n_active / delay
-        step(g, stepsize)
+        step(g.value, stepsize, worker, [g])
         start(worker)
 
     def ringmaster(worker, job, delay):
@@ -143,7 +329,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
             return
         g = gradient(job, worker)
         use(delay)
-        step(g, gamma)
+        step(g.value, gamma, worker, [g])
         start(worker)
         if method.stops:  # cancel every job that could now only be discarded
             for other in sorted(state.jobs):
@@ -152,14 +338,11 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
 
     def collect(g, delay):
         use(delay)
-        state.batch_sum = state.batch_sum + g
-        state.batch_count += 1
+        state.batch.append(g)
 
-    def apply_batch(size):
-        stepsize = gamma / size
-        step(state.batch_sum, stepsize)
-        state.batch_sum = np.zeros(d)
-        state.batch_count = 0
+    def apply_batch(size, worker):
+        step(sum(g.value for g in state.batch), gamma / size, worker, state.batch)
+        state.batch = []
 
     def rennala(worker, job, delay):
         S = method.batch
@@ -168,25 +351,93 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
             start(worker)
             return
         collect(gradient(job, worker), delay)
-        if state.batch_count < S:
+        if len(state.batch) < S:
             start(worker)
         elif method.stops:
-            apply_batch(S)
-            for other in active:
-                if other in state.jobs:
-                    cancel_and_restart(other)
-                else:
-                    start(other)
+            apply_batch(S, worker)
+            restart_everyone()
         else:
             start(worker)  # on the old iterate: its next gradient will be discarded
-            apply_batch(S)
+            apply_batch(S, worker)
 
     def minibatch(worker, job, delay):
         collect(gradient(job, worker), delay)
-        if state.batch_count == n_active:
-            apply_batch(n_active)
+        if len(state.batch) == n_active:
+            apply_batch(n_active, worker)
             for other in active:
                 start(other)  # everyone is idle now
+
+    def fedbuff(worker, job, delay):
+        # C.10: buffer every arrival, however stale; every K arrivals step with their mean.
+        collect(gradient(job, worker), delay)
+        if len(state.batch) == method.buffer:
+            apply_batch(method.buffer, worker)
+        start(worker)  # on the latest iterate
+
+    def table_average():
+        """1/n sum_i G_i / b_i over the table, from the plain sums G_i."""
+        return sum(sum(g.value for g in entries) / len(entries) for entries in state.table.values()) / n_active
+
+    def table_step(worker):
+        step(table_average(), gamma, worker, [g for entries in state.table.values() for g in entries])
+
+    def malenia(worker, job, delay):
+        # C.7 with S (default n): collect fresh gradients per worker until the harmonic mean
+        # of the counts reaches S/n, then step with the worker-balanced average.
+        S = n_active if method.batch is None else method.batch
+        if delay > 0:  # computed on an older iterate: only without stops
+            counters["discarded"] += 1
+            start(worker)
+            return
+        g = gradient(job, worker)
+        use(delay)
+        state.table.setdefault(worker, []).append(g)
+        counts = [len(entries) for entries in state.table.values()]
+        if not harmonic_mean_reaches(counts, n_active, Fraction(S, n_active)):
+            start(worker)
+        elif method.stops:
+            table_step(worker)
+            state.table = {}
+            restart_everyone()
+        else:
+            start(worker)  # on x^k, before the update: that job will be stale
+            table_step(worker)
+            state.table = {}
+
+    def ia2sgd(worker, job, delay):
+        # C.8 with the papers' warm-up: no update until every worker has an entry.
+        g = gradient(job, worker)
+        use(delay)
+        state.table[worker] = [g]  # the latest gradient replaces the old one
+        if len(state.table) == n_active:
+            table_step(worker)
+        start(worker)
+
+    def ringleader(worker, job, delay):
+        # C.9 and F.7.
+        g = gradient(job, worker)
+        use(delay)
+        if state.phase == 1:
+            state.table.setdefault(worker, []).append(g)
+            counts = [len(entries) for entries in state.table.values()]
+            if not harmonic_mean_reaches(counts, n_active, method.phase1_hm_target):
+                start(worker)  # x has not moved
+                return
+            state.phase = 2
+            state.owed = set(active)
+        elif worker in state.owed:
+            state.table.setdefault(worker, []).append(g)
+        else:
+            state.buffer.setdefault(worker, []).append(g)
+            start(worker)
+            return
+        state.owed.discard(worker)  # worker's one update of the round
+        table_step(worker)
+        start(worker)
+        if not state.owed:  # n updates done: the buffer becomes the table
+            state.table, state.buffer = state.buffer, {}
+            state.phase = 1
+            state.round += 1
 
     if isinstance(method, Ringmaster):
         rule = ringmaster
@@ -194,6 +445,14 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         rule = rennala
     elif isinstance(method, Minibatch):
         rule = minibatch
+    elif isinstance(method, Ringleader):
+        rule = ringleader
+    elif isinstance(method, Malenia):
+        rule = malenia
+    elif isinstance(method, IA2SGD):
+        rule = ia2sgd
+    elif isinstance(method, FedBuff):
+        rule = fedbuff
     elif isinstance(method, ASGD):  # includes DelayAdaptiveASGD, Hero, NaiveOptimalASGD
         rule = asgd
     else:
@@ -222,14 +481,24 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         if max_updates is not None and state.k >= max_updates:
             break
 
-    # "applied" counts gradients that entered an update; "pending" ones were collected
-    # into a batch that the end of the run cut off. Delay statistics cover both.
+    held = state.batch + [g for store in (state.table, state.buffer) for entries in store.values() for g in entries]
     used = counters["used"]
-    pending = state.batch_count
-    result = {name: counters[name] for name in ("arrivals", "computed", "discarded", "cancelled", "max_delay")}
-    result.update(applied=used - pending, pending=pending, updates=state.k, end_time=state.clock,
-                  mean_delay=counters["delay_sum"] / used if used else 0.0)
-    return NaiveRun(events, result, state.x)
+    assert used == len(evaluated)  # every rule uses what it evaluates
+    result = {name: counters[name] for name in ("arrivals", "computed", "discarded", "cancelled", "max_delay", "used")}
+    result.update(applied=sum(g.entered for g in evaluated), pending=sum(not g.entered for g in held),
+                  updates=state.k, end_time=state.clock, mean_delay=counters["delay_sum"] / used if used else 0.0)
+    return NaiveRun(events, result, state.x, updates)
+
+
+def _dense_rows(data, rows, columns):
+    """The stored feature matrix (dense or CSR) as a dense numpy array."""
+    if data.dense.size:
+        return np.array(data.dense, dtype=float)
+    matrix = np.zeros((rows, columns))
+    for row in range(rows):
+        for entry in range(data.csr_indptr[row], data.csr_indptr[row + 1]):
+            matrix[row, data.csr_indices[entry]] += data.csr_data[entry]
+    return matrix
 
 
 def _dense_matrix(problem):
@@ -239,10 +508,6 @@ def _dense_matrix(problem):
     if storage == "dense":
         return np.array(data.dense, dtype=float)
     if storage == "csr":
-        A = np.zeros((problem.d, problem.d))
-        for row in range(problem.d):
-            for entry in range(data.csr_indptr[row], data.csr_indptr[row + 1]):
-                A[row, data.csr_indices[entry]] += data.csr_data[entry]
-        return A
+        return _dense_rows(data, problem.d, problem.d)
     bands = data.bands  # bands[0, i + 1] = A[i, i + 1], bands[1] = diagonal, bands[2, i] = A[i + 1, i]
     return np.diag(bands[1]) + np.diag(bands[0, 1:], 1) + np.diag(bands[2, :-1], -1)

@@ -6,6 +6,7 @@ server does; the expected arrays are that arithmetic, not engine output.
 Problems:
 * ``line``:  f(x) = x^2 / 2, so grad f(x) = x; x0 = 1.
 * ``plane``: A = diag(1, 2), b = (1, 0), so grad f(x) = (x1 - 1, 2 x2); x0 = (0, 1).
+* ``split_line``: the line's f split over workers holding b_i (averaging to 0): g_i(x) = x - b_i.
 """
 
 import numpy as np
@@ -13,8 +14,8 @@ import pytest
 
 import ringbench
 from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals
-from ringbench.methods import (ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala,
-                               Ringmaster)
+from ringbench.methods import (ASGD, IA2SGD, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch, NaiveOptimalASGD,
+                               Rennala, Ringleader, Ringmaster)
 from ringbench.problems import Quadratic
 from ringbench.timing import fixed, profile
 
@@ -238,3 +239,126 @@ def test_ringmaster_with_stops_never_applies_a_delay_of_R_or_more():
     # The same hardware without the threshold does produce delays >= R.
     asgd = ringbench.simulate(problem, ASGD(gamma=0.02), timing, t_max=60.0, seed=2, trace="events")
     assert asgd.counters["max_delay"] >= R
+
+
+# --- heterogeneous data: Ringleader, Malenia, IA2SGD, FedBuff ------------------------------------------
+# ``split_line``: A = [1], b = 0 split over workers with b_i averaging to 0, so worker i's gradient is
+# g_i(x) = x - b_i and the global one is x (f - f* = x^2 / 2, ||grad f||^2 = x^2).
+
+
+def split_line(worker_b, x0):
+    line_problem = Quadratic(np.array([[1.0]]), [0.0], x0=[x0], name="line")
+    return line_problem.per_worker(np.array(worker_b, dtype=float)[:, None])
+
+
+def test_ringleader_phases_buffer_and_rounds():
+    # n = 3, tau = (1, 2, 5), b = (1, 0, -1), x0 = 2, gamma = 3/4: x <- x - 1/4 (sum of the 3 table means).
+    # Round 1, phase 1 (x stays 2; g0 = 1, g1 = 2, g2 = 3 at x0):
+    #   t=1 w0 -> T0 = [1];  t=2 w0 -> T0 x2, w1 -> T1 = [2];  t=3 w0;  t=4 w0, w1 -> T1 = [2, 2];
+    #   t=5 w0 (T0 has 5 x 1; it restarts on x0 before w2 arrives), then w2 -> T2 = [3]: the table is full.
+    #   Update 1 (w2): x1 = 2 - 1/4 (1 + 2 + 3) = 1/2; P = {w0, w1}; w2 restarts on x1.
+    # Phase 2: t=6 w0 (s=0, delay 1): T0 += 1 -> update 2: x2 = 1/2 - 6/4 = -1; w0 restarts on x2.
+    #          t=6 w1 (s=0, delay 2): T1 += 2 -> update 3: x3 = -1 - 6/4 = -5/2. P empty: the buffer
+    #          (empty) becomes the table, phase 1 again. w1 restarts on x3.
+    # Round 2, phase 1 (x stays -5/2):
+    #   t=7 w0 (s=2, delay 1): T0 = [g0(-1) = -2]; restarts on x3.   t=8 w0 (s=3): T0 += g0(x3) = -7/2;
+    #   w1 (s=3): T1 = [g1(x3) = -5/2].   t=9 w0: T0 += -7/2.   t=10 w0: T0 += -7/2 (sum -25/2, mean -25/8);
+    #   w1: T1 += -5/2 (mean -5/2); both restart on x3 (s=3).   t=10 w2 (s=1, delay 2): T2 = [g2(1/2) = 3/2]:
+    #   full. Update 4 (w2): x4 = -5/2 - 1/4 (-25/8 - 5/2 + 3/2) = -5/2 + 33/32 = -47/32; P = {w0, w1}.
+    # Phase 2: t=11 w0 (s=3, delay 1): T0 += -7/2 (sum -16, 5 entries, mean -16/5) -> update 5:
+    #          x5 = -47/32 - 1/4 (-16/5 - 1) = -47/32 + 21/20 = -67/160; w0 restarts on x5.
+    #          t=12 w0 (s=5, delay 0): already updated this round -> buffer [g0(x5)]; no update.
+    #          t=12 w1 (s=3, delay 2): T1 += -5/2 -> update 6: x6 = -67/160 + 21/20 = 101/160. Round over.
+    result = run(split_line([1.0, 0.0, -1.0], 2.0), Ringleader(gamma=0.75), [1.0, 2.0, 5.0], max_updates=6)
+    x = [2] * 7 + [1 / 2, -1, -5 / 2] + [-5 / 2] * 6 + [-47 / 32, -67 / 160, -67 / 160, 101 / 160]
+    check(result, time=[1, 2, 2, 3, 4, 4, 5, 5, 6, 6, 7, 8, 8, 9, 10, 10, 10, 11, 12, 12],
+          worker=[0, 0, 1, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1, 0, 0, 1, 2, 0, 0, 1],
+          delay=[0] * 8 + [1, 2, 1, 0, 0, 0, 0, 0, 2, 1, 0, 2], used=[T] * 20,
+          iteration=[0] * 7 + [1, 2, 3, 3, 3, 3, 3, 3, 3, 4, 5, 5, 6], x=x,
+          counters=dict(updates=6, arrivals=20, computed=20, discarded=0, cancelled=0, wasted=0, max_delay=2,
+                        mean_delay=9 / 20, end_time=12.0))
+    assert result.counters["applied"] + result.counters["pending"] == 20
+    np.testing.assert_allclose(result.grad_norm2, np.array([2, 1 / 2, -1, -5 / 2, -47 / 32, -67 / 160, 101 / 160]) ** 2,
+                               rtol=1e-14)
+
+
+def test_malenia_with_stops_halves_x_every_round():
+    # n = 2, tau = (1, 3), b = (1, -1), x0 = 2, gamma = 1/2, S = n = 2 (every worker has a gradient).
+    # g0 = x - 1, g1 = x + 1, so the balanced mean is x whatever the counts: x <- x - 1/2 x = x / 2.
+    # t=1, 2, 3: w0 collects g0(2) = 1 three times (restarting on x0); t=3 w1 (after w0) collects 3:
+    #   update 1: x1 = 2 - 1/2 * 1/2 (1 + 3) = 1; every worker restarts on x1: w0's job (started at 3,
+    #   ending at 4) is cancelled; w1 restarts too (the arriving worker is not a cancel).
+    # t=4, 5, 6 w0 collects g0(1) = 0; t=6 w1 collects 2: x2 = 1 - 1/4 (0 + 2) = 1/2; w0 cancelled.
+    # t=7, 8, 9 w0 collects -1/2; t=9 w1 collects 3/2: x3 = 1/2 - 1/4 (1) = 1/4; w0 cancelled.
+    result = run(split_line([1.0, -1.0], 2.0), Malenia(gamma=0.5), [1.0, 3.0], max_updates=3)
+    check(result, time=[1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9], worker=[0, 0, 0, 1] * 3, delay=[0] * 12,
+          used=[T] * 12, iteration=[0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3],
+          x=[2, 2, 2, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25],
+          counters=dict(updates=3, arrivals=12, computed=12, applied=12, pending=0, discarded=0, cancelled=3,
+                        max_delay=0, end_time=9.0))
+    np.testing.assert_array_equal(result.time, [0, 3, 6, 9])
+
+
+@pytest.mark.parametrize(("S", "first_update"), [(3, 3.0), (4, 6.0)])
+def test_malenia_round_ends_when_the_harmonic_mean_of_counts_reaches_S_over_n(S, first_update):
+    # Same setting; the round ends once every B_i >= 1 and 2 / (1/B0 + 1/B1) >= S / 2.
+    # S = 3: at t=3 B = (3, 1): 2 / (1/3 + 1) = 3/2 = S/2 exactly -> the round ends at t=3.
+    # S = 4: need 1/B0 + 1/B1 <= 1: at t=3 (3, 1) gives 4/3; at t=6, w0 first: (6, 1) gives 7/6; then w1:
+    #        (6, 2) gives 2/3 -> the round ends at t=6 with means g0(2) = 1 and g1(2) = 3: x1 = 2 - 1/4 * 4 = 1.
+    result = run(split_line([1.0, -1.0], 2.0), Malenia(gamma=0.5, batch=S), [1.0, 3.0], max_updates=1)
+    assert result.trace["time"][-1] == first_update and result.trace["worker"][-1] == 1
+    np.testing.assert_allclose(result.trace["x"][-1], [1.0], rtol=1e-15)
+    np.testing.assert_array_equal(result.trace["iteration"][:-1], 0)
+    assert result.counters["computed"] == int(first_update) + int(first_update) // 3  # w0's and w1's gradients
+
+
+def test_malenia_without_stops_discards_stale_results():
+    # n = 2, tau = (1, 3), b = (1, -1), x0 = 2, gamma = 1/2, S = 2, no stops, t_max = 12.
+    # t=1, 2, 3: w0 collects 1 (restarting on x0); t=3 w1 collects 3: the round is complete: w1 restarts on
+    #   x0 *before* the update (s=0), then x1 = 2 - 1/4 * 4 = 1.
+    # t=4: w0 (s=0, delay 1): discarded, never evaluated; restarts on x1.   t=5: w0 collects g0(1) = 0.
+    # t=6: w0 collects 0; w1 (s=0, delay 1) discarded, restarts on x1.   t=7, 8, 9: w0 collects 0;
+    # t=9: w1 (s=1) collects 2: restarts on x1, then x2 = 1 - 1/4 * 2 = 1/2.
+    # t=10: w0 (s=1, delay 1) discarded.  t=11, 12: w0 collects g0(1/2).  t=12: w1 (s=1) discarded.
+    result = run(split_line([1.0, -1.0], 2.0), Malenia(gamma=0.5, stops=False), [1.0, 3.0], t_max=12.0)
+    check(result, time=[1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9, 10, 11, 12, 12],
+          worker=[0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1],
+          delay=[0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1],
+          used=[T, T, T, T, F, T, T, F, T, T, T, T, F, T, T, F],
+          iteration=[0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2], x=[2, 2, 2] + [1] * 8 + [0.5] * 5,
+          counters=dict(updates=2, arrivals=16, computed=12, discarded=4, cancelled=0, wasted=4, max_delay=0,
+                        mean_delay=0.0, end_time=12.0))
+    assert result.counters["applied"] + result.counters["pending"] == 12
+
+
+def test_ia2sgd_warm_up_then_one_update_per_arrival():
+    # n = 2, tau = (1, 3), b = (1, -1), x0 = 2, gamma = 1/2: x <- x - 1/4 (T0 + T1), T_i = worker i's latest.
+    # t=1, 2, 3: w0's entry is g0(2) = 1 (replaced each time; no update until w1 has an entry).
+    # t=3 w1: T1 = g1(2) = 3: x1 = 2 - 1/4 (1 + 3) = 1 (w0 already restarted on x0).
+    # t=4 w0 (s=0, delay 1): T0 = g0(2) = 1: x2 = 1 - 1/4 (1 + 3) = 0.
+    # t=5 w0 (s=2): T0 = g0(0) = -1: x3 = 0 - 1/4 (-1 + 3) = -1/2.
+    # t=6 w0 (s=3): T0 = g0(-1/2) = -3/2: x4 = -1/2 - 1/4 (3/2) = -7/8;
+    #     w1 (s=1, delay 3): T1 = g1(1) = 2: x5 = -7/8 - 1/4 (-3/2 + 2) = -1.
+    # t=7 w0 (s=4, delay 1): T0 = g0(-7/8) = -15/8: x6 = -1 - 1/4 (-15/8 + 2) = -33/32.
+    result = run(split_line([1.0, -1.0], 2.0), IA2SGD(gamma=0.5), [1.0, 3.0], max_updates=6)
+    check(result, time=[1, 2, 3, 3, 4, 5, 6, 6, 7], worker=[0, 0, 0, 1, 0, 0, 0, 1, 0],
+          delay=[0, 0, 0, 0, 1, 0, 0, 3, 1], used=[T] * 9, iteration=[0, 0, 0, 1, 2, 3, 4, 5, 6],
+          x=[2, 2, 2, 1, 0, -0.5, -0.875, -1, -33 / 32],
+          counters=dict(updates=6, arrivals=9, computed=9, discarded=0, cancelled=0, max_delay=3, mean_delay=5 / 9,
+                        end_time=7.0))
+
+
+def test_fedbuff_steps_with_the_mean_of_every_K_arrivals():
+    # n = 2, tau = (1, 3), b = (1, -1), x0 = 2, gamma = 1/2, K = 2: x <- x - 1/4 (sum of the 2 buffered).
+    # t=1 w0: [g0(2) = 1].   t=2 w0 (s=0): [1, 1] -> x1 = 2 - 1/2 = 3/2; restarts on x1.
+    # t=3 w0 (s=1): [g0(3/2) = 1/2];  w1 (s=0, delay 1): [1/2, g1(2) = 3] -> x2 = 3/2 - 7/8 = 5/8.
+    # t=4 w0 (s=1, delay 1): [1/2].   t=5 w0 (s=2): [1/2, g0(5/8) = -3/8] -> x3 = 5/8 - 1/32 = 19/32.
+    # t=6 w0 (s=3): [g0(19/32) = -13/32];  w1 (s=2, delay 1): [-13/32, g1(5/8) = 13/8] -> x4 = 19/32 - 39/128
+    #     = 37/128.
+    # t=7 w0 (s=3, delay 1): [-13/32], pending when t_max = 7.5 ends the run.
+    result = run(split_line([1.0, -1.0], 2.0), FedBuff(gamma=0.5, buffer=2), [1.0, 3.0], t_max=7.5)
+    check(result, time=[1, 2, 3, 3, 4, 5, 6, 6, 7], worker=[0, 0, 0, 1, 0, 0, 0, 1, 0],
+          delay=[0, 0, 0, 1, 1, 0, 0, 1, 1], used=[T] * 9, iteration=[0, 1, 1, 2, 2, 3, 3, 4, 4],
+          x=[2, 1.5, 1.5, 5 / 8, 5 / 8, 19 / 32, 19 / 32, 37 / 128, 37 / 128],
+          counters=dict(updates=4, arrivals=9, computed=9, applied=8, pending=1, discarded=0, cancelled=0,
+                        max_delay=1, mean_delay=4 / 9, end_time=7.5))
