@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 
 from . import _validate, methods, theory
 from . import timing as timing_models
-from .problems import Quadratic
 from .experiments import text_table
+from .problems import Quadratic
 from .simulation import Recording, simulate
 
 #: Half-decade grid of worker counts.

@@ -54,19 +54,20 @@ def test_table_and_plot(rows):
     figure = scaling.plot(rows, title="test")
     assert isinstance(figure, Figure)
     times, ratios = figure.axes
-    assert times.get_xscale() == times.get_yscale() == "log"
+    for axes in (times, ratios):
+        assert axes.get_xscale() == axes.get_yscale() == "log"
     labels = [line.get_label() for line in times.get_lines()]
     assert "lower bound" in labels and "ringmaster" in labels
 
 
 @pytest.mark.parametrize("arguments, parameter", [
-    (dict(profile="nope"), "timing profile"),
-    (dict(ns=()), "ns"),
-    (dict(ns=(0,)), "n must"),
-    (dict(names=("fedbuff",)), "method"),
-    (dict(seeds=0), "seeds"),
-    (dict(budget=0.5), "budget"),
-    (dict(eps=0.0), "eps"),
+    ({"profile": "nope"}, "timing profile"),
+    ({"ns": ()}, "ns"),
+    ({"ns": (0,)}, "n must"),
+    ({"names": ("fedbuff",)}, "method"),
+    ({"seeds": 0}, "seeds"),
+    ({"budget": 0.5}, "budget"),
+    ({"eps": 0.0}, "eps"),
 ])
 def test_bad_input_names_the_parameter(arguments, parameter):
     with pytest.raises(ValueError, match=parameter):

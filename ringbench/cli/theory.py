@@ -43,8 +43,8 @@ def report(tau, L, Delta, sigma2, eps):
 def _text(facts, profile):
     lines = [
         f"tau_i: expected job durations of the {profile!r} timing profile, n = {facts['n']}",
-        f"L = {facts['L']:.6g}, Delta = f(x0) - f* = {facts['Delta']:.6g}, sigma^2 = {facts['sigma2']:.6g}, "
-        f"eps = {facts['eps']:g}",
+        (f"L = {facts['L']:.6g}, Delta = f(x0) - f* = {facts['Delta']:.6g}, sigma^2 = {facts['sigma2']:.6g}, "
+         f"eps = {facts['eps']:g}"),
         f"R* = max{{1, ceil(sigma^2/eps)}} = {facts['R']} (Rennala's S = {facts['S']})",
         f"m* = {facts['m_star']}; tau_h^m* = {facts['tau_h_m_star']:.4g} s (tau_h^n = {facts['tau_h_n']:.4g} s)",
         f"Lemma 4.1: any R* consecutive Ringmaster updates take at most t(R*) = {facts['window_bound']:.4g} s",
