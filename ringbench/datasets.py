@@ -321,7 +321,7 @@ def load(name, path=None, *, verify=True):
     FileNotFoundError
         If no place has the file; the message lists every place looked and the download address.
     """
-    dataset = DATASETS[_validate.choice("name", name, tuple(DATASETS))]
+    dataset = DATASETS[_validate.choice("dataset", name, tuple(DATASETS))]
     if not isinstance(verify, bool):
         raise ValueError(f"verify must be True or False, got {verify!r}")
     found = _find(dataset, path)

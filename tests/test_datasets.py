@@ -234,7 +234,7 @@ def test_registry_entries():
 
 
 def test_unknown_name_lists_known_names():
-    with pytest.raises(ValueError, match=r"unknown name 'covtype'; choose one of 'a9a', 'w8a'"):
+    with pytest.raises(ValueError, match=r"unknown dataset 'covtype'; choose one of 'a9a', 'w8a'"):
         datasets.load("covtype")
 
 
