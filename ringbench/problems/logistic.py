@@ -181,21 +181,26 @@ class Logistic(Problem):
 
     def _variance_at(self, x):
         """E||g(x) - grad f_i(x)||^2 of one worker's minibatch gradient, the largest over workers."""
-        margins = self.margins(x)
-        coefficients = -self.labels * scipy.special.expit(-margins)  # grad loss_j = c_j a_j
-        norms2 = np.asarray(self._features.multiply(self._features).sum(axis=1)).ravel() \
-            if scipy.sparse.issparse(self._features) else np.einsum("ij,ij->i", self._features, self._features)
-        largest = 0.0
-        for worker in range(self.n_workers or 1):
-            rows = self._samples[self._offsets[worker]:self._offsets[worker + 1]] if self.n_workers \
-                else slice(None)
-            c, pool = coefficients[rows], norms2[rows].size
-            mean = (self._features[rows].T @ c) / pool
-            # mean_j ||c_j a_j - mean||^2 = mean_j c_j^2 ||a_j||^2 - ||mean||^2
-            spread = max(float(np.mean(c * c * norms2[rows]) - mean @ mean), 0.0)
-            finite_pool = 1.0 if self.replacement or pool == 1 else (pool - self.batch) / (pool - 1)
-            largest = max(largest, spread * finite_pool / self.batch)
-        return largest
+        coefficients = -self.labels * scipy.special.expit(-self.margins(x))  # grad loss_j = c_j a_j
+        if scipy.sparse.issparse(self._features):
+            gradients = self._features.multiply(coefficients[:, None]).tocsr()
+            norms2 = np.asarray(gradients.multiply(gradients).sum(axis=1)).ravel()
+        else:
+            gradients = self._features * coefficients[:, None]
+            norms2 = np.einsum("ij,ij->i", gradients, gradients)
+        offsets, samples = (self._offsets, self._samples) if self.n_workers else (
+            np.array([0, self.n_samples]), np.arange(self.n_samples))
+        pools = np.diff(offsets)
+        # averaging[i, j] = 1 / N_i for worker i's samples j
+        averaging = scipy.sparse.csr_array((np.repeat(1.0 / pools, pools), samples, offsets),
+                                           shape=(pools.size, self.n_samples))
+        means = _dense(averaging @ gradients)
+        # mean_j ||g_j - mean||^2 = mean_j ||g_j||^2 - ||mean||^2, per worker
+        spreads = np.maximum(averaging @ norms2 - np.einsum("ij,ij->i", means, means), 0.0)
+        finite_pool = 1.0  # without replacement, the variance shrinks by (N_i - b) / (N_i - 1)
+        if not self.replacement:
+            finite_pool = np.where(pools > 1, (pools - self.batch) / np.maximum(pools - 1, 1), 1.0)
+        return float(np.max(spreads * finite_pool / self.batch))
 
     def _digest(self):
         digest = hashlib.sha256()
@@ -203,7 +208,7 @@ class Logistic(Problem):
         parts = (features.data, features.indices, features.indptr) if scipy.sparse.issparse(features) \
             else (features,)
         for array in (*parts, np.array(features.shape), self.labels, self.sample_weights,
-                      np.array([self.lam]), np.array([ids.L2 if self.regularizer == "l2" else ids.NONCONVEX])):
+                      np.array([self.lam]), np.array([REGULARIZERS[self.regularizer]])):
             digest.update(np.ascontiguousarray(array).tobytes())
         return digest.hexdigest()
 
