@@ -100,8 +100,9 @@ def main():
                                                   experiments.PAPER_T_MAX)
         print(f"   {name:10s} on a9a, n = 1000, paper timing: {rate:12,.0f} events/s ({events:,} in {elapsed:.2f} s)")
     split = experiments.heterogeneous_problem("a9a")
-    rate, events, elapsed = events_per_second(split, methods.get("ringleader", **experiments.HETEROGENEOUS_TUNED["ringleader"]),
-                                              experiments.heterogeneous_timing(), experiments.HETEROGENEOUS_T_MAX)
+    ringleader = methods.get("ringleader", **experiments.HETEROGENEOUS_TUNED["ringleader"])
+    rate, events, elapsed = events_per_second(split, ringleader, experiments.heterogeneous_timing(),
+                                              experiments.HETEROGENEOUS_T_MAX)
     print(f"   ringleader on a9a split over 100 workers (Dirichlet 0.1, b = 4): {rate:12,.0f} events/s "
           f"({events:,} in {elapsed:.2f} s)")
     print("3. Ringleader's tables (table + buffer), d = 123")

@@ -108,7 +108,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     Result
     """
     if not isinstance(problem, Problem):
-        raise ValueError(f"problem must be a ringbench problem such as problems.Quadratic or problems.Logistic, got {type(problem).__name__}")
+        raise ValueError("problem must be a ringbench problem such as problems.Quadratic or problems.Logistic, "
+                         f"got {type(problem).__name__}")
     if not isinstance(method, Method):
         raise ValueError(f"method must be a ringbench method such as methods.Ringmaster, got {type(method).__name__}")
     if not isinstance(timing, TimingModel):

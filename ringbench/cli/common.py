@@ -25,7 +25,8 @@ def add_common(parser):
     setting's values.
     """
     parser.add_argument("--n", type=int, help="number of workers (default: the setting's)")
-    parser.add_argument("--d", type=int, default=experiments.PAPER_D, help="quadratic: dimension (default: %(default)s)")
+    parser.add_argument("--d", type=int, default=experiments.PAPER_D,
+                        help="quadratic: dimension (default: %(default)s)")
     parser.add_argument("--timing", metavar="PROFILE",
                         help=f"timing profile: {', '.join(timing.PROFILES)} (default: the setting's)")
     parser.add_argument("--t-max", type=float, help="simulated-time budget in seconds (default: the setting's)")

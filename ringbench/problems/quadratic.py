@@ -194,7 +194,8 @@ class Quadratic(Problem):
             "worker_scale", worker_scale, positive=True, length=n_workers)
         tolerance = 1e-12 * max(1.0, np.abs(worker_b).max())
         if np.abs(worker_b.mean(axis=0) - self.b).max() > tolerance:
-            raise ValueError("worker_b must average to b over the workers, so that f = 1/n sum_i f_i keeps its minimiser")
+            raise ValueError("worker_b must average to b over the workers, so that f = 1/n sum_i f_i keeps its "
+                             "minimiser")
         if abs(worker_scale.mean() - 1.0) > 1e-12:
             raise ValueError(f"worker_scale must average to 1, got mean {worker_scale.mean()}")
         split = copy.copy(self)
