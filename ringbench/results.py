@@ -29,7 +29,9 @@ class Result:
         ``diverged`` or ``interrupted`` (Ctrl-C; everything before it is kept).
     counters : dict
         ``updates``, ``arrivals``, ``computed``, ``applied`` (gradients that entered an
-        update), ``pending`` (collected for an update the stop cut off), ``discarded``,
+        update), ``pending`` (collected in a batch, table or buffer for an update the stop
+        cut off), ``overwritten`` (table entries replaced before they entered an update:
+        IA2SGD's warm-up), ``discarded``,
         ``cancelled``, ``wasted`` (= discarded + cancelled jobs), ``mean_delay``,
         ``max_delay`` (over used gradients), ``end_time`` (simulated clock at the stop).
     diverged_at : dict or None

@@ -210,10 +210,13 @@ _STATUS_NAMES = {loop.COMPLETED: "completed", loop.MAX_UPDATES: "completed", loo
 def _result(sim, status, rows, events, config, seed_sequence):
     counts = sim.counters
     used = int(counts[USED])
-    pending = int(sim.batch_size[0])  # collected for an update that the stop cut off
+    # collected into a batch or a table, but the stop came before they entered an update
+    pending = int(sim.batch_size[0] + sim.tables.pending[0])
+    overwritten = int(sim.tables.overwritten[0])
     counters = {
         "updates": int(sim.iteration[0]), "arrivals": int(counts[ARRIVALS]), "computed": int(counts[COMPUTED]),
-        "applied": used - pending, "pending": pending, "discarded": int(counts[DISCARDED]),
+        "applied": used - pending - overwritten, "pending": pending, "overwritten": overwritten,
+        "discarded": int(counts[DISCARDED]),
         "cancelled": int(counts[CANCELLED]), "wasted": int(counts[DISCARDED] + counts[CANCELLED]),
         "mean_delay": float(counts[DELAY_SUM] / used) if used else 0.0, "max_delay": int(counts[DELAY_MAX]),
         "end_time": float(sim.clock[0]),

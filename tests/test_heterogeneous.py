@@ -335,9 +335,6 @@ def test_malenia_on_identical_noiseless_workers_is_minibatch():
     assert malenia.counters["computed"] > minibatch.counters["computed"]  # fast workers did keep computing
 
 
-@pytest.mark.xfail(strict=True, reason="split_randomly: scale_spread < 1 is documented to keep every s_i > 0, but "
-                   "after centring s_i = 1 + spread (u_i - mean u) with |u_i - mean u| up to 2 (n - 1) / n, so "
-                   "e.g. n = 3, scale_spread = 0.95, seed = 7 raises 'worker_scale must be > 0'")
 def test_split_randomly_accepts_every_documented_scale_spread():
     base = Quadratic.random_dense(2, seed=0)
     for seed in range(20):

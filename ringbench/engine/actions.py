@@ -92,8 +92,12 @@ def step_with_batch(sim, stepsize):
 
 @kernel
 def step_with_table(sim):
-    """Apply x^{k+1} = x^k - gamma * 1/n sum_i G_i / b_i, the worker-balanced table average."""
+    """Apply x^{k+1} = x^k - gamma * 1/n sum_i G_i / b_i, the worker-balanced table average.
+
+    Every gradient in the table has now entered an update; only the buffer's are pending.
+    """
     step(sim, sim.tables.mean_sum, sim.rule.gamma / sim.tables.counts.size)
+    sim.tables.pending[0] = sim.tables.buffered[0]
 
 
 @kernel

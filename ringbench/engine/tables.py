@@ -28,6 +28,9 @@ class Tables(NamedTuple):
     owed: np.ndarray  # bool (rows,): the set P of workers still owed their update this round
     owed_count: np.ndarray  # int64 (1,): |P|
     phase: np.ndarray  # int64 (1,): Ringleader's phase, 1 (collect) or 2 (one update per worker)
+    pending: np.ndarray  # int64 (1,): gradients in the table or buffer that have not entered an update yet
+    buffered: np.ndarray  # int64 (1,): gradients in the buffer
+    overwritten: np.ndarray  # int64 (1,): entries replaced before they entered an update (IA2SGD's warm-up)
 
 
 def new_tables(rows, dimension, *, buffer=False):
@@ -39,6 +42,8 @@ def new_tables(rows, dimension, *, buffer=False):
         inverse_count_sum=np.zeros(1), buffer_means=np.zeros((buffer_rows, dimension if buffer_rows else 0)),
         buffer_counts=np.zeros(buffer_rows, dtype=np.int64), owed=np.zeros(rows, dtype=np.bool_),
         owed_count=np.zeros(1, dtype=np.int64), phase=np.ones(1, dtype=np.int64),
+        pending=np.zeros(1, dtype=np.int64), buffered=np.zeros(1, dtype=np.int64),
+        overwritten=np.zeros(1, dtype=np.int64),
     )
 
 
@@ -58,6 +63,7 @@ def add_to_table(tables, row, gradient):
     else:
         tables.inverse_count_sum[0] += 1.0 / count - 1.0 / (count - 1)
     tables.counts[row] = count
+    tables.pending[0] += 1
 
 
 @kernel(fastmath=REORDER_MATH)
@@ -72,6 +78,11 @@ def replace_in_table(tables, row, gradient):
         tables.filled[0] += 1
         tables.inverse_count_sum[0] += 1.0
         tables.counts[row] = 1
+        tables.pending[0] += 1
+    elif tables.filled[0] < tables.counts.size:  # still warming up: the replaced entry was never applied
+        tables.overwritten[0] += 1
+    else:
+        tables.pending[0] += 1
 
 
 @kernel(fastmath=REORDER_MATH)
@@ -82,6 +93,8 @@ def add_to_buffer(tables, row, gradient):
     for k in range(gradient.size):
         means[k] += (gradient[k] - means[k]) / count
     tables.buffer_counts[row] = count
+    tables.pending[0] += 1
+    tables.buffered[0] += 1
 
 
 @kernel(fastmath=REORDER_MATH)
@@ -115,6 +128,7 @@ def swap_in_buffer(tables):
         for k in range(means.size):
             means[k] = buffered[k]
             buffered[k] = 0.0
+    tables.buffered[0] = 0
     _recount(tables)
 
 

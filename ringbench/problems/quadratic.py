@@ -207,9 +207,11 @@ class Quadratic(Problem):
     def split_randomly(self, n_workers, *, heterogeneity=1.0, scale_spread=0.0, seed=0):
         """:meth:`per_worker` with random b_i = b + heterogeneity * z_i and s_i = 1 + scale_spread * u_i.
 
-        z_i ~ N(0, I/d) and u_i ~ U(-1, 1), both centred over the workers so that the b_i
-        average to b and the s_i to 1. ``heterogeneity`` is then about the root mean
-        square of ||b_i - b||: how different the workers' minimisers are.
+        z_i ~ N(0, I/d), centred over the workers so that the b_i average to b;
+        ``heterogeneity`` is then about the root mean square of ||b_i - b||, how
+        different the workers' minimisers are. u_i are uniform draws, centred and scaled
+        so that they average to 0 with max |u_i| = 1: the s_i average to 1 and lie in
+        [1 - scale_spread, 1 + scale_spread].
         """
         n_workers = _validate.integer("n_workers", n_workers, minimum=1)
         heterogeneity = _validate.real("heterogeneity", heterogeneity, minimum=0.0)
@@ -220,7 +222,11 @@ class Quadratic(Problem):
         offsets = rng.standard_normal((n_workers, self.d)) / np.sqrt(self.d)
         spreads = rng.uniform(-1.0, 1.0, n_workers)
         worker_b = self.b + heterogeneity * (offsets - offsets.mean(axis=0))
-        return self.per_worker(worker_b, 1.0 + scale_spread * (spreads - spreads.mean()))
+        spreads -= spreads.mean()
+        largest = np.abs(spreads).max()
+        if largest > 0:
+            spreads /= largest
+        return self.per_worker(worker_b, 1.0 + scale_spread * spreads)
 
     def _set_noise(self, noise_std, noise):
         self.noise = _validate.choice("noise", noise, tuple(NOISE_KINDS))
