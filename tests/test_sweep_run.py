@@ -138,13 +138,13 @@ def test_resume_removes_incomplete_files_and_reruns_their_runs(reference, tmp_pa
     assert (resumed.ran, resumed.skipped) == (SMALL_RUNS - 1, 1)
     assert run_files(out) == run_files(outcome.out)
     for spec in outcome.specs:
-        assert_same_result(ringbench.load(out / "runs" / spec.run_id), ringbench.load(outcome.out / "runs" / spec.run_id))
+        assert_same_result(ringbench.load(out / "runs" / spec.run_id),
+                           ringbench.load(outcome.out / "runs" / spec.run_id))
 
 
 def test_one_sweep_at_a_time_per_directory(tmp_path):
-    with Store(tmp_path):
-        with pytest.raises(ValueError, match="another sweep is writing to"):
-            Store(tmp_path).__enter__()
+    with Store(tmp_path), pytest.raises(ValueError, match="another sweep is writing to"):
+        Store(tmp_path).__enter__()
 
 
 def test_executors_and_worker_counts_give_identical_results(reference, tmp_path):
@@ -180,33 +180,53 @@ name = "paper"
 
 [[methods]]
 name = "asgd"
-gamma = [0.0005, 0.001]
+gamma = [0.0003, 0.0005, 0.001]
 """
 
 
-def test_killed_sweep_restarts_to_every_run_exactly_once(tmp_path):
-    config = write(tmp_path, KILLABLE)
-    out = tmp_path / "out"
-    total = len(sweep.load(config).specs())
-    # The driver and its worker processes in a session of their own, killed together as a job scheduler would.
+def finished_runs(out):
+    return len(list((out / "runs").glob("[!t]*.json")))
+
+
+def start_sweep_and_signal(config, out, signal_number, after):
+    """Run ``ringbench sweep`` in a session of its own; send the signal to the whole session once ``after``
+    runs are finished (as Ctrl-C in a terminal, or a job scheduler's kill, reaches every process); return
+    (exit status, runs finished when signalled)."""
     driver = subprocess.Popen([sys.executable, "-m", "ringbench", "sweep", str(config), "--out", str(out),
                                "--workers", "2", "--quiet"], start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while len(list((out / "runs").glob("[!t]*.json"))) < 3:
+        while finished_runs(out) < after:
             assert driver.poll() is None, driver.stderr.read().decode()
-            assert time.monotonic() < deadline, "the sweep finished no run in time"
+            assert time.monotonic() < deadline, "the sweep finished too few runs in time"
             time.sleep(0.01)
+        done = finished_runs(out)
+        os.killpg(driver.pid, signal_number)
+        status = driver.wait(timeout=60)
     finally:
-        os.killpg(driver.pid, signal.SIGKILL)
-        driver.wait()
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)
+            driver.wait()
         driver.stderr.close()
-    done_at_kill = len(list((out / "runs").glob("[!t]*.json")))
-    assert 3 <= done_at_kill < total, "the kill must land midway"
+    return status, done
+
+
+def test_interrupted_then_killed_sweep_restarts_to_every_run_exactly_once(tmp_path):
+    config = write(tmp_path, KILLABLE)
+    out = tmp_path / "out"
+    total = len(sweep.load(config).specs())
+
+    status, done = start_sweep_and_signal(config, out, signal.SIGINT, after=2)
+    assert status == 130 and done < total, "Ctrl-C must stop the sweep midway, with exit status 130"
+    kept = finished_runs(out)
+    assert all(ringbench.load(path).status == "completed" for path in (out / "runs").glob("[!t]*.json"))
+
+    status, done = start_sweep_and_signal(config, out, signal.SIGKILL, after=kept + 2)
+    assert status == -signal.SIGKILL and done < total, "the kill must land midway"
 
     resumed = sweep.run(config, out, executor="threads", workers=2)
-    assert resumed.skipped >= done_at_kill and resumed.ran + resumed.skipped == total
+    assert resumed.skipped >= done and resumed.ran + resumed.skipped == total
     uninterrupted = sweep.run(config, tmp_path / "uninterrupted", executor="threads", workers=2)
     assert run_files(out) == run_files(uninterrupted.out) == sorted(
         f"{spec.run_id}{suffix}" for spec in uninterrupted.specs for suffix in (".json", ".npz"))
