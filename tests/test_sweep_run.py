@@ -2,12 +2,14 @@
 
 import csv
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import distributed
 import numpy as np
 import pyarrow.parquet
 import pytest
@@ -148,18 +150,24 @@ def test_one_sweep_at_a_time_per_directory(tmp_path):
 
 
 def test_executors_and_worker_counts_give_identical_results(reference, tmp_path):
-    """Local processes, a real dask LocalCluster with 2 workers: the same bits as 2 threads."""
+    """Local processes, a real dask LocalCluster with 2 workers, an existing cluster by address: 2 threads' bits."""
     config, outcome = reference
-    for executor, workers in (("local", 1), ("dask", 2)):  # local with 2 workers: the kill test
-        out = tmp_path / f"{executor}-{workers}"
-        other = sweep.run(config, out, executor=executor, workers=workers)
-        assert other.ran == SMALL_RUNS
-        assert run_files(out) == run_files(outcome.out)
-        for spec in outcome.specs:
-            result = ringbench.load(out / "runs" / spec.run_id)
-            assert_same_result(result, ringbench.load(outcome.out / "runs" / spec.run_id))
-            assert result.provenance["sweep"]["executor"] == executor
-            assert result.provenance["numba_num_threads"] == "1"  # one Numba thread per worker process
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                  silence_logs=logging.CRITICAL) as cluster:
+        # local with 2 workers: see the interruption test
+        for executor, workers, address in (("local", 1, None), ("dask", 2, None),
+                                           ("dask", None, cluster.scheduler_address)):
+            out = tmp_path / f"{executor}-{workers}-{address is not None}"
+            other = sweep.run(config, out, executor=executor, workers=workers, address=address)
+            assert other.ran == SMALL_RUNS
+            assert run_files(out) == run_files(outcome.out)
+            for spec in outcome.specs:
+                result = ringbench.load(out / "runs" / spec.run_id)
+                assert_same_result(result, ringbench.load(outcome.out / "runs" / spec.run_id))
+                assert result.provenance["sweep"]["executor"] == executor
+                if address is None:  # processes started by ringbench: one Numba thread each
+                    assert result.provenance["numba_num_threads"] == "1"
 
 
 KILLABLE = """

@@ -189,10 +189,11 @@ def _dask(workers, address):
         raise ValueError("the dask executor needs dask.distributed: pip install 'ringbench[dist]'") from None
     cluster = None
     if address is None:
-        # Its workers log benign connection errors while the cluster shuts down; a failed run still
-        # reaches the driver, as the exception of its future.
+        # Its HTTP server on a free loopback port: the default 8787 may be taken by another cluster. Its
+        # workers log benign connection errors while it shuts down; a failed run still reaches the driver,
+        # as the exception of its future.
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.CRITICAL,
+                                           dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
                                            env=SINGLE_THREADED)
         client = distributed.Client(cluster)
     else:
