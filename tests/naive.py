@@ -38,8 +38,9 @@ and the timing model's ``finish_time`` are shared with the engine; everything el
 
 Counters follow ``Result.counters``' documentation: ``applied`` counts gradients that
 entered at least one update, ``pending`` those still held (in a batch, table or
-buffer) for an update the stop cut off; ``used`` (not an engine counter) counts every
-gradient a rule accepted, with its delay measured at arrival.
+buffer) for an update the stop cut off, ``overwritten`` those dropped from a table
+before entering any update; ``used`` (not an engine counter) counts every gradient a
+rule accepted, with its delay measured at arrival.
 """
 
 import heapq
@@ -485,8 +486,12 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     used = counters["used"]
     assert used == len(evaluated)  # every rule uses what it evaluates
     result = {name: counters[name] for name in ("arrivals", "computed", "discarded", "cancelled", "max_delay", "used")}
-    result.update(applied=sum(g.entered for g in evaluated), pending=sum(not g.entered for g in held),
-                  updates=state.k, end_time=state.clock, mean_delay=counters["delay_sum"] / used if used else 0.0)
+    applied = sum(g.entered for g in evaluated)
+    pending = sum(not g.entered for g in held)
+    # Neither applied nor held: accepted, then dropped before any update (IA2SGD's warm-up replacements).
+    overwritten = used - applied - pending
+    result.update(applied=applied, pending=pending, overwritten=overwritten, updates=state.k, end_time=state.clock,
+                  mean_delay=counters["delay_sum"] / used if used else 0.0)
     return NaiveRun(events, result, state.x, updates)
 
 
