@@ -14,7 +14,6 @@ the directory. Run ids are digests of the run's configuration, so a resumed swee
 skips exactly the runs that finished.
 """
 
-import fcntl
 import os
 import secrets
 from pathlib import Path
@@ -39,13 +38,16 @@ class Store:
         self._lock = None
 
     def __enter__(self):
+        import fcntl  # POSIX only: imported here so that ringbench (and its CLI) still imports elsewhere
+
         self.runs.mkdir(parents=True, exist_ok=True)
         self._lock = open(self.root / ".lock", "w")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            raise ValueError(f"another sweep is writing to {str(self.root)!r}; wait for it or choose another --out")
+            raise ValueError(f"another sweep is writing to {str(self.root)!r}; wait for it or choose another "
+                             "--out") from None
         self._remove_incomplete()
         return self
 
