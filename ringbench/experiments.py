@@ -19,7 +19,7 @@ Three settings, each a problem, a timing model, a budget and tuned methods:
 import math
 from dataclasses import dataclass, field
 
-from . import _validate
+from . import _validate, theory
 from . import methods as m
 from . import timing as timing_models
 from .problems import Logistic, Quadratic, splits
@@ -144,8 +144,12 @@ def paper_methods(names=COMPARED, *, eps=None, tuned=None):
     return chosen
 
 
-def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoints=1000):
+def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoints=1000, target=None):
     """Run each method on the same problem, hardware and seed; stop early if one is interrupted.
+
+    ``target`` (the table's ||grad f||^2 level) is the eps of the theory's prediction
+    stored in each result whose method has no theory-mode eps of its own; the runs
+    themselves go on to ``t_max``.
 
     Returns
     -------
@@ -153,15 +157,18 @@ def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoi
     """
     results = []
     for method in methods:
-        results.append(simulate(problem, method, timing, t_max=t_max, seed=seed, progress=progress,
-                                record=Recording(times=checkpoints)))
+        result = simulate(problem, method, timing, t_max=t_max, seed=seed, progress=progress,
+                          record=Recording(times=checkpoints))
+        if result.config["prediction"] is None and target is not None:
+            result.config["prediction"] = theory.prediction(problem, method, timing, target=target)
+        results.append(result)
         if results[-1].status == "interrupted":
             break
     return results
 
 
 def summary(results, target):
-    """One row per result: parameters, final ||grad f||^2, time to ``target``, the theory's predicted time
+    """One row per result: parameters, final ||grad f||^2 and f - f*, time to ``target``, the theory's predicted time
     (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status."""
     rows = []
     for result in results:
@@ -171,6 +178,7 @@ def summary(results, target):
         rows.append({
             "method": result.method, "parameters": parameters,
             "final_grad_norm2": float(result.grad_norm2[-1]) if result.grad_norm2.size else math.nan,
+            "final_f_gap": float(result.f_gap[-1]) if result.f_gap.size else math.nan,
             "time_to_target": result.time_to(target),
             "predicted": None if prediction is None else prediction["time"],
             "predicted_eps": None if prediction is None else prediction["eps"],
@@ -183,13 +191,13 @@ def summary(results, target):
 
 def format_table(rows, target):
     """A plain-text table of :func:`summary` rows."""
-    header = ("method", "parameters", "final ||grad f||^2", f"time to {target:g} (s)", "predicted (s)", "computed",
-              "applied", "wasted", "status")
+    header = ("method", "parameters", "final ||grad f||^2", "final f - f*", f"time to {target:g} (s)", "predicted (s)",
+              "computed", "applied", "wasted", "status")
     lines = [header]
     for row in rows:
         reached = row["time_to_target"]
         predicted = "-" if row["predicted"] is None else f"{row['predicted']:.4g}"
-        lines.append((row["method"], row["parameters"], f"{row['final_grad_norm2']:.3e}",
+        lines.append((row["method"], row["parameters"], f"{row['final_grad_norm2']:.3e}", f"{row['final_f_gap']:.3e}",
                       "not reached" if reached is None else f"{reached:.1f}", predicted, str(row["computed"]),
                       str(row["applied"]), str(row["wasted"]), row["status"]))
     text = text_table(lines)

@@ -61,7 +61,7 @@ def handle(args):
     model, timing_label = _timing(setting, args, n)
     problem = _problem(setting, args, n)
     results = experiments.compare(chosen, problem, model, t_max=t_max, seed=args.seed, progress=not args.quiet,
-                                  checkpoints=setting.checkpoints)
+                                  checkpoints=setting.checkpoints, target=target)
     rows = experiments.summary(results, target)
     print(f"{problem!r}; n = {n} workers ({timing_label} timing); {t_max:g} simulated seconds; seed {args.seed}")
     print(experiments.format_table(rows, target))
@@ -72,7 +72,8 @@ def handle(args):
         (args.out / "summary.json").write_text(json.dumps(
             {"setting": setting.name, "target": target, "rows": rows, "problem": problem.describe(),
              "timing": model.describe(), "t_max": t_max, "seed": args.seed}, indent=2))
-        figure = plotting.convergence(results, title=f"{problem.name}\nn = {n}, {timing_label} timing")
+        figure = plotting.convergence(results, metric=("grad_norm2", "f_gap"),
+                                      title=f"{problem.name}, n = {n}, {timing_label} timing")
         plot = plotting.save(figure, args.out / "compare.png")
         print(f"wrote {args.out / 'summary.json'}, {plot} and one result per method in {args.out}")
     return INTERRUPTED if results and results[-1].status == "interrupted" else 0
