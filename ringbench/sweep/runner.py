@@ -12,6 +12,7 @@ Output directory::
 
 import contextlib
 import dataclasses
+import functools
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -89,20 +90,21 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
     executor_context = open_executor(executor, workers=workers, address=address)  # validates the options
     config.check()
     out = Path(out)
-    with Store(out) as store, contextlib.ExitStack() as stack:
-        pool = _Lazy(lambda: stack.enter_context(executor_context))
+    with Store(out) as store:
         write_atomically(out / "config.toml", lambda path: path.write_text(config.source))
         files = {}
-        if config.tuning is None:
-            specs = config.specs()
-            ran, skipped = _execute(specs, store, pool, progress, "runs")
-            choices = None
-        else:
-            specs, ran, skipped, choices = _tune(config, store, pool, progress, files)
+        with contextlib.ExitStack() as stack:  # the executor stops once every run is done
+            pool = _Lazy(lambda: stack.enter_context(executor_context))
+            if config.tuning is None:
+                specs = config.specs()
+                ran, skipped = _execute(specs, store, pool, progress, "runs")
+                choices = None
+            else:
+                specs, ran, skipped, choices = _tune(config, store, pool, progress, files)
         rows = [table.row(spec, store.load(spec.run_id), target=config.target,
                           file=str(store.path(spec.run_id).relative_to(out))) for spec in specs]
-    files["summary_csv"] = table.write_csv(rows, out / "summary.csv")
-    files["summary_parquet"] = table.write_parquet(rows, out / "summary.parquet")
+        files["summary_csv"] = table.write_csv(rows, out / "summary.csv")
+        files["summary_parquet"] = table.write_parquet(rows, out / "summary.parquet")
     return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, choices=choices)
 
 
@@ -162,5 +164,5 @@ def _tune(config, store, pool, progress, files):
                 groups.setdefault(spec.label, []).append(store.load(spec.run_id))
         figure = bands.figure(groups, title=describe_setting(problem, timing))
         files["figures"].append(write_atomically(store.root / f"bands-{number}.png",
-                                                 lambda path: figure.savefig(path, format="png", dpi=120)))
+                                                 functools.partial(figure.savefig, format="png", dpi=120)))
     return candidates_specs + reporting, ran + reported, skipped + reused, choices
