@@ -219,7 +219,8 @@ class SweepConfig:
             built_timing = _named(f"timings: {_describe(timing)}", registry.build_timing, timing)
             for number, block in enumerate(self.methods):
                 for method in block.candidates(timing["n"]):
-                    where = f"methods[{number}] ({block.label}): {_describe(method)} on {describe_setting(problem, timing)}"
+                    where = (f"methods[{number}] ({block.label}): {_describe(method)} on "
+                             f"{describe_setting(problem, timing)}")
                     built = _named(where, registry.build_method, method)
                     _named(where, built.configure, built_problem, built_timing)
 

@@ -17,9 +17,10 @@ _COUNTERS = ("updates", "arrivals", "computed", "applied", "discarded", "cancell
              "max_delay", "end_time")
 # Column groups in table order (the summary's, and the tuning table's setting and scores): a column belongs
 # to the first group that it equals or, for a group ending in "_" or ".", starts with.
-_GROUPS = ("setting", "run_id", "role", "seed_index", "label", "method", "method.", "resolved.", "problem", "problem.", "timing",
-           "n", "timing.", "t_max", "max_updates", "status", "score", "seed_scores", "diverged_seeds", "chosen", "final_", "target", "time_to_target", "diverged_",
-           "counter.", "seed_", "version.", "python", "platform", "host", "executor", "wall_seconds", "file")
+_GROUPS = ("setting", "run_id", "role", "seed_index", "label", "method", "method.", "resolved.", "problem", "problem.",
+           "timing", "n", "timing.", "t_max", "max_updates", "status", "score", "seed_scores", "diverged_seeds",
+           "chosen", "final_", "target", "time_to_target", "diverged_", "counter.", "seed_", "version.", "python",
+           "platform", "host", "executor", "wall_seconds", "file")
 
 
 def row(spec, result, *, target=None, file=None):
