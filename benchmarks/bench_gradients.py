@@ -24,8 +24,8 @@ PROBLEMS = {
     "quadratic-tridiagonal": (lambda: common.worst_case_quadratic(common.PAPER_D), 10_000),
     "quadratic-dense": (lambda: common.dense_quadratic(1_000), 50),
     "quadratic-csr": (lambda: common.csr_quadratic(100), 200),
-    "logistic-dense": (lambda: common.logistic_problem("dense"), 250),
-    "logistic-csr": (lambda: common.logistic_problem("csr"), 500),
+    "logistic-dense": (lambda: common.logistic_problem("dense"), 1_000),
+    "logistic-csr": (lambda: common.logistic_problem("csr"), 2_000),
 }
 _WORKERS = 64
 
