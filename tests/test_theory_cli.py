@@ -92,5 +92,10 @@ def test_compare_shows_the_prediction(tmp_path, capsys):
     for name in ("ringmaster", "asgd"):
         predicted = rb.load(tmp_path / name).config["prediction"]["time"]
         assert f"{predicted:.4g}" in out
-    assert main(["compare", *small]) == 0
-    assert "E||grad f||^2 <=" not in capsys.readouterr().out  # tuned stepsizes: no prediction
+    # Tuned stepsizes have no eps of their own: the prediction is for the table's target instead.
+    assert main(["compare", *small, "--target", "0.02", "--out", str(tmp_path / "tuned")]) == 0
+    out = capsys.readouterr().out
+    assert "E||grad f||^2 <= 0.02" in out and "E||grad f||^2 <= 0.03" not in out
+    for name in ("ringmaster", "asgd"):
+        prediction = rb.load(tmp_path / "tuned" / name).config["prediction"]
+        assert prediction["eps"] == 0.02 and f"{prediction['time']:.4g}" in out
