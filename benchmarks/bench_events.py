@@ -19,7 +19,9 @@ JOBS = 20_000
 
 
 class Events:
-    """Wall time and event count of one simulated run."""
+    """CPU time (common.TIMER) and event count of one simulated run."""
+
+    timer = common.TIMER
 
     params = (list(common.METHODS), list(common.PROFILE.event_workers), list(common.TIMINGS))
     param_names = ["method", "n", "timing"]

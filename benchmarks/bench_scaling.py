@@ -1,4 +1,4 @@
-"""Wall time and peak memory against the number of workers n, up to 10^6 (``large`` profile).
+"""CPU time and peak memory against the number of workers n, up to 10^6 (``large`` profile).
 
 Ringmaster (gamma = 0.25, R = 6, with stops) on the paper's quadratic (d = 1729) and
 timing model, for :data:`UPDATES` updates. With stops, every update cancels the jobs
@@ -19,6 +19,8 @@ UPDATES = 50
 
 class Workers:
     """One Ringmaster run of :data:`UPDATES` updates, per number of workers."""
+
+    timer = common.TIMER
 
     params = list(common.PROFILE.scaling_workers)
     param_names = ["n"]

@@ -21,6 +21,7 @@ Features a commit lacks
 
 import functools
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,6 +58,12 @@ PROFILES = {
 PROFILE_NAME = _validate.choice("RINGBENCH_BENCH_PROFILE", os.environ.get("RINGBENCH_BENCH_PROFILE", "regular"),
                                 tuple(PROFILES))
 PROFILE = PROFILES[PROFILE_NAME]
+
+#: Timer of the ``time_`` benchmarks: CPU time of the benchmark process. ringbench's kernels run on one
+#: thread and start no process, so on an idle machine this equals wall time; on a shared one it leaves
+#: out the time slices other processes take, which made wall times of the same code differ 2x between
+#: rounds on a busy 2-core machine.
+TIMER = time.process_time
 
 #: The Ringmaster paper's quadratic: d and the per-coordinate noise s (algorithms.md E.1).
 PAPER_D = 1729
