@@ -19,7 +19,7 @@ Three settings, each a problem, a timing model, a budget and tuned methods:
 import math
 from dataclasses import dataclass, field
 
-from . import _validate, theory
+from . import _validate, datasets, theory
 from . import methods as m
 from . import timing as timing_models
 from .problems import Logistic, Quadratic, splits
@@ -116,8 +116,6 @@ def logistic_problem(dataset="a9a", *, path=None, storage="csr", lam=LOGISTIC_LA
 def heterogeneous_problem(dataset="a9a", *, path=None, n=HETEROGENEOUS_N, alpha=HETEROGENEOUS_ALPHA,
                           lam=LOGISTIC_LAM, batch=HETEROGENEOUS_BATCH, storage="csr"):
     """The ``heterogeneous`` setting's problem: the dataset split over ``n`` workers by Dirichlet(alpha)."""
-    from . import datasets
-
     labels = datasets.load(dataset, path=path).y
     parts = splits.dirichlet(labels, n, alpha, seed=HETEROGENEOUS_SPLIT_SEED)
     return Logistic.from_dataset(dataset, path=path, storage=storage, lam=lam, batch=batch, replacement=False,

@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from .. import experiments, timing
+from .. import datasets, experiments, timing
 from ..problems import Logistic, Quadratic, splits
 
 DEFAULT_TARGET = 1e-3
@@ -83,8 +83,6 @@ def problem_from(args, n):
         raise ValueError(f"unknown problem {args.problem!r}; choose one of {', '.join(map(repr, PROBLEMS))}")
     partition = None
     if args.split is not None:
-        from .. import datasets
-
         labels = datasets.load(args.dataset, path=args.data_path).y
         partition = splits.split(args.split, labels, n, alpha=args.alpha, seed=args.seed)
     return Logistic.from_dataset(args.dataset, path=args.data_path, storage=args.storage, lam=args.lam,

@@ -13,7 +13,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 import scipy.special
 
-from .. import _validate
+from .. import _validate, datasets
 from . import ids, kernels, optimum
 from .base import Problem
 
@@ -111,8 +111,6 @@ class Logistic(Problem):
         **options
             As for :class:`Logistic`.
         """
-        from .. import datasets
-
         _validate.choice("storage", storage, ("csr", "dense"))
         loaded = datasets.load(dataset, path=path)
         features = loaded.X if storage == "csr" else loaded.X.toarray()
