@@ -7,8 +7,9 @@
 # rounds interleaved between the commits, and prints the comparison. Exits non-zero when a benchmark
 # got worse by more than the factor (and significantly, where asv has samples for statistics), when a
 # track_ correctness value grew by more than the factor, or when any benchmark failed on either commit.
-# Factor: $RINGBENCH_REGRESSION_FACTOR, default 1.25 (shared 2-core machines vary by 10-20 % between
-# runs). Profile: $RINGBENCH_BENCH_PROFILE, default regular. Extra options go to asv continuous, e.g.
+# Factor: $RINGBENCH_REGRESSION_FACTOR, default 1.25: two identical commits on a busy shared 2-core
+# machine differed by at most 28 % (one memory-bound kernel; the rest within 16 %). Profile:
+# $RINGBENCH_BENCH_PROFILE, default regular. Extra options go to asv continuous, e.g.
 # -b 'Events|HeapOperations' to run a subset.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +31,8 @@ asv machine --yes >/dev/null || exit 2
 asv continuous --factor "$factor" --split --interleave-rounds --show-stderr "$@" "$base" "$head"
 status=$?
 if [ "$status" -eq 2 ]; then
-  # A benchmark failed: asv continuous stopped before its comparison, so print it here.
-  asv compare --factor "$factor" --split "$base" "$head"
+  # A benchmark failed: asv continuous stopped before its comparison, so print what changed or failed.
+  asv compare --factor "$factor" --split --only-changed "$base" "$head"
 fi
 if [ "$status" -ne 0 ]; then
   echo "regression gate: FAILED (asv continuous exit status $status; factor $factor)" >&2
