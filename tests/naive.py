@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
+import pytest
 import scipy.special
 
 from ringbench import theory
@@ -56,6 +57,8 @@ from ringbench.methods import (ASGD, IA2SGD, DelayAdaptiveASGD, FedBuff, Hero, M
                                Rennala, Ringleader, Ringmaster)
 from ringbench.problems import Logistic
 from ringbench.timing.kernels import finish_time
+
+TOL = 1e-12  # iterates agree to this: the engine and the reference sum in different orders
 
 
 # --- oracles: the problems in plain numpy ---------------------------------------------------
@@ -516,3 +519,24 @@ def _dense_matrix(problem):
         return _dense_rows(data, problem.d, problem.d)
     bands = data.bands  # bands[0, i + 1] = A[i, i + 1], bands[1] = diagonal, bands[2, i] = A[i + 1, i]
     return np.diag(bands[1]) + np.diag(bands[0, 1:], 1) + np.diag(bands[2, :-1], -1)
+
+
+def assert_same_run(result, reference):
+    """The engine's run (``Result`` with an iterate trace) equals the reference run, event by event."""
+    trace = result.trace
+    assert trace is not None and len(reference.events) > 0
+    assert trace["time"].size == len(reference.events)
+    np.testing.assert_array_equal(trace["time"], reference.column("time"))
+    np.testing.assert_array_equal(trace["worker"], reference.column("worker"))
+    np.testing.assert_array_equal(trace["delay"], reference.column("delay"))
+    np.testing.assert_array_equal(trace["used"], reference.column("used"))
+    np.testing.assert_array_equal(trace["iteration"], reference.column("iteration"))
+    np.testing.assert_allclose(trace["x"], np.array(reference.column("x")), rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(result.x, reference.x, rtol=TOL, atol=TOL)
+    counters, expected = result.counters, reference.counters
+    for name in ("updates", "arrivals", "computed", "applied", "pending", "overwritten", "discarded", "cancelled",
+                 "max_delay"):
+        assert counters[name] == expected[name], name
+    assert counters["wasted"] == expected["discarded"] + expected["cancelled"]
+    assert counters["end_time"] == expected["end_time"]
+    assert counters["mean_delay"] == pytest.approx(expected["mean_delay"], rel=1e-12)

@@ -11,13 +11,12 @@ import pytest
 import scipy.sparse
 
 import ringbench
-from naive import naive_simulate
+from naive import TOL, assert_same_run, naive_simulate
 from ringbench.methods import (ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala,
                                Ringmaster)
 from ringbench.problems import Quadratic
 from ringbench.timing import fixed, profile, random
 
-TOL = 1e-12
 
 # --- problems, each with A built independently of the engine's storage ----------------
 
@@ -109,25 +108,6 @@ def run_both(problem, A, method, timing, seed, **limits):
                                 record=ringbench.Recording(every=1), **limits)
     reference = naive_simulate(problem, method, timing, seed=seed, A=A, **limits)
     return result, reference
-
-
-def assert_same_run(result, reference):
-    trace = result.trace
-    assert trace is not None and len(reference.events) > 0
-    assert trace["time"].size == len(reference.events)
-    np.testing.assert_array_equal(trace["time"], reference.column("time"))
-    np.testing.assert_array_equal(trace["worker"], reference.column("worker"))
-    np.testing.assert_array_equal(trace["delay"], reference.column("delay"))
-    np.testing.assert_array_equal(trace["used"], reference.column("used"))
-    np.testing.assert_array_equal(trace["iteration"], reference.column("iteration"))
-    np.testing.assert_allclose(trace["x"], np.array(reference.column("x")), rtol=TOL, atol=TOL)
-    np.testing.assert_allclose(result.x, reference.x, rtol=TOL, atol=TOL)
-    counters = result.counters
-    for name in ("updates", "arrivals", "computed", "applied", "pending", "discarded", "cancelled", "max_delay"):
-        assert counters[name] == reference.counters[name], name
-    assert counters["wasted"] == reference.counters["discarded"] + reference.counters["cancelled"]
-    assert counters["end_time"] == reference.counters["end_time"]
-    assert counters["mean_delay"] == pytest.approx(reference.counters["mean_delay"], rel=1e-12)
 
 
 def assert_checkpoints(result, reference, problem, A):

@@ -23,7 +23,7 @@ import pytest
 import scipy.sparse
 
 import ringbench
-from naive import LogisticOracle, QuadraticOracle, harmonic_mean_reaches, naive_simulate
+from naive import TOL, LogisticOracle, QuadraticOracle, assert_same_run, harmonic_mean_reaches, naive_simulate
 from ringbench.datasets import synthetic
 from ringbench.methods import IA2SGD, FedBuff, Malenia, Ringleader
 from ringbench.problems import Logistic, Quadratic, splits
@@ -32,7 +32,6 @@ from test_naive_agreement import METHODS as HOMOGENEOUS_METHODS
 from test_naive_agreement import PROBLEMS as HOMOGENEOUS_PROBLEMS
 from test_naive_agreement import TIMINGS as HOMOGENEOUS_TIMINGS
 
-TOL = 1e-12
 
 # --- heterogeneous problems: each returns (problem, oracle), the oracle built from the raw inputs ---------
 
@@ -176,27 +175,6 @@ def run_both(problem, oracle, method, timing, seed, **limits):
     return result, reference
 
 
-def assert_same_run(result, reference, method):
-    trace = result.trace
-    assert trace is not None and len(reference.events) > 0
-    assert trace["time"].size == len(reference.events)
-    np.testing.assert_array_equal(trace["time"], reference.column("time"))
-    np.testing.assert_array_equal(trace["worker"], reference.column("worker"))
-    np.testing.assert_array_equal(trace["delay"], reference.column("delay"))
-    np.testing.assert_array_equal(trace["used"], reference.column("used"))
-    np.testing.assert_array_equal(trace["iteration"], reference.column("iteration"))
-    np.testing.assert_allclose(trace["x"], np.array(reference.column("x")), rtol=TOL, atol=TOL)
-    np.testing.assert_allclose(result.x, reference.x, rtol=TOL, atol=TOL)
-    counters, expected = result.counters, reference.counters
-    for name in ("updates", "arrivals", "computed", "discarded", "cancelled", "max_delay"):
-        assert counters[name] == expected[name], name
-    for name in ("applied", "pending", "overwritten"):
-        assert counters[name] == expected[name], name
-    assert counters["wasted"] == expected["discarded"] + expected["cancelled"]
-    assert counters["end_time"] == expected["end_time"]
-    assert counters["mean_delay"] == pytest.approx(expected["mean_delay"], rel=1e-12)
-
-
 def assert_checkpoints(result, reference, problem, oracle):
     """With Recording(every=1) and an update budget: a row at time 0 and after each update."""
     f_star = problem.f_star if isinstance(problem, Logistic) else oracle.f_star()
@@ -229,7 +207,7 @@ def test_new_methods_on_new_problems_with_update_budget(method_name, timing_name
     problem, oracle = build(problem_name, timing.n)
     method = NEW_METHODS[method_name]
     result, reference = run_both(problem, oracle, method, timing, seed=11, max_updates=20)
-    assert_same_run(result, reference, method)
+    assert_same_run(result, reference)
     assert reference.counters["updates"] == 20
     assert_checkpoints(result, reference, problem, oracle)
 
@@ -242,7 +220,7 @@ def test_new_methods_on_new_problems_with_time_budget(method_name, timing_name, 
     method = NEW_METHODS[method_name]
     # t_max = 12 lands on tied finish times of the fixed models: an event at t_max is processed.
     result, reference = run_both(problem, oracle, method, timing, seed=5, t_max=12.0)
-    assert_same_run(result, reference, method)
+    assert_same_run(result, reference)
     assert reference.counters["end_time"] == 12.0
 
 
@@ -262,7 +240,7 @@ def test_new_methods_on_homogeneous_quadratics(method_name, timing_name, problem
     method = NEW_METHODS[method_name]
     limits = dict(max_updates=25) if budget == "updates" else dict(t_max=12.0)
     result, reference = run_both(problem, oracle, method, timing, seed=3, **limits)
-    assert_same_run(result, reference, method)
+    assert_same_run(result, reference)
     if budget == "updates":
         assert_checkpoints(result, reference, problem, oracle)
 
@@ -280,7 +258,7 @@ def test_homogeneous_methods_on_new_problems(method_name, timing_name, problem_n
     problem, oracle = build(problem_name, timing.n)
     method = HOMOGENEOUS_METHODS[method_name]
     result, reference = run_both(problem, oracle, method, timing, seed=7, max_updates=20)
-    assert_same_run(result, reference, method)
+    assert_same_run(result, reference)
     assert_checkpoints(result, reference, problem, oracle)
 
 
