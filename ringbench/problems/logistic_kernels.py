@@ -31,31 +31,44 @@ def sigmoid_of_negative(margin):
     return 1.0 / (1.0 + math.exp(margin))
 
 
+@kernel
+def gradient_coefficient(label, margin, weight):
+    """c with weight * grad loss_j(x) = c a_j: -weight y_j / (1 + exp(y_j a_j'x))."""
+    return -weight * label * sigmoid_of_negative(margin)
+
+
 @kernel(fastmath=REORDER_MATH)
-def dense_add_gradient(features, labels, row, x, weight, out):
-    """out += weight * grad loss_row(x) = -weight y a_row / (1 + exp(y a_row'x)); return loss_row(x)."""
+def dense_dot(features, row, x):
+    """a_row'x for dense features."""
     values = features[row]
     total = 0.0
     for k in range(x.size):
         total += values[k] * x[k]
-    margin = labels[row] * total
-    coefficient = -weight * labels[row] * sigmoid_of_negative(margin)
-    for k in range(x.size):
-        out[k] += coefficient * values[k]
-    return softplus_of_negative(margin)
+    return total
 
 
 @kernel(fastmath=REORDER_MATH)
-def csr_add_gradient(data, indices, indptr, labels, row, x, weight, out):
-    """:func:`dense_add_gradient` for CSR features."""
+def csr_dot(data, indices, indptr, row, x):
+    """a_row'x for CSR features."""
     total = 0.0
     for entry in range(indptr[row], indptr[row + 1]):
         total += data[entry] * x[indices[entry]]
-    margin = labels[row] * total
-    coefficient = -weight * labels[row] * sigmoid_of_negative(margin)
+    return total
+
+
+@kernel(fastmath=REORDER_MATH)
+def dense_axpy(features, row, coefficient, out):
+    """out += coefficient * a_row for dense features."""
+    values = features[row]
+    for k in range(out.size):
+        out[k] += coefficient * values[k]
+
+
+@kernel(fastmath=REORDER_MATH)
+def csr_axpy(data, indices, indptr, row, coefficient, out):
+    """out += coefficient * a_row for CSR features."""
     for entry in range(indptr[row], indptr[row + 1]):
         out[indices[entry]] += coefficient * data[entry]
-    return softplus_of_negative(margin)
 
 
 @kernel
@@ -63,7 +76,9 @@ def dense_loss_gradient(features, labels, weights, x, out):
     """out += sum_j w_j grad loss_j(x); return sum_j w_j loss_j(x), over every sample."""
     loss = 0.0
     for row in range(labels.size):
-        loss += weights[row] * dense_add_gradient(features, labels, row, x, weights[row], out)
+        margin = labels[row] * dense_dot(features, row, x)
+        dense_axpy(features, row, gradient_coefficient(labels[row], margin, weights[row]), out)
+        loss += weights[row] * softplus_of_negative(margin)
     return loss
 
 
@@ -72,22 +87,28 @@ def csr_loss_gradient(data, indices, indptr, labels, weights, x, out):
     """:func:`dense_loss_gradient` for CSR features."""
     loss = 0.0
     for row in range(labels.size):
-        loss += weights[row] * csr_add_gradient(data, indices, indptr, labels, row, x, weights[row], out)
+        margin = labels[row] * csr_dot(data, indices, indptr, row, x)
+        csr_axpy(data, indices, indptr, row, gradient_coefficient(labels[row], margin, weights[row]), out)
+        loss += weights[row] * softplus_of_negative(margin)
     return loss
 
 
 @kernel
 def dense_add_rows(features, labels, rows, count, x, weight, out):
-    """out += weight * sum of grad loss_j(x) over the first ``count`` entries of ``rows``."""
+    """out += weight * sum of grad loss_j(x) over the first ``count`` entries of ``rows`` (no loss: not needed)."""
     for position in range(count):
-        dense_add_gradient(features, labels, rows[position], x, weight, out)
+        row = rows[position]
+        margin = labels[row] * dense_dot(features, row, x)
+        dense_axpy(features, row, gradient_coefficient(labels[row], margin, weight), out)
 
 
 @kernel
 def csr_add_rows(data, indices, indptr, labels, rows, count, x, weight, out):
     """:func:`dense_add_rows` for CSR features."""
     for position in range(count):
-        csr_add_gradient(data, indices, indptr, labels, rows[position], x, weight, out)
+        row = rows[position]
+        margin = labels[row] * csr_dot(data, indices, indptr, row, x)
+        csr_axpy(data, indices, indptr, row, gradient_coefficient(labels[row], margin, weight), out)
 
 
 @kernel(fastmath=REORDER_MATH)
