@@ -33,7 +33,7 @@ class Result:
         cut off), ``overwritten`` (table entries replaced before they entered an update:
         IA2SGD's warm-up), ``discarded``,
         ``cancelled``, ``wasted`` (= discarded + cancelled jobs), ``mean_delay``,
-        ``max_delay`` (over used gradients), ``end_time`` (simulated clock at the stop).
+        ``max_delay`` (over used gradients, measured when they arrive), ``end_time`` (simulated clock at the stop).
     diverged_at : dict or None
         ``{"time": t, "iteration": k}`` where divergence was detected.
     config : dict

@@ -21,8 +21,8 @@ COMPUTED = 1  # gradients evaluated
 USED = 2  # gradients used: applied directly, or collected for a batched update
 DISCARDED = 3  # finished jobs whose gradient was not used (never evaluated)
 CANCELLED = 4  # jobs stopped before they finished
-DELAY_SUM = 5  # sum of the delays of applied gradients
-DELAY_MAX = 6  # largest delay of an applied gradient
+DELAY_SUM = 5  # sum of the delays of used gradients, at arrival
+DELAY_MAX = 6  # largest delay of a used gradient, at arrival
 N_COUNTERS = 7
 
 
