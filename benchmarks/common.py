@@ -19,6 +19,7 @@ Features a commit lacks
     ``NotImplementedError``, which asv records as a skip, not a failure.
 """
 
+import dataclasses
 import functools
 import os
 import time
@@ -79,7 +80,7 @@ PAPER_T_MAX = 2000.0
 #: (:func:`heterogeneous_quadratic`; best final ||grad f||^2 after 20000 simulated seconds, seed 0).
 METHODS = {
     "ringmaster": dict(gamma=0.25, threshold=6),
-    "rennala": dict(gamma=1.0, batch=6),
+    "rennala": dict(gamma=1.0, S=6),
     "delay-adaptive-asgd": dict(gamma=5.0**-5),
     "asgd": dict(gamma=5.0**-5),
     "minibatch": dict(gamma=1.0),
@@ -99,11 +100,20 @@ HETEROGENEOUS_T_MAX = 20000.0
 TIMINGS = ("fixed", "random", "universal")
 
 
+#: Parameters renamed since the suite was written: today's name -> the name older commits use.
+_RENAMED = {"S": "batch"}
+
+
 def method(name, parameters=None):
     """The method ``name`` with ``parameters`` (default: its :data:`METHODS` entry); skip when this commit lacks it."""
     if name not in methods.METHODS:
         raise NotImplementedError(f"method {name!r} does not exist at this commit")
-    return methods.get(name, **(METHODS[name] if parameters is None else parameters))
+    parameters = dict(METHODS[name] if parameters is None else parameters)
+    accepted = {field.name for field in dataclasses.fields(methods.METHODS[name])}
+    for today, older in _RENAMED.items():
+        if today in parameters and today not in accepted:
+            parameters[older] = parameters.pop(today)
+    return methods.get(name, **parameters)
 
 
 @functools.cache

@@ -25,7 +25,6 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate
-from .problems.kernels import metrics
 
 #: Methods with a homogeneous (D.1) time complexity; the first three are optimal.
 HOMOGENEOUS = ("ringmaster", "rennala", "naive-optimal", "asgd", "delay-adaptive-asgd", "minibatch", "hero")
@@ -369,12 +368,6 @@ def universal_times(timing, R, blocks, *, fraction=0.25):
     return times
 
 
-def initial_gap(problem):
-    """Delta = f(x^0) - f* of a ringbench problem, from its exact metrics."""
-    gap, _ = metrics(problem.data(), problem.x0, np.empty(problem.d))
-    return float(gap)
-
-
 def prediction(problem, method, timing, *, target=None):
     """The theory's prediction for one run's configuration, as stored in ``Result.config``.
 
@@ -394,10 +387,10 @@ def prediction(problem, method, timing, *, target=None):
         complexity for the method in this setting.
     """
     eps = method.eps if method.eps is not None else target
-    if eps is None:
+    if eps is None or problem.L is None or problem.sigma2 is None or problem.f_star is None:
         return None
     tau = _workers(timing.expected_durations())
-    Delta = initial_gap(problem)
+    Delta = problem.initial_gap()
     facts = (tau, problem.L, Delta, problem.sigma2, eps)
     if problem.n_workers is None:
         setting, bound = "homogeneous", lower_bound(*facts)

@@ -135,15 +135,15 @@ METHODS = {
     "ringmaster-nostops": lambda s: methods.Ringmaster(gamma=0.1 * s, threshold=4, stops=False),
     "asgd": lambda s: methods.ASGD(gamma=0.05 * s),
     "delay-adaptive-asgd": lambda s: methods.DelayAdaptiveASGD(gamma=0.05 * s),
-    "rennala": lambda s: methods.Rennala(gamma=0.3 * s, batch=4),
-    "rennala-nostops": lambda s: methods.Rennala(gamma=0.3 * s, batch=4, stops=False),
+    "rennala": lambda s: methods.Rennala(gamma=0.3 * s, S=4),
+    "rennala-nostops": lambda s: methods.Rennala(gamma=0.3 * s, S=4, stops=False),
     "minibatch": lambda s: methods.Minibatch(gamma=0.5 * s),
     "hero": lambda s: methods.Hero(gamma=0.3 * s),
     "naive-optimal": lambda s: methods.NaiveOptimalASGD(gamma=0.1 * s, eps=0.01),
     "ringleader": lambda s: methods.Ringleader(gamma=0.05 * s),
     "ringleader-hm2": lambda s: methods.Ringleader(gamma=0.05 * s, phase1_hm_target=2),
     "malenia": lambda s: methods.Malenia(gamma=0.3 * s),
-    "malenia-nostops": lambda s: methods.Malenia(gamma=0.3 * s, batch=12, stops=False),
+    "malenia-nostops": lambda s: methods.Malenia(gamma=0.3 * s, S=12, stops=False),
     "ia2sgd": lambda s: methods.IA2SGD(gamma=0.05 * s),
     "fedbuff": lambda s: methods.FedBuff(gamma=0.1 * s, buffer=3),
 }
@@ -207,7 +207,7 @@ def _cases():
         "logistic-split", "malenia", t_max=None, max_updates=25, record=Recording(every=3))
     cases["diverged__asgd__worst-scalar"] = _case("worst-scalar", methods.ASGD(gamma=20.0), t_max=400.0)
     cases["diverged__malenia-nostops__csr"] = _case(
-        "csr", methods.Malenia(gamma=30.0, batch=4, stops=False), t_max=400.0, blowup=1e6)
+        "csr", methods.Malenia(gamma=30.0, S=4, stops=False), t_max=400.0, blowup=1e6)
     # more arrivals than the engine's trace buffer (4096) holds: the trace is drained several times
     cases["long-trace__asgd__worst-isotropic__fixed"] = _case(
         "worst-isotropic", "asgd", "fixed", t_max=1500.0, record=Recording(times=20))

@@ -349,7 +349,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         state.batch = []
 
     def rennala(worker, job, delay):
-        S = method.batch
+        S = method.S
         if delay > 0:  # computed on an older iterate: only possible without stops
             counters["discarded"] += 1
             start(worker)
@@ -388,7 +388,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     def malenia(worker, job, delay):
         # C.7 with S (default n): collect fresh gradients per worker until the harmonic mean
         # of the counts reaches S/n, then step with the worker-balanced average.
-        S = n_active if method.batch is None else method.batch
+        S = n_active if method.S is None else method.S
         if delay > 0:  # computed on an older iterate: only without stops
             counters["discarded"] += 1
             start(worker)

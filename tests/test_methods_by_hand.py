@@ -127,7 +127,7 @@ def test_rennala_S2_with_stops():
     # t=3: w1 (s=0) collects g = 1 (2 of 2) -> x1 = 1 - 1/4 * 2 = 1/2, k=1;
     #      every worker restarts on x1: w0 was busy -> cancelled (ends 5), w1 ends 6.
     # t=5: w0 collects 1/2.  t=6: w1 collects 1/2 -> x2 = 1/2 - 1/4 * 1 = 1/4, k=2; w0 cancelled.
-    result = run(line(), Rennala(gamma=0.5, batch=2), [2.0, 3.0], max_updates=2)
+    result = run(line(), Rennala(gamma=0.5, S=2), [2.0, 3.0], max_updates=2)
     check(result, time=[2, 3, 5, 6], worker=[0, 1, 0, 1], delay=[0, 0, 0, 0], used=[T] * 4,
           iteration=[0, 1, 1, 2], x=[1, 0.5, 0.5, 0.25],
           counters=dict(updates=2, arrivals=4, computed=4, applied=4, pending=0, discarded=0, cancelled=2,
@@ -153,7 +153,7 @@ def test_rennala_S2_without_stops(t_max):
     time, worker, delay, used, iteration, x = zip(*events)
     counters = (dict(applied=4, pending=0, updates=2, arrivals=7, computed=4, discarded=3) if t_max == 9
                 else dict(applied=2, pending=1, updates=1, arrivals=5, computed=3, discarded=2))
-    result = run(line(), Rennala(gamma=0.5, batch=2, stops=False), [2.0, 3.0], t_max=t_max)
+    result = run(line(), Rennala(gamma=0.5, S=2, stops=False), [2.0, 3.0], t_max=t_max)
     check(result, time=time, worker=worker, delay=delay, used=used, iteration=iteration, x=x,
           counters=dict(cancelled=0, max_delay=0, end_time=t_max, **counters))
 
@@ -305,7 +305,7 @@ def test_malenia_round_ends_when_the_harmonic_mean_of_counts_reaches_S_over_n(S,
     # S = 3: at t=3 B = (3, 1): 2 / (1/3 + 1) = 3/2 = S/2 exactly -> the round ends at t=3.
     # S = 4: need 1/B0 + 1/B1 <= 1: at t=3 (3, 1) gives 4/3; at t=6, w0 first: (6, 1) gives 7/6; then w1:
     #        (6, 2) gives 2/3 -> the round ends at t=6 with means g0(2) = 1 and g1(2) = 3: x1 = 2 - 1/4 * 4 = 1.
-    result = run(split_line([1.0, -1.0], 2.0), Malenia(gamma=0.5, batch=S), [1.0, 3.0], max_updates=1)
+    result = run(split_line([1.0, -1.0], 2.0), Malenia(gamma=0.5, S=S), [1.0, 3.0], max_updates=1)
     assert result.trace["time"][-1] == first_update and result.trace["worker"][-1] == 1
     np.testing.assert_allclose(result.trace["x"][-1], [1.0], rtol=1e-15)
     np.testing.assert_array_equal(result.trace["iteration"][:-1], 0)

@@ -14,7 +14,8 @@ import scipy.sparse.linalg
 import scipy.special
 
 from .. import _validate, datasets
-from . import ids, kernels, optimum
+from . import ids, optimum
+from .logistic_kernels import LogisticData
 from .base import Problem
 
 REGULARIZERS = {"l2": ids.L2, "nonconvex": ids.NONCONVEX}
@@ -211,24 +212,22 @@ class Logistic(Problem):
         return digest.hexdigest()
 
     def _build_kernel_data(self):
-        fields = kernels.empty_fields()
         if scipy.sparse.issparse(self._features):
-            fields.update(storage=ids.CSR, csr_data=self._features.data,
-                          csr_indices=self._features.indices, csr_indptr=self._features.indptr)
+            storage = dict(storage=ids.CSR, dense=np.zeros((0, self.d)), csr_data=self._features.data,
+                           csr_indices=self._features.indices, csr_indptr=self._features.indptr)
         else:
-            fields.update(storage=ids.DENSE, dense=self._features)
-        if self.n_workers is not None:
-            fields.update(worker_offsets=self._offsets, worker_samples=self._samples)
-        fields.update(labels=self.labels, sample_weights=self.sample_weights,
-                      regularizer=REGULARIZERS[self.regularizer], lam=self.lam, batch=self.batch,
-                      replacement=self.replacement, f_star=self.f_star)
-        return kernels.ProblemData(model=ids.LOGISTIC, **fields)
+            storage = dict(storage=ids.DENSE, dense=self._features, csr_data=np.zeros(0),
+                           csr_indices=np.zeros(0, dtype=np.int64), csr_indptr=np.zeros(0, dtype=np.int64))
+        return LogisticData(**storage, labels=self.labels, sample_weights=self.sample_weights,
+                            regularizer=REGULARIZERS[self.regularizer], lam=self.lam, batch=self.batch,
+                            replacement=self.replacement, f_star=self.f_star, worker_offsets=self._offsets,
+                            worker_samples=self._samples, rows=np.zeros(0, dtype=np.int64), work=np.zeros(0))
 
     # --- what the simulator and results need -------------------------------------------------
 
     def data(self):
-        """The arrays the jitted engine uses."""
-        return self._kernel_data
+        """The arrays the jitted engine uses, with workspaces of this run's own."""
+        return self._kernel_data._replace(rows=np.zeros(self.batch, dtype=np.int64), work=np.zeros(self.d))
 
     def storage(self):
         """``csr`` or ``dense``."""

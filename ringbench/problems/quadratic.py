@@ -10,7 +10,8 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 from .. import _validate
-from . import ids, kernels
+from . import ids
+from .quadratic_kernels import QuadraticData, affine, empty_storage
 from .base import Problem
 
 NOISE_KINDS = {"scalar": ids.NOISE_SCALAR, "isotropic": ids.NOISE_ISOTROPIC}
@@ -247,15 +248,16 @@ class Quadratic(Problem):
     def _finish(self):
         self.f_star = float(-0.5 * self.b @ self.x_star)
         self.sigma2 = self.d * self.noise_std**2
-        fields = kernels.empty_fields()
-        fields.update(self._data, b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],
-                      noise_std=self.noise_std)
-        self._kernel_data = kernels.ProblemData(model=ids.QUADRATIC, **fields)
+        fields = empty_storage()
+        fields.update(self._data)
+        self._kernel_data = QuadraticData(**fields, b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],
+                                          noise_std=self.noise_std, worker_b=np.zeros((0, self.d)),
+                                          worker_scale=np.zeros(0), work=np.zeros(0))
         del self._data
 
     def data(self):
-        """The arrays the jitted engine uses."""
-        return self._kernel_data
+        """The arrays the jitted engine uses, with a workspace of this run's own."""
+        return self._kernel_data._replace(work=np.zeros(self.d))
 
     def storage(self):
         """How A is stored: ``tridiagonal``, ``dense`` or ``csr``."""
@@ -264,7 +266,7 @@ class Quadratic(Problem):
     def gradient(self, x):
         """Exact gradient Ax - b (NumPy; for tests and analysis)."""
         out = np.empty(self.d)
-        kernels.affine(self._kernel_data, _validate.array("x", x, length=self.d), self.b, 1.0, 0.0, out)
+        affine(self._kernel_data, _validate.array("x", x, length=self.d), self.b, 1.0, 0.0, out)
         return out
 
     def describe(self):

@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 from . import bands, table, tuning
 from .config import SweepConfig, describe_setting, load
 from .executors import open_executor
-from .store import Store, write_atomically
+from ..files import write_atomically
+from .store import Store
 from .task import execute
 
 
