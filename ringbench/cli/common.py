@@ -48,7 +48,9 @@ def add_dataset_options(parser):
     parser.add_argument("--dataset", default="a9a", help="logistic: a registered dataset, a9a or w8a "
                                                          "(default: %(default)s)")
     parser.add_argument("--data-path", type=Path, help="logistic: file or directory to look in first "
-                                                       "(then $RINGBENCH_DATA, then ./data)")
+                                                       "(then $RINGBENCH_DATA, ./data, the data cache)")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download a missing dataset (as $RINGBENCH_OFFLINE=1)")
     parser.add_argument("--storage", default="csr", help="logistic: csr (default) or dense features")
 
 
