@@ -34,7 +34,6 @@ def _median_seconds(function, repeats=5):
 def _gradient_loop():
     """A jitted loop of ``jobs`` stochastic gradients, so no Python call overhead is timed (not cached)."""
     import numba
-
     from ringbench.problems.kernels import stochastic_gradient
 
     @numba.njit(nogil=True)

@@ -68,11 +68,11 @@ class PolynomialASGD(plugin.Method):
 
 
 if __name__ == "__main__":
-    import ringbench as rb
-
     # The classes of the module, not of __main__: numba can cache only code whose types
     # it can find again by module name in the next process.
     from custom_method import PolynomialASGD
+
+    import ringbench as rb
 
     problem = rb.problems.Quadratic.worst_case(d=200, noise_std=0.01)
     timing = rb.timing.profile("paper", n=200)

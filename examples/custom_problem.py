@@ -1,4 +1,4 @@
-"""A problem of your own, in one file: Huber-loss linear regression on synthetic data.
+r"""A problem of your own, in one file: Huber-loss linear regression on synthetic data.
 
 f(x) = 1/N sum_j h(a_j'x - y_j), with the Huber loss h(r) = r^2/2 for |r| <= delta and
 delta (|r| - delta/2) beyond: robust regression, with outliers in the targets. A job's
@@ -39,7 +39,7 @@ def _huber_slope(residual, delta):
 
 @plugin.kernel
 def _add_sample_gradient(data, row, point, weight, out):
-    """out += weight * h'(a_row'x - y_row) a_row; return the residual."""
+    """Out += weight * h'(a_row'x - y_row) a_row; return the residual."""
     values = data.features[row]
     residual = -data.targets[row]
     for k in range(point.size):
@@ -126,11 +126,11 @@ class HuberRegression(plugin.Problem):
 
 
 if __name__ == "__main__":
-    import ringbench as rb
-
     # The classes of the module, not of __main__: numba can cache only code whose types
     # it can find again by module name in the next process.
     from custom_problem import HuberRegression
+
+    import ringbench as rb
 
     problem = HuberRegression(n_samples=2000, d=20)
     timing = rb.timing.profile("paper", n=50)

@@ -490,7 +490,8 @@ def offline(enabled=True):
 
 def data_cache_dir():
     """Where downloaded sets go: ``$RINGBENCH_DATA_CACHE``, else ``$XDG_CACHE_HOME/ringbench/data``, else
-    ``~/.cache/ringbench/data``."""
+    ``~/.cache/ringbench/data``.
+    """
     if os.environ.get(CACHE_ENV_VAR):
         return pathlib.Path(os.environ[CACHE_ENV_VAR]).expanduser()
     return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "ringbench" / "data"

@@ -20,9 +20,9 @@ import math
 from dataclasses import dataclass, field
 
 from . import _validate, datasets, theory
-from .formatting import short, text_table
 from . import methods as m
 from . import timing as timing_models
+from .formatting import short, text_table
 from .problems import Logistic, Quadratic, splits
 from .simulation import Recording, simulate
 
@@ -168,7 +168,8 @@ def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoi
 
 def summary(results, target):
     """One row per result: parameters, final ||grad f||^2 and f - f*, time to ``target``, the theory's predicted time
-    (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status."""
+    (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status.
+    """
     rows = []
     for result in results:
         resolved = result.config["resolved"]

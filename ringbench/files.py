@@ -9,7 +9,7 @@ TEMPORARY = "tmp-"
 
 
 def cache_directory():
-    """ringbench's cache: ``$RINGBENCH_CACHE``, else ``$XDG_CACHE_HOME/ringbench`` or ``~/.cache/ringbench``."""
+    """Ringbench's cache: ``$RINGBENCH_CACHE``, else ``$XDG_CACHE_HOME/ringbench`` or ``~/.cache/ringbench``."""
     if os.environ.get("RINGBENCH_CACHE"):
         return Path(os.environ["RINGBENCH_CACHE"])
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ringbench"
@@ -38,7 +38,7 @@ def write_text_atomically(path, text):
 
 
 def flush(path):
-    """fsync a file or directory, so that a rename never exposes data still only in memory."""
+    """Fsync a file or directory, so that a rename never exposes data still only in memory."""
     descriptor = os.open(path, os.O_RDONLY)
     try:
         os.fsync(descriptor)

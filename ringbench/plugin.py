@@ -31,13 +31,32 @@ digest of their module's source (:mod:`ringbench.engine.plugins`). Name them as
 
 from ._jit import REORDER_MATH
 from ._jit import plugin_kernel as kernel
-from .engine.actions import (cancel, delay_of, discard, drop_started_before, evaluate, make_idle, restart,
-                             restart_all, step, use)
+from .engine.actions import (
+                             cancel,
+                             delay_of,
+                             discard,
+                             drop_started_before,
+                             evaluate,
+                             make_idle,
+                             restart,
+                             restart_all,
+                             step,
+                             use,
+)
 from .engine.batch import Batch, collect, new_batch, step_with_batch
 from .engine.protocol import implements, register
 from .engine.rng import STREAM_NOISE, normals, uniforms
-from .engine.tables import (Tables, add_to_buffer, add_to_table, clear_table, harmonic_mean_reaches, new_tables,
-                            replace_in_table, step_with_table, swap_in_buffer)
+from .engine.tables import (
+                             Tables,
+                             add_to_buffer,
+                             add_to_table,
+                             clear_table,
+                             harmonic_mean_reaches,
+                             new_tables,
+                             replace_in_table,
+                             step_with_table,
+                             swap_in_buffer,
+)
 from .methods.base import Configuration, Method, all_workers, fastest_workers
 from .problems.base import Problem
 

@@ -9,18 +9,27 @@ from dataclasses import dataclass
 from importlib import metadata
 
 import numpy as np
-from tqdm.auto import tqdm
-
 from numba import config as numba_config
+from tqdm.auto import tqdm
 
 from . import _validate, theory
 from .engine import loop, plugins
 from .engine.heap import new_heap
-from .engine.record import ROW_GRAD_NORM2, ROW_OBJECTIVE, ROW_ITERATION, ROW_TIME, new_recorder
+from .engine.record import ROW_GRAD_NORM2, ROW_ITERATION, ROW_OBJECTIVE, ROW_TIME, new_recorder
 from .engine.rng import key_from_seed
 from .engine.snapshots import new_snapshots
-from .engine.state import (ARRIVALS, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED, Limits,
-                           Simulation, new_state_arrays)
+from .engine.state import (
+    ARRIVALS,
+    CANCELLED,
+    COMPUTED,
+    DELAY_MAX,
+    DELAY_SUM,
+    DISCARDED,
+    USED,
+    Limits,
+    Simulation,
+    new_state_arrays,
+)
 from .methods.base import Method
 from .problems.base import Problem
 from .results import Result

@@ -48,17 +48,17 @@ def batch_size(sigma2, eps):
 
 
 def _noise_cap(L, sigma2, eps, factor):
-    """eps * factor / (L sigma^2), or inf without noise."""
+    """Eps * factor / (L sigma^2), or inf without noise."""
     return math.inf if sigma2 == 0 else eps * factor / (L * sigma2)
 
 
 def stepsize_ringmaster(L, sigma2, eps, R):
-    """gamma = min{1/(2RL), eps/(4L sigma^2)} [R]."""
+    """Gamma = min{1/(2RL), eps/(4L sigma^2)} [R]."""
     return min(1.0 / (2 * R * L), _noise_cap(L, sigma2, eps, 0.25))
 
 
 def stepsize_rennala(L, sigma2, eps, S):
-    """gamma = min{1/L, eps S/(2L sigma^2)} (Rennala's stepsize helper in the papers' code).
+    """Gamma = min{1/L, eps S/(2L sigma^2)} (Rennala's stepsize helper in the papers' code).
 
     Naive minibatch SGD uses it with S = n.
     """
@@ -66,7 +66,7 @@ def stepsize_rennala(L, sigma2, eps, S):
 
 
 def stepsize_asgd(L, sigma2, eps, n):
-    """gamma = min{1/(2nL), eps/(4L sigma^2)} for ASGD on n workers [R: constants].
+    """Gamma = min{1/(2nL), eps/(4L sigma^2)} for ASGD on n workers [R: constants].
 
     Delay-adaptive ASGD uses it as its base stepsize, Naive Optimal ASGD with n = m*.
     """

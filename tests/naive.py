@@ -53,8 +53,19 @@ import scipy.special
 
 from ringbench import theory
 from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals, uniforms
-from ringbench.methods import (ASGD, IA2SGD, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch, NaiveOptimalASGD,
-                               Rennala, Ringleader, Ringmaster)
+from ringbench.methods import (
+    ASGD,
+    IA2SGD,
+    DelayAdaptiveASGD,
+    FedBuff,
+    Hero,
+    Malenia,
+    Minibatch,
+    NaiveOptimalASGD,
+    Rennala,
+    Ringleader,
+    Ringmaster,
+)
 from ringbench.problems import Logistic
 from ringbench.timing.kernels import finish_time
 
@@ -264,7 +275,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         oracle = oracle_of(problem)
         if A is not None:
             oracle.A = np.asarray(A, dtype=float)
-    gamma, d = method.gamma, problem.d
+    gamma = method.gamma
     key = key_from_seed(np.random.SeedSequence(seed))
     timing_data = timing.data()
     active = _active_workers(method, timing.expected_durations(), problem.sigma2)

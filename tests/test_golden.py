@@ -5,10 +5,9 @@ refactorings: a change that moves any bit of any case fails here. Regenerate the
 streams change on purpose (see ``data/golden/README.md``).
 """
 
+import golden
 import numpy as np
 import pytest
-
-import golden
 
 
 @pytest.mark.parametrize("name", list(golden.CASES))

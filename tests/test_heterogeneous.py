@@ -11,11 +11,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from naive import QuadraticOracle, naive_simulate
 
 import ringbench
-from naive import QuadraticOracle, naive_simulate
-from ringbench.methods import ASGD, IA2SGD, FedBuff, Malenia, Minibatch, Ringleader
 from ringbench.engine import protocol
+from ringbench.methods import ASGD, IA2SGD, FedBuff, Malenia, Minibatch, Ringleader
 from ringbench.problems import Quadratic, splits
 from ringbench.timing import fixed, random
 

@@ -19,10 +19,22 @@ import scipy.special
 import ringbench
 from ringbench import datasets
 from ringbench.datasets import synthetic
-from ringbench.engine.rng import STREAM_NOISE, key_from_seed, uniforms
-from ringbench.methods import (ASGD, IA2SGD, METHODS, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch,
-                               NaiveOptimalASGD, Rennala, Ringleader, Ringmaster)
 from ringbench.engine import protocol
+from ringbench.engine.rng import STREAM_NOISE, key_from_seed, uniforms
+from ringbench.methods import (
+    ASGD,
+    IA2SGD,
+    METHODS,
+    DelayAdaptiveASGD,
+    FedBuff,
+    Hero,
+    Malenia,
+    Minibatch,
+    NaiveOptimalASGD,
+    Rennala,
+    Ringleader,
+    Ringmaster,
+)
 from ringbench.problems import Logistic, Quadratic
 from ringbench.timing import fixed, random
 

@@ -14,8 +14,19 @@ import pytest
 
 import ringbench
 from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals
-from ringbench.methods import (ASGD, IA2SGD, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch, NaiveOptimalASGD,
-                               Rennala, Ringleader, Ringmaster)
+from ringbench.methods import (
+    ASGD,
+    IA2SGD,
+    DelayAdaptiveASGD,
+    FedBuff,
+    Hero,
+    Malenia,
+    Minibatch,
+    NaiveOptimalASGD,
+    Rennala,
+    Ringleader,
+    Ringmaster,
+)
 from ringbench.problems import Quadratic
 from ringbench.timing import fixed, profile
 

@@ -9,14 +9,12 @@ to 1e-12, and so must the counters.
 import numpy as np
 import pytest
 import scipy.sparse
+from naive import assert_same_run, naive_simulate
 
 import ringbench
-from naive import TOL, assert_same_run, naive_simulate
-from ringbench.methods import (ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala,
-                               Ringmaster)
+from ringbench.methods import ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala, Ringmaster
 from ringbench.problems import Quadratic
 from ringbench.timing import fixed, profile, random
-
 
 # --- problems, each with A built independently of the engine's storage ----------------
 

@@ -21,17 +21,16 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.sparse
-
-import ringbench
-from naive import TOL, LogisticOracle, QuadraticOracle, assert_same_run, harmonic_mean_reaches, naive_simulate
-from ringbench.datasets import synthetic
-from ringbench.methods import IA2SGD, FedBuff, Malenia, Ringleader
-from ringbench.problems import Logistic, Quadratic, splits
-from ringbench.timing import fixed, profile, random
+from naive import LogisticOracle, QuadraticOracle, assert_same_run, harmonic_mean_reaches, naive_simulate
 from test_naive_agreement import METHODS as HOMOGENEOUS_METHODS
 from test_naive_agreement import PROBLEMS as HOMOGENEOUS_PROBLEMS
 from test_naive_agreement import TIMINGS as HOMOGENEOUS_TIMINGS
 
+import ringbench
+from ringbench.datasets import synthetic
+from ringbench.methods import IA2SGD, FedBuff, Malenia, Ringleader
+from ringbench.problems import Logistic, Quadratic, splits
+from ringbench.timing import fixed, profile, random
 
 # --- heterogeneous problems: each returns (problem, oracle), the oracle built from the raw inputs ---------
 

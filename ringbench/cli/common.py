@@ -21,6 +21,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit status 2."""
 
     def error(self, message):
+        """Print ``message`` in one line and exit with status 2."""
         self.exit(2, f"ringbench: error: {message}\n")
 
 

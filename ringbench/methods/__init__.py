@@ -41,7 +41,8 @@ METHODS = {cls.name: cls for cls in (Ringmaster, ASGD, DelayAdaptiveASGD, Rennal
 
 def resolve(name):
     """The method class called ``name``: a built-in of :data:`METHODS`, or a plug-in's
-    ``package.module:Class`` / ``path/to/file.py:Class`` (see :mod:`ringbench.extensions`)."""
+    ``package.module:Class`` / ``path/to/file.py:Class`` (see :mod:`ringbench.extensions`).
+    """
     if extensions.is_plugin_name(name):
         return extensions.load(name, base=Method, what="method")
     _validate.choice("method", name, tuple(METHODS))

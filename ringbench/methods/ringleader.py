@@ -19,8 +19,15 @@ from .. import _validate, theory
 from .._jit import kernel
 from ..engine.actions import evaluate, restart, use
 from ..engine.protocol import implements
-from ..engine.tables import (Tables, add_to_buffer, add_to_table, harmonic_mean_reaches, new_tables, step_with_table,
-                             swap_in_buffer)
+from ..engine.tables import (
+    Tables,
+    add_to_buffer,
+    add_to_table,
+    harmonic_mean_reaches,
+    new_tables,
+    step_with_table,
+    swap_in_buffer,
+)
 from .base import Configuration, Method, TableHolder, all_workers
 
 COLLECT = 1

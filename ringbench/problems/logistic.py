@@ -15,8 +15,8 @@ import scipy.special
 
 from .. import _validate, datasets
 from . import ids, optimum
-from .logistic_kernels import LogisticData
 from .base import Problem
+from .logistic_kernels import LogisticData
 
 REGULARIZERS = {"l2": ids.L2, "nonconvex": ids.NONCONVEX}
 #: The regulariser's largest curvature per unit lambda: r'' = lam (l2), max of lam (2 - 6x^2)/(1 + x^2)^3 = 2 lam.

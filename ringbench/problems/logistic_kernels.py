@@ -62,7 +62,7 @@ def sigmoid_of_negative(margin):
 
 @kernel
 def gradient_coefficient(label, margin, weight):
-    """c with weight * grad loss_j(x) = c a_j: -weight y_j / (1 + exp(y_j a_j'x))."""
+    """C with weight * grad loss_j(x) = c a_j: -weight y_j / (1 + exp(y_j a_j'x))."""
     return -weight * label * sigmoid_of_negative(margin)
 
 
@@ -87,7 +87,7 @@ def csr_dot(data, indices, indptr, row, x):
 
 @kernel(fastmath=REORDER_MATH)
 def dense_axpy(features, row, coefficient, out):
-    """out += coefficient * a_row for dense features."""
+    """Out += coefficient * a_row for dense features."""
     values = features[row]
     for k in range(out.size):
         out[k] += coefficient * values[k]
@@ -95,14 +95,14 @@ def dense_axpy(features, row, coefficient, out):
 
 @kernel(fastmath=REORDER_MATH)
 def csr_axpy(data, indices, indptr, row, coefficient, out):
-    """out += coefficient * a_row for CSR features."""
+    """Out += coefficient * a_row for CSR features."""
     for entry in range(indptr[row], indptr[row + 1]):
         out[indices[entry]] += coefficient * data[entry]
 
 
 @kernel
 def dense_loss_gradient(features, labels, weights, x, out):
-    """out += sum_j w_j grad loss_j(x); return sum_j w_j loss_j(x), over every sample."""
+    """Out += sum_j w_j grad loss_j(x); return sum_j w_j loss_j(x), over every sample."""
     loss = 0.0
     for row in range(labels.size):
         margin = labels[row] * dense_dot(features, row, x)
@@ -124,7 +124,7 @@ def csr_loss_gradient(data, indices, indptr, labels, weights, x, out):
 
 @kernel
 def dense_add_rows(features, labels, rows, count, x, weight, out):
-    """out += weight * sum of grad loss_j(x) over the first ``count`` entries of ``rows`` (no loss: not needed)."""
+    """Out += weight * sum of grad loss_j(x) over the first ``count`` entries of ``rows`` (no loss: not needed)."""
     for position in range(count):
         row = rows[position]
         margin = labels[row] * dense_dot(features, row, x)
@@ -142,7 +142,7 @@ def csr_add_rows(data, indices, indptr, labels, rows, count, x, weight, out):
 
 @kernel(fastmath=REORDER_MATH)
 def regularizer_gradient(regularizer, lam, x, out):
-    """out = grad r(x)."""
+    """Out = grad r(x)."""
     if regularizer == L2:
         for k in range(x.size):
             out[k] = lam * x[k]

@@ -270,7 +270,7 @@ def _sample_block(features, rows, sample):
 
 @kernel(fastmath=REORDER_MATH)
 def first_layer_gradient(deltas, inputs, hidden, features, rows, accumulate, out):
-    """out's W1 block (=, or += when ``accumulate``) sum_b deltas[b]' x_b (outer products), x_b = features[rows[b]].
+    """Out's W1 block (=, or += when ``accumulate``) sum_b deltas[b]' x_b (outer products), x_b = features[rows[b]].
 
     Blocks of 4 hidden units x 4 samples, each loaded sample row used four times;
     a block of units stays in cache while every sample block adds to it. The
@@ -320,7 +320,7 @@ def first_layer_gradient(deltas, inputs, hidden, features, rows, accumulate, out
 
 @kernel
 def add_loss_gradient(theta, inputs, hidden, classes, features, labels, rows, weight, accumulate, out, workspace):
-    """out (=, or += when ``accumulate``) ``weight`` * sum over ``rows`` of the samples' loss gradients.
+    """Out (=, or += when ``accumulate``) ``weight`` * sum over ``rows`` of the samples' loss gradients.
 
     The workspace must hold :func:`workspace_size` ``(inputs, hidden, classes,
     rows.size)`` entries (not checked here).

@@ -11,8 +11,8 @@ import scipy.sparse.linalg
 
 from .. import _validate
 from . import ids
-from .quadratic_kernels import QuadraticData, affine, empty_storage
 from .base import Problem
+from .quadratic_kernels import QuadraticData, affine, empty_storage
 
 NOISE_KINDS = {"scalar": ids.NOISE_SCALAR, "isotropic": ids.NOISE_ISOTROPIC}
 STORAGES = {ids.TRIDIAGONAL: "tridiagonal", ids.DENSE: "dense", ids.CSR: "csr"}
@@ -169,7 +169,7 @@ class Quadratic(Problem):
         return cls(A, b, noise_std=noise_std, noise=noise, name=f"random dense quadratic (kappa={condition_number:g})")
 
     def per_worker(self, worker_b, worker_scale=None):
-        """This quadratic split across workers: worker i holds f_i(x) = s_i/2 x'Ax - b_i'x.
+        """The same quadratic split across workers: worker i holds f_i(x) = s_i/2 x'Ax - b_i'x.
 
         Our own heterogeneous benchmark (``algorithms.md`` F.15; the papers have none).
         f = 1/n sum_i f_i stays this quadratic, so the b_i must average to b and the s_i
@@ -281,4 +281,5 @@ class Quadratic(Problem):
                 "sha256": digest.hexdigest()[:16]}
 
     def __repr__(self):
-        return f"Quadratic({self.name!r}, d={self.d}, storage={self.storage()!r}, L={self.L:.4g}, sigma2={self.sigma2:.4g})"
+        return (f"Quadratic({self.name!r}, d={self.d}, storage={self.storage()!r}, L={self.L:.4g}, "
+                f"sigma2={self.sigma2:.4g})")

@@ -48,10 +48,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import _validate
-from .. import extensions
-from ..formatting import short
+from .. import _validate, extensions
 from .. import methods as method_registry
+from ..formatting import short
 from ..simulation import Recording
 from . import registry
 

@@ -126,7 +126,8 @@ def canonical(value):
 def problem_builder(name):
     """The builder of the problem called ``name``: one of :data:`PROBLEMS`, or a plug-in's class
     (``package.module:Class`` or ``path/to/file.py:Class``), whose annotated constructor
-    arguments are what the configuration may set."""
+    arguments are what the configuration may set.
+    """
     if extensions.is_plugin_name(name):
         return extensions.load(name, base=problem_classes.Problem, what="problem")
     return PROBLEMS[name]
