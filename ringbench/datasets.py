@@ -66,7 +66,7 @@ import os
 import pathlib
 
 import numpy as np
-import scipy.sparse
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
 from . import _validate, idx
 from . import download as _download

@@ -6,7 +6,6 @@ import platform
 import sys
 import time as wall
 from dataclasses import dataclass
-from importlib import metadata
 
 import numpy as np
 from numba import config as numba_config
@@ -263,6 +262,8 @@ def _result(sim, method, rule, problem, status, rows, events, config, seed_seque
 @functools.cache
 def _versions():
     """Versions of the packages a result depends on (looked up once per process: it takes ms)."""
+    from importlib import metadata  # 50 ms to import: only once a run has finished
+
     versions = {}
     for package in ("ringbench", "numba", "numpy", "scipy"):
         try:

@@ -146,6 +146,7 @@ METHODS = {
     "malenia-nostops": lambda s: methods.Malenia(gamma=0.3 * s, S=12, stops=False),
     "ia2sgd": lambda s: methods.IA2SGD(gamma=0.05 * s),
     "fedbuff": lambda s: methods.FedBuff(gamma=0.1 * s, buffer=3),
+    "fedasync": lambda s: methods.FedAsync(gamma=0.1 * s, alpha=0.8),  # added after the refactor
 }
 
 # ---------------------------------------------------------------------------------------------- timings
@@ -276,20 +277,27 @@ def _git(*args):
     return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
-def write_all():
-    """(Re)write every golden file and the README."""
+def write_all(*, missing_only=False):
+    """(Re)write every golden file and the README; with ``missing_only``, only cases without a file
+    (new cases: existing files must never be rewritten unless the streams change on purpose)."""
     import platform
     from importlib import metadata
 
     GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
-    for old in GOLDEN_DIR.glob("*.npz"):
-        old.unlink()
+    if not missing_only:
+        for old in GOLDEN_DIR.glob("*.npz"):
+            old.unlink()
     for number, name in enumerate(CASES, 1):
+        if missing_only and path(name).exists():
+            continue
         arrays = run(name)
         np.savez_compressed(path(name), stream_version=np.int64(STREAM_VERSION), **arrays)
         print(f"[{number}/{len(CASES)}] {name}: {arrays['status']}, {arrays['trace_time'].size} arrivals, "
               f"{int(arrays['counter_updates'])} updates", flush=True)
     size = sum(file.stat().st_size for file in GOLDEN_DIR.glob("*.npz"))
+    if missing_only:  # the README keeps naming the commit that produced the original files
+        print(f"{len(CASES)} cases, {size} bytes in {GOLDEN_DIR}; say in data/golden/README.md which were added")
+        return
     dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "ringbench")
     (GOLDEN_DIR / "README.md").write_text(_README.format(
         commit=_git("rev-parse", "HEAD"), subject=_git("log", "-1", "--format=%s"),
@@ -304,4 +312,4 @@ if __name__ == "__main__":
     # Solved logistic optima go to a fresh cache, as in the tests, not to ~/.cache.
     with tempfile.TemporaryDirectory() as cache:
         os.environ["RINGBENCH_CACHE"] = cache
-        write_all()
+        write_all(missing_only="--missing" in sys.argv)

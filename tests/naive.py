@@ -57,6 +57,7 @@ from ringbench.methods import (
     ASGD,
     IA2SGD,
     DelayAdaptiveASGD,
+    FedAsync,
     FedBuff,
     Hero,
     Malenia,
@@ -389,6 +390,21 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
             apply_batch(method.buffer, worker)
         start(worker)  # on the latest iterate
 
+    def fedasync(worker, job, delay):
+        # Xie et al. 2019: x <- (1 - m) x + m (x^s - gamma g), m = alpha s(delay).
+        g = gradient(job, worker)
+        use(delay)
+        if method.staleness == "polynomial":
+            weight = (1.0 + delay) ** -method.a
+        elif method.staleness == "hinge" and delay > method.b:
+            weight = 1.0 / (method.a * (delay - method.b) + 1.0)
+        else:
+            weight = 1.0
+        mixing = method.alpha * weight
+        mixed = (1.0 - mixing) * state.x + mixing * (job.x_start - gamma * g.value)
+        step(state.x - mixed, 1.0, worker, [g])
+        start(worker)
+
     def table_average():
         """1/n sum_i G_i / b_i over the table, from the plain sums G_i."""
         return sum(sum(g.value for g in entries) / len(entries) for entries in state.table.values()) / n_active
@@ -468,6 +484,8 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         rule = ia2sgd
     elif isinstance(method, FedBuff):
         rule = fedbuff
+    elif isinstance(method, FedAsync):
+        rule = fedasync
     elif isinstance(method, ASGD):  # includes DelayAdaptiveASGD, Hero, NaiveOptimalASGD
         rule = asgd
     else:

@@ -18,6 +18,7 @@ from ringbench.methods import (
     ASGD,
     IA2SGD,
     DelayAdaptiveASGD,
+    FedAsync,
     FedBuff,
     Hero,
     Malenia,
@@ -373,3 +374,31 @@ def test_fedbuff_steps_with_the_mean_of_every_K_arrivals():
           x=[2, 1.5, 1.5, 5 / 8, 5 / 8, 19 / 32, 19 / 32, 37 / 128, 37 / 128],
           counters=dict(updates=4, arrivals=9, computed=9, applied=8, pending=1, discarded=0, cancelled=0,
                         max_delay=1, mean_delay=4 / 9, end_time=7.5))
+
+
+def test_fedasync_mixes_stale_models_with_the_polynomial_weight():
+    """f = x^2/2 from x0 = 1, gamma = 0.5, alpha = 1, s(delay) = 1/(1 + delay), times 1 and 3.
+
+    t = 1, 2, 3: worker 0 (delay 0, weight 1) halves x: 0.5, 0.25, 0.125. Then, also at t = 3
+    (ties go by worker id), worker 1 brings its model from x0 = 1, 1 - 0.5 * 1 = 0.5, with delay
+    3: weight 1/4, so x = 3/4 * 0.125 + 1/4 * 0.5 = 0.21875.
+    """
+    method = FedAsync(gamma=0.5, alpha=1.0, staleness="polynomial", a=1.0)
+    result = run(line(), method, [1.0, 3.0], max_updates=4)
+    check(result, time=[1, 2, 3, 3], worker=[0, 0, 0, 1], delay=[0, 0, 0, 3], used=[T, T, T, T],
+          iteration=[1, 2, 3, 4], x=[0.5, 0.25, 0.125, 0.21875],
+          counters=dict(updates=4, computed=4, applied=4, max_delay=3))
+    # The hinge keeps full weight up to b = 3, so the stale model replaces x outright.
+    hinge = run(line(), FedAsync(gamma=0.5, alpha=1.0, staleness="hinge", a=1.0, b=3.0), [1.0, 3.0],
+                max_updates=4)
+    np.testing.assert_allclose(hinge.x, [0.5], rtol=1e-15)
+
+
+@pytest.mark.parametrize("options, pattern", [
+    (dict(gamma=0.1, alpha=1.5), "alpha"), (dict(gamma=0.1, alpha=0.0), "alpha"),
+    (dict(gamma=0.1, staleness="exponential"), "staleness"), (dict(gamma=0.1, a=-1.0), r"\ba\b"),
+    (dict(eps=0.1), "gamma"),
+])
+def test_fedasync_rejects_bad_parameters(options, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        FedAsync(**options)

@@ -12,7 +12,7 @@ import scipy.sparse
 from naive import assert_same_run, naive_simulate
 
 import ringbench
-from ringbench.methods import ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala, Ringmaster
+from ringbench.methods import ASGD, DelayAdaptiveASGD, FedAsync, Hero, Minibatch, NaiveOptimalASGD, Rennala, Ringmaster
 from ringbench.problems import Quadratic
 from ringbench.timing import fixed, profile, random
 
@@ -88,6 +88,9 @@ METHODS = {
     "minibatch": Minibatch(gamma=0.4),
     "hero": Hero(gamma=0.3),
     "naive-optimal": NaiveOptimalASGD(gamma=0.1, eps=0.18),
+    "fedasync-polynomial": FedAsync(gamma=0.3, alpha=0.8, staleness="polynomial", a=0.5),
+    "fedasync-hinge": FedAsync(gamma=0.3, alpha=0.9, staleness="hinge", a=1.0, b=1.0),
+    "fedasync-constant": FedAsync(gamma=0.2, alpha=0.5, staleness="constant"),
 }
 
 # Each timing model is paired with a few problems (not the full product, to stay fast).

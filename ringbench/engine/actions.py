@@ -20,20 +20,28 @@ def delay_of(sim, worker):
 
 
 @kernel
+def start_slot(sim, worker):
+    """Where the iterate ``worker``'s job started from is: -1 for x itself (it is current), else its snapshot slot.
+
+    (A slot, not the array: without numba's runtime a kernel cannot return a view.)
+    """
+    if sim.start_iteration[worker] == sim.iteration[0]:
+        return -1
+    slot = sim.snapshots.job_slot[worker]
+    if slot < 0:
+        raise RuntimeError("a server rule read a job whose iterate was not kept")
+    return slot
+
+
+@kernel
 def evaluate(sim, problem, worker):
     """Evaluate ``worker``'s stochastic gradient of ``problem`` at the iterate its job started from.
 
     The result goes into ``sim.gradient``. ``problem`` is the problem's data, which a
-    rule receives from the loop and passes on here unopened. Jobs started on the current iterate read x
-    itself; older ones read their snapshot.
+    rule receives from the loop and passes on here unopened.
     """
-    if sim.start_iteration[worker] == sim.iteration[0]:
-        point = sim.x
-    else:
-        slot = sim.snapshots.job_slot[worker]
-        if slot < 0:
-            raise RuntimeError("a server rule evaluated a job whose iterate was not kept")
-        point = sim.snapshots.points[slot]
+    slot = start_slot(sim, worker)
+    point = sim.x if slot < 0 else sim.snapshots.points[slot]
     stochastic_gradient(problem, sim.key, point, worker, sim.jobs_started[worker] - 1, sim.gradient)
     sim.counters[COMPUTED] += 1
 

@@ -25,6 +25,7 @@ from dataclasses import fields
 from .. import _validate, extensions
 from .asgd import ASGD, DelayAdaptiveASGD
 from .base import Configuration, Method
+from .fedasync import FedAsync
 from .fedbuff import FedBuff
 from .hero import Hero
 from .ia2sgd import IA2SGD
@@ -36,7 +37,7 @@ from .ringleader import Ringleader
 from .ringmaster import Ringmaster
 
 METHODS = {cls.name: cls for cls in (Ringmaster, ASGD, DelayAdaptiveASGD, Rennala, Minibatch, Hero, NaiveOptimalASGD,
-                                     Ringleader, Malenia, IA2SGD, FedBuff)}
+                                     Ringleader, Malenia, IA2SGD, FedBuff, FedAsync)}
 
 
 def resolve(name):
@@ -64,5 +65,6 @@ def get(name, **parameters):
     return resolve(name)(**parameters)
 
 
-__all__ = ["ASGD", "IA2SGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "FedBuff", "Hero", "Malenia", "Method",
-           "Minibatch", "NaiveOptimalASGD", "Rennala", "Ringleader", "Ringmaster", "get", "parameters_of", "resolve"]
+__all__ = ["ASGD", "IA2SGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "FedAsync", "FedBuff", "Hero", "Malenia",
+           "Method", "Minibatch", "NaiveOptimalASGD", "Rennala", "Ringleader", "Ringmaster", "get", "parameters_of",
+           "resolve"]

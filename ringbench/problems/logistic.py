@@ -8,10 +8,7 @@ literature. The stochastic gradient is the minibatch gradient over b samples.
 import hashlib
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse
-import scipy.sparse.linalg
-import scipy.special
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
 from .. import _validate, datasets
 from . import ids, optimum

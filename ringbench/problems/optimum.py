@@ -12,7 +12,7 @@ machine.
 import json
 
 import numpy as np
-import scipy.optimize
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
 from ..files import cache_directory, write_text_atomically
 

@@ -5,9 +5,7 @@ import hashlib
 import warnings
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse
-import scipy.sparse.linalg
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
 from .. import _validate
 from . import ids
