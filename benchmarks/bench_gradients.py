@@ -1,12 +1,13 @@
 """The stochastic-gradient oracle the engine calls once per used job, per problem and storage.
 
 A timed call evaluates a batch of stochastic gradients (worker k mod 64, job k) at a
-fixed seeded point with the kernel the event loop calls
-(``ringbench.engine.protocol.stochastic_gradient`` since the plug-in architecture, whose
-problem data carry their own workspace; ``ringbench.problems.kernels.stochastic_gradient``
-with a ``samples`` workspace argument before it, so that the two can be compared); each
-problem's batch is sized so a call lasts milliseconds. The batch loop is jitted here and not cached on disk (numba's cache
-would only watch this file and could serve a loop linked to an older oracle);
+fixed seeded point with the kernel the event loop calls: since the plug-in architecture
+``ringbench.engine.protocol.stochastic_gradient``, whose problem data carry their own
+workspace; before it ``ringbench.problems.kernels.stochastic_gradient``, with a
+``samples`` workspace argument (both are here, so the two can be compared). Each
+problem's batch is sized so a call lasts milliseconds. The batch loop is jitted here and
+not cached on disk (numba's cache would only watch this file and could serve a loop
+linked to an older oracle);
 ``setup`` compiles it once per process. Nothing a call writes is read by the next.
 """
 
