@@ -75,6 +75,7 @@ def test_console_errors_have_no_traceback():
 
 
 @pytest.mark.slow
+@pytest.mark.compiled  # the paper's full experiment: 20 minutes as Python
 def test_paper_experiment_ringmaster_ahead_of_delay_adaptive_asgd():
     """The paper's headline on its own quadratic (n = 6174, d = 1729, 2000 s): Ringmaster ends lower."""
     results = experiments.compare(experiments.paper_methods(["ringmaster", "delay-adaptive-asgd"]),
