@@ -2,7 +2,7 @@
 
 from importlib import metadata
 
-from . import datasets, methods, plugin, problems, theory, timing
+from . import datasets, methods, oracles, plugin, problems, theory, timing
 from .results import Result, load
 from .simulation import Recording, simulate
 
@@ -11,5 +11,5 @@ try:
 except metadata.PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-__all__ = ["Recording", "Result", "__version__", "datasets", "load", "methods", "plugin", "problems", "simulate",
+__all__ = ["Recording", "Result", "__version__", "datasets", "load", "methods", "oracles", "plugin", "problems", "simulate",
            "theory", "timing"]
