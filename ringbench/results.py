@@ -26,7 +26,7 @@ STATUSES = {
 }
 _ARRAYS = ("time", "iteration", "f", "f_gap", "grad_norm2", "x", "events_x")
 _TABLES = ("events", "updates")
-_FLOAT_COLUMNS = ("time", "stepsize")
+_FLOAT_COLUMNS = ("time", "start_time", "stepsize")
 
 
 @dataclass(eq=False)
@@ -97,7 +97,8 @@ class Result:
         """The event table as a pandas DataFrame, one row per arrival and per cancellation.
 
         Columns: ``time`` (simulated seconds), ``worker`` i, ``job`` j (worker i's j-th
-        job, from 0), ``start_iteration`` s (the k its job started on), ``delay`` k - s
+        job, from 0), ``start_time`` (when it started), ``start_iteration`` s (the k its
+        job started on), ``delay`` k - s
         (at the arrival or cancellation), ``action`` (``applied``: stepped with in this
         arrival; ``stored``: kept in a batch or table for a later update; ``buffered``:
         Ringleader's buffer, for the next round; ``discarded``; ``cancelled``; ``none``:

@@ -174,7 +174,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         heap=new_heap(timing.n),
         snapshots=new_snapshots(timing.n, problem.d, configuration.snapshot_capacity),
         recorder=new_recorder(grid, every, problem.d, trace=bool(trace), trace_iterates=trace == "iterates",
-                              workers=configuration.active.size),
+                              workers=timing.n),
         active=configuration.active,
         **new_state_arrays(timing.n, problem.d, problem.x0),
     )
@@ -268,7 +268,8 @@ def _tables(trace):
     events = np.concatenate(trace["events"]) if trace["events"] else np.zeros((0, len(EVENT_FIELDS)))
     updates = np.concatenate(trace["updates"]) if trace["updates"] else np.zeros((0, len(UPDATE_FIELDS)))
     event_columns = {name: events[:, column].astype(np.int64) for column, name in enumerate(EVENT_FIELDS)}
-    event_columns["time"] = events[:, 0].copy()
+    for name in ("time", "start_time"):
+        event_columns[name] = events[:, EVENT_FIELDS.index(name)].copy()
     update_columns = {name: updates[:, column].astype(np.int64) for column, name in enumerate(UPDATE_FIELDS)}
     update_columns["time"] = updates[:, 1].copy()
     update_columns["stepsize"] = updates[:, 5].copy()

@@ -32,13 +32,13 @@ def test_ringmaster_with_stops_on_three_workers():
     problem = Quadratic.worst_case(4)
     result = ringbench.simulate(problem, Ringmaster(gamma=0.1, threshold=2), fixed([1.0, 2.0, 3.5]), t_max=4.5,
                                 trace=True)
-    events = sorted(rows(result.events, ("time", "action", "worker", "job", "start_iteration", "delay",
-                                         "iteration")))
+    events = sorted(rows(result.events, ("time", "action", "worker", "job", "start_time", "start_iteration",
+                                         "delay", "iteration")))
     applied, cancelled = A["applied"], A["cancelled"]
-    assert events == [(1.0, applied, 0, 0, 0, 0, 1), (2.0, applied, 0, 1, 1, 0, 2),
-                      (2.0, cancelled, 1, 0, 0, 2, 2), (2.0, cancelled, 2, 0, 0, 2, 2),
-                      (3.0, applied, 0, 2, 2, 0, 3), (4.0, applied, 0, 3, 3, 0, 4),
-                      (4.0, cancelled, 1, 1, 2, 2, 4), (4.0, cancelled, 2, 1, 2, 2, 4)]
+    assert events == [(1.0, applied, 0, 0, 0.0, 0, 0, 1), (2.0, applied, 0, 1, 1.0, 1, 0, 2),
+                      (2.0, cancelled, 1, 0, 0.0, 0, 2, 2), (2.0, cancelled, 2, 0, 0.0, 0, 2, 2),
+                      (3.0, applied, 0, 2, 2.0, 2, 0, 3), (4.0, applied, 0, 3, 3.0, 3, 0, 4),
+                      (4.0, cancelled, 1, 1, 2.0, 2, 2, 4), (4.0, cancelled, 2, 1, 2.0, 2, 2, 4)]
     # An arrival's row comes before the cancellations it causes.
     assert list(result.events["action"][:4]) == [applied, applied, cancelled, cancelled]
     assert rows(result.updates, UPDATE_FIELDS) == [(k, float(k), 0, 1, 0, 0.1, -1) for k in range(1, 5)]
@@ -59,11 +59,13 @@ def test_ringleader_across_a_round_boundary():
     result = ringbench.simulate(split_line([1.0, 0.0, -1.0], 2.0), Ringleader(gamma=0.5),
                                 fixed([1.0, 2.0, 4.0]), t_max=8.5, trace=True)
     s, b, a = A["stored"], A["buffered"], A["applied"]
+    # (time, worker, job, start_time, start_iteration, delay, action, iteration)
     assert rows(result.events, EVENT_FIELDS) == [
-        (1.0, 0, 0, 0, 0, s, 0), (2.0, 0, 1, 0, 0, s, 0), (2.0, 1, 0, 0, 0, s, 0), (3.0, 0, 2, 0, 0, s, 0),
-        (4.0, 0, 3, 0, 0, s, 0), (4.0, 1, 1, 0, 0, s, 0), (4.0, 2, 0, 0, 0, a, 1),
-        (5.0, 0, 4, 0, 1, a, 2), (6.0, 0, 5, 2, 0, b, 2), (6.0, 1, 2, 0, 2, a, 3),
-        (7.0, 0, 6, 2, 1, s, 3), (8.0, 0, 7, 3, 0, s, 3), (8.0, 1, 3, 3, 0, s, 3), (8.0, 2, 1, 1, 2, a, 4)]
+        (1.0, 0, 0, 0.0, 0, 0, s, 0), (2.0, 0, 1, 1.0, 0, 0, s, 0), (2.0, 1, 0, 0.0, 0, 0, s, 0),
+        (3.0, 0, 2, 2.0, 0, 0, s, 0), (4.0, 0, 3, 3.0, 0, 0, s, 0), (4.0, 1, 1, 2.0, 0, 0, s, 0),
+        (4.0, 2, 0, 0.0, 0, 0, a, 1), (5.0, 0, 4, 4.0, 0, 1, a, 2), (6.0, 0, 5, 5.0, 2, 0, b, 2),
+        (6.0, 1, 2, 4.0, 0, 2, a, 3), (7.0, 0, 6, 6.0, 2, 1, s, 3), (8.0, 0, 7, 7.0, 3, 0, s, 3),
+        (8.0, 1, 3, 6.0, 3, 0, s, 3), (8.0, 2, 1, 4.0, 1, 2, a, 4)]
     # (k, time, worker, gradients, max_delay, stepsize, round)
     assert rows(result.updates, UPDATE_FIELDS) == [(1, 4.0, 2, 7, 0, 0.5, 0), (2, 5.0, 0, 1, 1, 0.5, 0),
                                                    (3, 6.0, 1, 1, 2, 0.5, 0), (4, 8.0, 2, 5, 2, 0.5, 1)]
@@ -108,6 +110,7 @@ def reproduce_asgd(problem, result, gamma, seed, timing):
     for row in range(events["time"].size):
         worker, job = int(events["worker"][row]), int(events["job"][row])
         start = last_event.get(worker, 0.0)
+        assert events["start_time"][row] == start
         assert events["time"][row] == oracles.finish_time(timing, seed, worker, job, start)
         last_event[worker] = events["time"][row]
         point = iterates[int(events["start_iteration"][row])]

@@ -13,7 +13,7 @@ from . import heap
 from .protocol import finish_time, stochastic_gradient
 from .record import CANCELLED as CANCELLED_ACTION
 from .record import DISCARDED as DISCARDED_ACTION
-from .record import STORED, log_event, log_update
+from .record import STORED, log_event, log_update, note_start
 from .snapshots import attach, detach, iterate_changed, oldest_slot
 from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED
 
@@ -99,6 +99,7 @@ def _begin_job(sim, worker):
     sim.jobs_started[worker] = job + 1
     sim.start_iteration[worker] = sim.iteration[0]
     attach(sim.snapshots, worker, sim.x, sim.iteration[0])
+    note_start(sim.recorder, worker, sim.clock[0])
     return finish_time(sim.timing, sim.key, worker, job, sim.clock[0])
 
 

@@ -21,8 +21,8 @@ from .._jit import kernel
 ROW_TIME, ROW_ITERATION, ROW_OBJECTIVE, ROW_GRAD_NORM2 = 0, 1, 2, 3
 
 #: Columns of the event table.
-EVENT_FIELDS = ("time", "worker", "job", "start_iteration", "delay", "action", "iteration")
-EVENT_TIME, EVENT_WORKER, EVENT_JOB, EVENT_START, EVENT_DELAY, EVENT_ACTION, EVENT_ITERATION = range(7)
+EVENT_FIELDS = ("time", "worker", "job", "start_time", "start_iteration", "delay", "action", "iteration")
+EVENT_TIME, EVENT_WORKER, EVENT_JOB, EVENT_START_TIME, EVENT_START, EVENT_DELAY, EVENT_ACTION, EVENT_ITERATION = range(8)
 #: Columns of the update table.
 UPDATE_FIELDS = ("k", "time", "worker", "gradients", "max_delay", "stepsize", "round")
 UPDATE_K, UPDATE_TIME, UPDATE_WORKER, UPDATE_GRADIENTS, UPDATE_MAX_DELAY, UPDATE_STEPSIZE, UPDATE_ROUND = range(7)
@@ -58,10 +58,12 @@ class Recorder(NamedTuple):
     arrival_delay: np.ndarray  # int64 (1,): its delay k - s
     open_row: np.ndarray  # int64 (1,): its event row, completed once the rule is done
     since_update: np.ndarray  # int64 (4,): see FRESH_COUNT ...
+    job_start: np.ndarray  # float64 (n while tracing, else 0,): when each worker's current job started
     room: int  # event rows one arrival can write at most: itself and a cancellation of every other worker
 
 
 def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_iterates=False, workers=1):
+    # ``workers``: n, all workers (the trace is indexed by worker id).
     """Buffers for checkpoints on ``grid`` and every ``every`` updates, and the trace if asked.
 
     The trace buffers hold ``capacity`` rows beyond the ``workers + 1`` one event can write.
@@ -85,6 +87,7 @@ def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_it
         arrival_delay=np.zeros(1, dtype=np.int64),
         open_row=np.zeros(1, dtype=np.int64),
         since_update=np.zeros(4, dtype=np.int64),
+        job_start=np.zeros(workers if trace else 0),
         room=workers + 1,
     )
 
@@ -121,6 +124,7 @@ def log_event(recorder, time, worker, job, start_iteration, delay, action, itera
     row[EVENT_TIME] = time
     row[EVENT_WORKER] = worker
     row[EVENT_JOB] = job
+    row[EVENT_START_TIME] = recorder.job_start[worker]
     row[EVENT_START] = start_iteration
     row[EVENT_DELAY] = delay
     row[EVENT_ACTION] = action
@@ -130,6 +134,13 @@ def log_event(recorder, time, worker, job, start_iteration, delay, action, itera
         for i in range(x.size):
             point[i] = x[i]
     recorder.event_count[0] = entry + 1
+
+
+@kernel
+def note_start(recorder, worker, time):
+    """``worker`` starts a job at ``time``."""
+    if recorder.tracing[0] != 0:
+        recorder.job_start[worker] = time
 
 
 @kernel

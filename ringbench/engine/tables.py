@@ -92,7 +92,7 @@ def replace_in_table(tables, row, gradient):
         tables.inverse_count_sum[0] += 1.0
         tables.counts[row] = 1
         tables.pending[0] += 1
-    elif tables.filled[0] < tables.counts.size:  # still warming up: the replaced entry was never applied
+    elif tables.pending[0] > 0:  # no step since the table filled (IA2SGD's warm-up): the entry was never applied
         tables.overwritten[0] += 1
     else:
         tables.pending[0] += 1
