@@ -48,6 +48,11 @@ def _check_metrics(metric):
     return metrics
 
 
+def _workers(result):
+    """n, the run's number of workers."""
+    return int(result.config["timing"]["n"])
+
+
 def _traced(results, what):
     for result in results:
         if result.events is None:
@@ -144,7 +149,7 @@ def delay_histogram(results, *, title=None):
 def gradients_per_worker(result, *, title=None):
     """Bar chart of each worker's finished jobs: gradients used against discarded or cancelled (traced result)."""
     _traced([result], "gradients_per_worker")
-    n = result.config["timing"].get("n") or int(result.events["worker"].max(initial=-1)) + 1
+    n = _workers(result)
     figure = _figure(figsize=(8.0, 4.0))
     axes = figure.add_subplot()
     workers, action = result.events["worker"], result.events["action"]
@@ -179,7 +184,7 @@ def worker_timeline(result, *, workers=None, t_max=None, title=None):
     _traced([result], "worker_timeline")
     events = result.events
     if workers is None:
-        count = int(events["worker"].max(initial=-1)) + 1
+        count = _workers(result)
         if count > TIMELINE_WORKERS:
             raise ValueError(f"workers: a timeline of all {count} workers is unreadable; pick at most "
                              f"{TIMELINE_WORKERS}, e.g. workers=range({TIMELINE_WORKERS})")
