@@ -11,5 +11,5 @@ try:
 except metadata.PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0+unknown"
 
-__all__ = ["Recording", "Result", "__version__", "datasets", "load", "methods", "oracles", "plugin", "problems", "simulate",
-           "theory", "timing"]
+__all__ = ["Recording", "Result", "__version__", "datasets", "load", "methods", "oracles", "plugin", "problems",
+           "simulate", "theory", "timing"]

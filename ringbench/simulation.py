@@ -2,10 +2,10 @@
 
 import functools
 import os
-import warnings
 import platform
 import sys
 import time as wall
+import warnings
 from dataclasses import dataclass
 from importlib import metadata
 

@@ -22,7 +22,8 @@ ROW_TIME, ROW_ITERATION, ROW_OBJECTIVE, ROW_GRAD_NORM2 = 0, 1, 2, 3
 
 #: Columns of the event table.
 EVENT_FIELDS = ("time", "worker", "job", "start_time", "start_iteration", "delay", "action", "iteration")
-EVENT_TIME, EVENT_WORKER, EVENT_JOB, EVENT_START_TIME, EVENT_START, EVENT_DELAY, EVENT_ACTION, EVENT_ITERATION = range(8)
+(EVENT_TIME, EVENT_WORKER, EVENT_JOB, EVENT_START_TIME, EVENT_START, EVENT_DELAY, EVENT_ACTION,
+ EVENT_ITERATION) = range(8)
 #: Columns of the update table.
 UPDATE_FIELDS = ("k", "time", "worker", "gradients", "max_delay", "stepsize", "round")
 UPDATE_K, UPDATE_TIME, UPDATE_WORKER, UPDATE_GRADIENTS, UPDATE_MAX_DELAY, UPDATE_STEPSIZE, UPDATE_ROUND = range(7)
@@ -63,10 +64,10 @@ class Recorder(NamedTuple):
 
 
 def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_iterates=False, workers=1):
-    # ``workers``: n, all workers (the trace is indexed by worker id).
     """Buffers for checkpoints on ``grid`` and every ``every`` updates, and the trace if asked.
 
-    The trace buffers hold ``capacity`` rows beyond the ``workers + 1`` one event can write.
+    ``workers`` is n, all workers (the trace is indexed by worker id); the trace buffers
+    hold ``capacity`` rows beyond the ``workers + 1`` one event can write.
     """
     trace_capacity = capacity + workers + 1 if trace else 0
     return Recorder(
