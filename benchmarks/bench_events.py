@@ -41,8 +41,8 @@ class Events:
 
     def track_events(self, method, n, timing):
         result = self._run()
-        if result.status != "completed":
-            raise RuntimeError(f"{method} ended its run with status {result.status!r}, not 'completed'")
+        if result.status != "time_budget":
+            raise RuntimeError(f"{method} ended its run with status {result.status!r}, not 'time_budget'")
         return result.counters["arrivals"] + result.counters["cancelled"]
 
     track_events.unit = "events"

@@ -89,9 +89,9 @@ class _Tracks:
         run = runs[method]
         if "error" in run:
             raise RuntimeError(f"{method} raised during its run:\n{run['error']}")
-        if run["status"] != "completed":
+        if run["status"] != "time_budget":
             raise RuntimeError(f"{method} ended with status {run['status']!r} (diverged at {run['diverged_at']}), "
-                               f"not 'completed' after {run['t_max']:g} simulated seconds")
+                               f"not 'time_budget' after {run['t_max']:g} simulated seconds")
         return run
 
     def track_time_to_target(self, runs, method):

@@ -1,6 +1,6 @@
 """ringbench: a Numba-compiled simulator and benchmark suite for asynchronous SGD with heterogeneous workers."""
 
-from . import datasets, methods, plugin, problems, theory, timing
+from . import datasets, methods, oracles, plugin, problems, theory, timing
 from .results import Result, load
 from .simulation import Recording, simulate
 
@@ -16,5 +16,5 @@ def __getattr__(name):
             return "0+unknown"
     raise AttributeError(f"module 'ringbench' has no attribute {name!r}")
 
-__all__ = ["Recording", "Result", "__version__", "datasets", "load", "methods", "plugin", "problems", "simulate",
-           "theory", "timing"]
+__all__ = ["Recording", "Result", "__version__", "datasets", "load", "methods", "oracles", "plugin", "problems",
+           "simulate", "theory", "timing"]

@@ -10,6 +10,7 @@ ratio of a method is its empirical constant, which should not drift with n.
 """
 
 import math
+import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -149,19 +150,23 @@ def plot(rows, *, title=None):
     -------
     matplotlib.figure.Figure
     """
-    figure = Figure(figsize=(11.0, 4.5), layout="constrained")
+    figure = Figure(figsize=(11.0, 5.0), layout="constrained")
     times, ratios = figure.subplots(1, 2)
+    # The lower bound first, thin and behind: predictions that coincide with it stay visible on top.
+    bound = {row["n"]: row["lower_bound"] for row in rows}
+    times.plot(list(bound), list(bound.values()), "-", color="0.6", linewidth=6, alpha=0.5, zorder=1,
+               label="lower bound")
     names = list(dict.fromkeys(row["method"] for row in rows))
     for index, name in enumerate(names):
         color = f"C{index % 10}"
         mine = [row for row in rows if row["method"] == name]
         reached = [row for row in mine if row["measured"] is not None]
-        times.plot([row["n"] for row in mine], [row["predicted"] for row in mine], "--", color=color, alpha=0.7)
+        # Distinct dash patterns: several methods' predictions can be the same line.
+        times.plot([row["n"] for row in mine], [row["predicted"] for row in mine], linestyle=(index, (4, 3)),
+                   color=color, linewidth=1.5, zorder=3)
         times.plot([row["n"] for row in reached], [row["measured"] for row in reached], "o-", color=color,
-                   label=name)
+                   label=name, zorder=4)
         ratios.plot([row["n"] for row in reached], [row["ratio"] for row in reached], "o-", color=color, label=name)
-    bound = {row["n"]: row["lower_bound"] for row in rows}
-    times.plot(list(bound), list(bound.values()), "-", color="black", linewidth=2.5, label="lower bound")
     for axes in (times, ratios):
         axes.set_xscale("log")
         axes.set_yscale("log")
@@ -169,9 +174,9 @@ def plot(rows, *, title=None):
         axes.grid(True, which="major", alpha=0.3)
     times.set_ylabel(r"time to $\|\nabla f\|^2 \leq \varepsilon$ (s): measured (o), predicted (--)")
     ratios.set_ylabel("measured / predicted")
-    times.legend(fontsize="small")
+    figure.legend(*times.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize="small")
     if title:
-        figure.suptitle(title)
+        figure.suptitle(textwrap.fill(title, 110), fontsize="medium")
     return figure
 
 

@@ -5,6 +5,7 @@ import os
 import platform
 import sys
 import time as wall
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +15,15 @@ from tqdm.auto import tqdm
 from . import _validate, theory
 from .engine import loop, plugins
 from .engine.heap import new_heap
-from .engine.record import ROW_GRAD_NORM2, ROW_ITERATION, ROW_OBJECTIVE, ROW_TIME, new_recorder
+from .engine.record import (
+    EVENT_FIELDS,
+    ROW_GRAD_NORM2,
+    ROW_ITERATION,
+    ROW_OBJECTIVE,
+    ROW_TIME,
+    UPDATE_FIELDS,
+    new_recorder,
+)
 from .engine.rng import key_from_seed
 from .engine.snapshots import new_snapshots
 from .engine.state import (
@@ -34,8 +43,9 @@ from .problems.base import Problem
 from .results import Result
 from .timing.models import TimingModel
 
-_TRACE_FIELDS = ("time", "worker", "delay", "used", "iteration")
-_TRACE_MODES = (False, "events", "iterates")
+_TRACE_MODES = (False, True, "events", "iterates")
+#: Default cap on the rows of each trace table: 1e6 rows are 56 MB.
+TRACE_LIMIT = 1_000_000
 _CHUNK_SECONDS = 0.1  # wall time per call of the jitted loop: Ctrl-C and the progress bar react this fast
 
 
@@ -81,7 +91,7 @@ class Recording:
 
 
 def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=None, seed=0,
-             record=None, blowup=1e12, progress=False, trace=False):
+             record=None, blowup=1e12, progress=False, trace=False, trace_limit=TRACE_LIMIT):
     """Simulate ``method`` on ``problem`` with workers timed by ``timing``.
 
     Parameters
@@ -109,9 +119,14 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         know it), or is not finite.
     progress : bool, default False
         Show a progress bar over simulated time (or updates).
-    trace : {False, 'events', 'iterates'}
-        Log every arrival (time, worker, delay, used, iteration), optionally with the
-        iterate after it. For tests and small runs only.
+    trace : {False, True, 'events', 'iterates'}
+        Record the event table (one row per arrival and per cancellation) and the
+        update table (one row per update), see :meth:`Result.event_table`; ``'events'``
+        is the same as True; ``'iterates'`` also keeps the iterate after each event
+        (d numbers a row: small runs only).
+    trace_limit : int, default TRACE_LIMIT
+        Most rows kept in each trace table; past it the trace stops (the run goes on),
+        a warning says so and ``Result.config["trace"]["truncated"]`` is True.
 
     Returns
     -------
@@ -142,10 +157,11 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     if not isinstance(record, Recording):
         raise ValueError(f"record must be a ringbench.Recording, got {type(record).__name__}")
     grid, every = record.resolve(t_max, max_updates)
-    _validate.choice("trace", trace, _TRACE_MODES)
+    if not (isinstance(trace, bool) or isinstance(trace, str) and trace in _TRACE_MODES):
+        raise ValueError(f"trace must be False, True, 'events' or 'iterates', got {trace!r}")
+    trace_limit = _validate.integer("trace_limit", trace_limit, minimum=1)
     configuration = method.configure(problem, timing)
 
-    trace_capacity = 4096 if trace else 0
     rule, data = configuration.rule, problem.data()
     sim = Simulation(
         timing=timing.data(),
@@ -156,8 +172,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                       noise_floor=float(problem.sigma2 or 0.0)),
         heap=new_heap(timing.n),
         snapshots=new_snapshots(timing.n, problem.d, configuration.snapshot_capacity),
-        recorder=new_recorder(grid, every, problem.d, trace_capacity=trace_capacity,
-                              trace_iterates=trace == "iterates"),
+        recorder=new_recorder(grid, every, problem.d, trace=bool(trace), trace_iterates=trace == "iterates",
+                              workers=timing.n),
         active=configuration.active,
         **new_state_arrays(timing.n, problem.d, problem.x0),
     )
@@ -167,9 +183,15 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         "blowup": blowup, "record": {"times": int(grid.size), "every": every},
         "prediction": theory.prediction(problem, method, timing, target=target),
         "seed": {"entropy": str(seed_sequence.entropy), "spawn_key": list(seed_sequence.spawn_key)},
+        "trace": {"limit": trace_limit, "truncated": False} if trace else None,
     }
-    status, rows, events = _run(sim, rule, data, t_max, max_updates, progress, method.name)
-    return _result(sim, method, rule, problem, status, rows, events, config, seed_sequence)
+    status, rows, tables = _run(sim, rule, data, t_max, max_updates, progress, method.name, trace_limit)
+    if tables is not None and tables["truncated"]:
+        config["trace"]["truncated"] = True
+        warnings.warn(f"the trace reached trace_limit={trace_limit} rows at t={tables['truncated']:.6g} s and "
+                      "stopped there (the run went on); pass a larger trace_limit to keep all of it",
+                      RuntimeWarning, stacklevel=2)
+    return _result(sim, method, rule, problem, status, rows, tables, config, seed_sequence)
 
 
 def _entry_points(sim, rule, data):
@@ -180,24 +202,41 @@ def _entry_points(sim, rule, data):
     return plugins.entry_points(modules)
 
 
-def _run(sim, rule, data, t_max, max_updates, progress, label):
-    """Call the jitted loop in chunks until it stops; return (status, checkpoint rows, trace)."""
+def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit):
+    """Call the jitted loop in chunks until it stops; return (status, checkpoint rows, trace tables or None)."""
     initialize, advance = _entry_points(sim, rule, data)
-    rows, events = [], []
+    recorder = sim.recorder
+    rows = []
+    trace = {"events": [], "updates": [], "x": [], "kept": [0, 0], "truncated": 0.0} if recorder.tracing[0] else None
+
+    def keep(name, index, block):
+        """Append ``block`` to trace table ``name`` up to the limit; return how many rows were kept."""
+        room = trace_limit - trace["kept"][index]
+        trace[name].append(block[:room].copy())
+        trace["kept"][index] += min(room, block.shape[0])
+        return min(room, block.shape[0])
 
     def drain():
-        recorder = sim.recorder
-        count = recorder.count[0]
-        block = recorder.rows[:count].copy()
+        rows.append(recorder.rows[:recorder.count[0]].copy())
         recorder.count[0] = 0
-        rows.append(block)
-        count = recorder.trace_count[0]
-        if recorder.trace.shape[0]:
-            events.append((recorder.trace[:count].copy(), recorder.trace_x[:count].copy()))
-            recorder.trace_count[0] = 0
+        if trace is not None and recorder.tracing[0]:
+            events = recorder.events[:recorder.event_count[0]]
+            kept = keep("events", 0, events)
+            if recorder.events_x.shape[0]:
+                trace["x"].append(recorder.events_x[:kept].copy())
+            keep("updates", 1, recorder.updates[:recorder.update_count[0]])
+            if trace["kept"][0] >= trace_limit or trace["kept"][1] >= trace_limit:
+                recorder.tracing[0] = 0  # the cap: the run goes on untraced
+                trace["truncated"] = float(sim.clock[0])
+            recorder.event_count[0] = 0
+            recorder.update_count[0] = 0
 
-    total, unit = (t_max, "s") if t_max is not None else (max_updates, "updates")
-    bar = tqdm(total=total, unit=unit, desc=label, disable=not progress, leave=False, dynamic_ncols=True)
+    if t_max is not None:
+        total, unit, shown = t_max, "s", "{n:.0f}/{total:.0f} simulated s"
+    else:
+        total, unit, shown = max_updates, "updates", "{n_fmt}/{total_fmt} updates"
+    bar = tqdm(total=total, unit=unit, desc=label, disable=not progress, leave=False, dynamic_ncols=True,
+               bar_format="{l_bar}{bar}| " + shown + " [{elapsed}<{remaining}]")
     chunk = 1024
     try:
         status = initialize(sim, rule, data)
@@ -216,14 +255,28 @@ def _run(sim, rule, data, t_max, max_updates, progress, label):
         bar.close()
     if status == loop.STALLED:
         raise RuntimeError("the method left every worker idle; this is a bug in its server rule")
-    return status, np.concatenate(rows), events
+    return status, np.concatenate(rows), trace
 
 
-_STATUS_NAMES = {loop.COMPLETED: "completed", loop.MAX_UPDATES: "completed", loop.TARGET_REACHED: "target_reached",
-                 loop.DIVERGED: "diverged", "interrupted": "interrupted"}
+_STATUS_NAMES = {loop.TIME_BUDGET: "time_budget", loop.MAX_UPDATES: "update_budget",
+                 loop.TARGET_REACHED: "target_reached", loop.DIVERGED: "diverged", "interrupted": "interrupted"}
 
 
-def _result(sim, method, rule, problem, status, rows, events, config, seed_sequence):
+def _tables(trace):
+    """The trace's columns as arrays: (event columns, update columns, iterates or None)."""
+    events = np.concatenate(trace["events"]) if trace["events"] else np.zeros((0, len(EVENT_FIELDS)))
+    updates = np.concatenate(trace["updates"]) if trace["updates"] else np.zeros((0, len(UPDATE_FIELDS)))
+    event_columns = {name: events[:, column].astype(np.int64) for column, name in enumerate(EVENT_FIELDS)}
+    for name in ("time", "start_time"):
+        event_columns[name] = events[:, EVENT_FIELDS.index(name)].copy()
+    update_columns = {name: updates[:, column].astype(np.int64) for column, name in enumerate(UPDATE_FIELDS)}
+    update_columns["time"] = updates[:, 1].copy()
+    update_columns["stepsize"] = updates[:, 5].copy()
+    iterates = np.concatenate(trace["x"]) if trace["x"] else None
+    return event_columns, update_columns, iterates
+
+
+def _result(sim, method, rule, problem, status, rows, trace, config, seed_sequence):
     counts = sim.counters
     used = int(counts[USED])
     held = method.held(rule)
@@ -234,28 +287,20 @@ def _result(sim, method, rule, problem, status, rows, events, config, seed_seque
         "discarded": int(counts[DISCARDED]),
         "cancelled": int(counts[CANCELLED]), "wasted": int(counts[DISCARDED] + counts[CANCELLED]),
         "mean_delay": float(counts[DELAY_SUM] / used) if used else 0.0, "max_delay": int(counts[DELAY_MAX]),
-        "end_time": float(sim.clock[0]),
+        "end_time": float(sim.clock[0]), "jobs_started": int(sim.jobs_started.sum()),
+        "in_flight": int(sim.heap.size[0]),
     }
     objective = rows[:, ROW_OBJECTIVE]  # f(x) - f* where f* is known, else f(x)
     diverged_at = None
     if status == loop.DIVERGED:
         diverged_at = {"time": float(sim.diverged_at[0]), "iteration": int(sim.diverged_at[1])}
-    trace = None
-    if events:
-        table = np.concatenate([block for block, _ in events])
-        trace = {name: table[:, column] for column, name in enumerate(_TRACE_FIELDS)}
-        for name in ("worker", "delay", "iteration"):
-            trace[name] = trace[name].astype(np.int64)
-        trace["used"] = trace["used"].astype(bool)
-        iterates = np.concatenate([block for _, block in events])
-        if iterates.shape[0]:
-            trace["x"] = iterates
+    events, updates, events_x = _tables(trace) if trace is not None else (None, None, None)
     return Result(
         time=rows[:, ROW_TIME].copy(), iteration=rows[:, ROW_ITERATION].astype(np.int64),
         f=objective + (problem.f_star or 0.0), f_gap=objective.copy() if problem.f_star is not None else None,
         grad_norm2=rows[:, ROW_GRAD_NORM2].copy(), x=sim.x.copy(),
         status=_STATUS_NAMES[status], counters=counters, diverged_at=diverged_at, config=config,
-        provenance=_provenance(seed_sequence), trace=trace,
+        provenance=_provenance(seed_sequence), events=events, updates=updates, events_x=events_x,
     )
 
 

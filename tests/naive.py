@@ -436,11 +436,13 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
             state.table = {}
 
     def ia2sgd(worker, job, delay):
-        # C.8 with the papers' warm-up: no update until every worker has an entry.
+        # C.8 with the papers' warm-up: no update until every worker has an entry, nor on the
+        # arrival that completes the table (F.8), unless update_on_fill.
         g = gradient(job, worker)
         use(delay)
+        was_full = len(state.table) == n_active
         state.table[worker] = [g]  # the latest gradient replaces the old one
-        if len(state.table) == n_active:
+        if was_full or method.update_on_fill and len(state.table) == n_active:
             table_step(worker)
         start(worker)
 

@@ -18,7 +18,7 @@ def test_run_prints_summary_and_writes_result(tmp_path, capsys):
     status = main(["run", "--method", "ringmaster", "--gamma", "0.25", "-R", "3", *SMALL, "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert status == 0
-    assert out.startswith("ringmaster: completed at t=40")
+    assert out.startswith("ringmaster: time_budget at t=40")
     loaded = ringbench.load(tmp_path / "ringmaster")
     assert loaded.config["resolved"]["R"] == 3
     assert loaded.time[-1] == 40.0
@@ -81,7 +81,7 @@ def test_paper_experiment_ringmaster_ahead_of_delay_adaptive_asgd():
     results = experiments.compare(experiments.paper_methods(["ringmaster", "delay-adaptive-asgd"]),
                                   experiments.paper_problem(), experiments.paper_timing(), t_max=2000.0)
     ringmaster, adaptive = results
-    assert ringmaster.status == adaptive.status == "completed"
+    assert ringmaster.status == adaptive.status == "time_budget"
     assert ringmaster.time[-1] == adaptive.time[-1] == 2000.0
     assert ringmaster.grad_norm2[-1] < adaptive.grad_norm2[-1] / 10
     assert np.all(np.isfinite(ringmaster.grad_norm2))

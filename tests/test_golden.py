@@ -42,4 +42,4 @@ def test_golden_cases_cover_every_method_problem_and_status():
     assert {case["problem"] for case in golden.CASES.values()} == set(golden.PROBLEMS)
     assert {case["timing"] for case in golden.CASES.values()} == set(golden.TIMINGS)
     statuses = {str(golden.load(name)["status"]) for name in golden.CASES}
-    assert statuses == {"completed", "target_reached", "diverged"}
+    assert statuses == {"time_budget", "update_budget", "target_reached", "diverged"}

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import ringbench
+from ringbench.engine.record import ACTIONS
 from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals
 from ringbench.methods import (
     ASGD,
@@ -343,7 +344,22 @@ def test_malenia_without_stops_discards_stale_results():
     assert result.counters["applied"] + result.counters["pending"] == 12
 
 
-def test_ia2sgd_warm_up_then_one_update_per_arrival():
+def test_ia2sgd_default_makes_no_update_on_the_arrival_that_fills_the_table():
+    # As test_ia2sgd_update_on_fill below, with [C]'s warm-up (algorithms.md C.8, F.8): g0(x) = x - 1, g1(x) = x + 1.
+    # t=1, 2, 3 w0: T0 = g0(2) = 1, replaced each time.  t=3 w1: T1 = g1(2) = 3 fills the table: no update.
+    # t=4 w0 (s=0): T0 = 1: x1 = 2 - 1/4 (1 + 3) = 1.   t=5 w0 (s=1): T0 = g0(1) = 0: x2 = 1 - 3/4 = 1/4.
+    # t=6 w0 (s=2): T0 = g0(1/4) = -3/4: x3 = 1/4 - 1/4 (9/4) = -5/16;
+    #     w1 (s=0, delay 3): T1 = g1(2) = 3: x4 = -5/16 - 9/16 = -7/8.
+    result = run(split_line([1.0, -1.0], 2.0), IA2SGD(gamma=0.5), [1.0, 3.0], max_updates=4)
+    check(result, time=[1, 2, 3, 3, 4, 5, 6, 6], worker=[0, 0, 0, 1, 0, 0, 0, 1],
+          delay=[0, 0, 0, 0, 0, 0, 0, 3], used=[T] * 8, iteration=[0, 0, 0, 0, 1, 2, 3, 4],
+          x=[2, 2, 2, 2, 1, 0.25, -5 / 16, -7 / 8],
+          counters=dict(updates=4, arrivals=8, computed=8, discarded=0, cancelled=0, max_delay=3, mean_delay=3 / 8,
+                        end_time=6.0))
+    assert [ACTIONS[code] for code in result.events["action"]] == ["stored"] * 4 + ["applied"] * 4
+
+
+def test_ia2sgd_update_on_fill():
     # n = 2, tau = (1, 3), b = (1, -1), x0 = 2, gamma = 1/2: x <- x - 1/4 (T0 + T1), T_i = worker i's latest.
     # t=1, 2, 3: w0's entry is g0(2) = 1 (replaced each time; no update until w1 has an entry).
     # t=3 w1: T1 = g1(2) = 3: x1 = 2 - 1/4 (1 + 3) = 1 (w0 already restarted on x0).
@@ -352,7 +368,7 @@ def test_ia2sgd_warm_up_then_one_update_per_arrival():
     # t=6 w0 (s=3): T0 = g0(-1/2) = -3/2: x4 = -1/2 - 1/4 (3/2) = -7/8;
     #     w1 (s=1, delay 3): T1 = g1(1) = 2: x5 = -7/8 - 1/4 (-3/2 + 2) = -1.
     # t=7 w0 (s=4, delay 1): T0 = g0(-7/8) = -15/8: x6 = -1 - 1/4 (-15/8 + 2) = -33/32.
-    result = run(split_line([1.0, -1.0], 2.0), IA2SGD(gamma=0.5), [1.0, 3.0], max_updates=6)
+    result = run(split_line([1.0, -1.0], 2.0), IA2SGD(gamma=0.5, update_on_fill=True), [1.0, 3.0], max_updates=6)
     check(result, time=[1, 2, 3, 3, 4, 5, 6, 6, 7], worker=[0, 0, 0, 1, 0, 0, 0, 1, 0],
           delay=[0, 0, 0, 0, 1, 0, 0, 3, 1], used=[T] * 9, iteration=[0, 0, 0, 1, 2, 3, 4, 5, 6],
           x=[2, 2, 2, 1, 0, -0.5, -0.875, -1, -33 / 32],

@@ -104,7 +104,7 @@ def test_a_problem_without_f_star_records_f_and_theory_mode_names_the_missing_co
     problem = custom_problem.HuberRegression(n_samples=200, d=5)
     model = timing.profile("paper", 6)
     result = ringbench.simulate(problem, methods.ASGD(gamma=0.05), model, t_max=100.0, seed=2)
-    assert result.f_gap is None and result.status == "completed"
+    assert result.f_gap is None and result.status == "time_budget"
     assert np.all(np.isfinite(result.f)) and result.f[-1] < result.f[0]
     assert result.grad_norm2[-1] < result.grad_norm2[0]
     with pytest.raises(ValueError, match="sigma2"):
@@ -130,7 +130,7 @@ def test_cli_runs_both_plug_ins_and_names_a_bad_one():
                 "--problem", "custom_problem.py:HuberRegression", "--problem-param", "n_samples=300",
                 "--problem-param", "d=6", "--n", "8", "--t-max", "50", "--quiet")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("polynomial-asgd: completed")
+    assert done.stdout.startswith("polynomial-asgd: time_budget")
     missing = _cli("run", "--method", "custom_method.py:NoSuchClass", "--gamma", "0.1", "--quiet")
     assert missing.returncode == 2 and "has no 'NoSuchClass'" in missing.stderr
     wrong = _cli("run", "--method", "custom_problem.py:HuberRegression", "--gamma", "0.1", "--quiet")
@@ -174,7 +174,7 @@ def test_sweep_with_plug_ins_gives_the_same_bits_on_threads_and_dask(tmp_path):
         a = ringbench.load(threads.out / "runs" / name)
         b = ringbench.load(dask.out / "runs" / name)
         assert a.x.tobytes() == b.x.tobytes() and a.grad_norm2.tobytes() == b.grad_norm2.tobytes()
-        assert a.status == "completed"
+        assert a.status == "time_budget"
 
 
 PROBE = """

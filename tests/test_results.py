@@ -127,7 +127,7 @@ def handmade(grad_norm2, time=None):
     grad_norm2 = np.asarray(grad_norm2, dtype=float)
     time = np.arange(grad_norm2.size, dtype=float) * 0.5 if time is None else np.asarray(time, dtype=float)
     return Result(time=time, iteration=np.arange(grad_norm2.size), f_gap=grad_norm2.copy(), grad_norm2=grad_norm2,
-                  x=np.zeros(1), status="completed", counters={}, diverged_at=None,
+                  x=np.zeros(1), status="time_budget", counters={}, diverged_at=None,
                   config={"method": {"method": "asgd"}}, provenance={})
 
 
@@ -192,7 +192,7 @@ def test_asgd_counters(asgd_result):
     check_general_identities(asgd_result)
     assert c["arrivals"] == c["computed"] == c["applied"] == c["updates"] > 0
     assert c["discarded"] == c["cancelled"] == c["wasted"] == c.get("pending", 0) == 0
-    assert asgd_result.status == "completed" and c["end_time"] == 40.0
+    assert asgd_result.status == "time_budget" and c["end_time"] == 40.0
     assert asgd_result.trace["used"].all()
     # Each arrival is one update: iteration after the i-th arrival is i.
     np.testing.assert_array_equal(asgd_result.trace["iteration"], np.arange(1, c["arrivals"] + 1))

@@ -84,7 +84,7 @@ def test_each_run_equals_simulate_with_its_spawned_seed(reference):
     _, outcome = reference
     assert outcome.ran == SMALL_RUNS and outcome.skipped == 0 and len(outcome.rows) == SMALL_RUNS
     statuses = {row["status"] for row in outcome.rows}
-    assert statuses == {"completed", "diverged"}  # gamma = 5 diverges: a status, not an error
+    assert statuses == {"time_budget", "diverged"}  # gamma = 5 diverges: a status, not an error
     children = np.random.SeedSequence(5).spawn(2)
     problem = problems.Quadratic.worst_case(8, noise_std=0.05)
     for spec, row in zip(outcome.specs, outcome.rows):
@@ -229,7 +229,7 @@ def test_interrupted_then_killed_sweep_restarts_to_every_run_exactly_once(tmp_pa
     status, done = start_sweep_and_signal(config, out, signal.SIGINT, after=2)
     assert status == 130 and done < total, "Ctrl-C must stop the sweep midway, with exit status 130"
     kept = finished_runs(out)
-    assert all(ringbench.load(path).status == "completed" for path in (out / "runs").glob("[!t]*.json"))
+    assert all(ringbench.load(path).status == "time_budget" for path in (out / "runs").glob("[!t]*.json"))
 
     status, done = start_sweep_and_signal(config, out, signal.SIGKILL, after=kept + 2)
     assert status == -signal.SIGKILL and done < total, "the kill must land midway"

@@ -90,7 +90,7 @@ def test_score_is_the_final_metric_or_inf_when_diverged():
 def fake_result(time, values):
     n = len(values)
     return ringbench.Result(time=np.asarray(time[:n], dtype=float), iteration=np.arange(n), f_gap=np.asarray(values),
-                            grad_norm2=np.asarray(values), x=np.zeros(1), status="completed", counters={},
+                            grad_norm2=np.asarray(values), x=np.zeros(1), status="time_budget", counters={},
                             diverged_at=None, config={}, provenance={})
 
 

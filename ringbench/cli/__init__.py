@@ -7,11 +7,11 @@ compilation or long work.
 import sys
 
 from .. import datasets
-from . import compare, run, scaling, sweep, theory
+from . import compare, plot, run, scaling, sweep, theory
 from .common import Parser
 
 #: Subcommand modules, in the order ``ringbench --help`` lists them. Each has ``register(commands)``.
-COMMANDS = (run, compare, sweep, theory, scaling)
+COMMANDS = (run, compare, sweep, theory, scaling, plot)
 
 
 def _parser():

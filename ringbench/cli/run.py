@@ -25,6 +25,8 @@ def register(commands):
                      help="Ringmaster/Rennala/Malenia: discard stale gradients on arrival instead of stopping jobs")
     run.add_argument("--max-updates", type=int, help="update budget")
     run.add_argument("--stop-at-target", action="store_true", help="stop once ||grad f||^2 <= --target")
+    run.add_argument("--trace", action="store_true",
+                     help="record the event and update tables (saved with --out; see ringbench plot)")
     add_problem_options(run)
     add_common(run)
     run.set_defaults(handler=handle)
@@ -61,10 +63,8 @@ def handle(args):
     problem = problem_from(args, n)
     result = simulate(problem, method, model, t_max=t_max,
                       max_updates=args.max_updates, target=target if args.stop_at_target else None, seed=args.seed,
-                      progress=not args.quiet)
+                      progress=not args.quiet, trace=args.trace)
     print(result.summary())
-    if result.diverged_at:
-        print(f"diverged at t={result.diverged_at['time']:.6g}, k={result.diverged_at['iteration']}")
     reached = result.time_to(target)
     print(f"time to ||grad f||^2 <= {target:g}: " + ("not reached" if reached is None else f"{reached:.6g} s"))
     if args.out:

@@ -3,12 +3,17 @@
 A method's rule (``ringbench.methods.*``) handles one arrival with these: evaluate
 the arriving gradient (lazily, at the iterate its job started from), apply an
 update, collect a batch, discard, restart or cancel workers, or leave a worker idle.
-Counters and snapshot bookkeeping happen here, so rules stay short.
+Counters, snapshot bookkeeping and the trace's record of what happened to each
+arrival (:mod:`ringbench.engine.record`) happen here, so rules stay short and a
+plug-in's rule is traced correctly without writing a row.
 """
 
 from .._jit import REORDER_MATH, kernel
 from . import heap
 from .protocol import finish_time, stochastic_gradient
+from .record import CANCELLED as CANCELLED_ACTION
+from .record import DISCARDED as DISCARDED_ACTION
+from .record import STORED, log_event, log_update, note_start
 from .snapshots import attach, detach, iterate_changed, oldest_slot
 from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED
 
@@ -48,8 +53,12 @@ def evaluate(sim, problem, worker):
 
 @kernel
 def use(sim, worker):
-    """Count ``worker``'s gradient as used in an update, with its delay."""
+    """Count ``worker``'s gradient as used in an update, with its delay.
+
+    The trace marks it stored, until a step in the same arrival applies it.
+    """
     delay = delay_of(sim, worker)
+    sim.recorder.action[0] = STORED
     sim.counters[USED] += 1
     sim.counters[DELAY_SUM] += delay
     if delay > sim.counters[DELAY_MAX]:
@@ -60,25 +69,35 @@ def use(sim, worker):
 def discard(sim, worker):
     """Count ``worker``'s finished job as discarded; its gradient is never evaluated."""
     sim.counters[DISCARDED] += 1
+    sim.recorder.action[0] = DISCARDED_ACTION
 
 
 @kernel(fastmath=REORDER_MATH)
-def step(sim, direction, stepsize):
-    """Apply x^{k+1} = x^k - stepsize * direction and advance k.
+def update(sim, direction, scale, stepsize, round_index):
+    """Apply x^{k+1} = x^k - scale * direction and advance k; the helpers' common step.
 
-    A direction whose squared norm is not finite or exceeds ``sim.divergence`` marks
-    the run as diverged at this time and iteration.
+    ``stepsize`` is the effective stepsize the trace records (``scale`` divided by the
+    number of gradients ``direction`` sums, for a mean), ``round_index`` the method's
+    round (-1 where it has none). A direction whose squared norm is not finite or
+    exceeds ``sim.divergence`` marks the run as diverged at this time and iteration.
     """
     x = sim.x
     norm2 = 0.0
     for i in range(x.size):
         norm2 += direction[i] * direction[i]
-        x[i] -= stepsize * direction[i]
+        x[i] -= scale * direction[i]
     sim.iteration[0] += 1
     iterate_changed(sim.snapshots)
+    log_update(sim.recorder, sim.iteration[0], sim.clock[0], sim.arriving[0], stepsize, round_index)
     if not norm2 <= sim.divergence[0]:
         sim.diverged_at[0] = sim.clock[0]
         sim.diverged_at[1] = sim.iteration[0]
+
+
+@kernel
+def step(sim, direction, stepsize):
+    """Apply x^{k+1} = x^k - stepsize * direction and advance k (see :func:`update`)."""
+    update(sim, direction, stepsize, stepsize, -1)
 
 
 @kernel
@@ -88,6 +107,7 @@ def _begin_job(sim, worker):
     sim.jobs_started[worker] = job + 1
     sim.start_iteration[worker] = sim.iteration[0]
     attach(sim.snapshots, worker, sim.x, sim.iteration[0])
+    note_start(sim.recorder, worker, sim.clock[0])
     return finish_time(sim.timing, sim.key, worker, job, sim.clock[0])
 
 
@@ -103,9 +123,17 @@ def restart(sim, worker):
 
 
 @kernel
+def _count_cancel(sim, worker):
+    """Count ``worker``'s job in progress as cancelled, and trace it."""
+    sim.counters[CANCELLED] += 1
+    log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
+              delay_of(sim, worker), CANCELLED_ACTION, sim.iteration[0], sim.x)
+
+
+@kernel
 def cancel(sim, worker):
     """Stop ``worker``'s job in progress (its partial work is lost) and restart it."""
-    sim.counters[CANCELLED] += 1
+    _count_cancel(sim, worker)
     restart(sim, worker)
 
 
@@ -126,7 +154,7 @@ def restart_all(sim):
     for slot in range(sim.active.size):
         worker = sim.active[slot]
         if queue.pos[worker] >= 0 and worker != sim.arriving[0]:
-            sim.counters[CANCELLED] += 1
+            _count_cancel(sim, worker)
         detach(sim.snapshots, worker)
         queue.keys[slot] = _begin_job(sim, worker)
         queue.ids[slot] = worker

@@ -5,7 +5,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._jit import REORDER_MATH, kernel
-from .actions import step
+from .actions import update
 
 
 class Batch(NamedTuple):
@@ -32,6 +32,6 @@ def collect(batch, gradient):
 @kernel
 def step_with_batch(sim, batch, stepsize):
     """Apply x^{k+1} = x^k - stepsize * (mean of the batch) and empty the batch."""
-    step(sim, batch.total, stepsize / batch.size[0])
+    update(sim, batch.total, stepsize / batch.size[0], stepsize, -1)
     batch.total[:] = 0.0
     batch.size[0] = 0

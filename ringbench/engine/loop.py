@@ -12,11 +12,11 @@ import numpy as np
 from .._jit import kernel
 from .actions import delay_of, restart_all
 from .protocol import metrics, on_arrival
-from .record import has_room, log_arrival, write_row
-from .state import ARRIVALS, USED
+from .record import has_room, note_arrival, note_handled, write_row
+from .state import ARRIVALS
 
 RUNNING = 0  # chunk done, run continues
-COMPLETED = 1  # simulated-time budget reached
+TIME_BUDGET = 1  # simulated-time budget reached
 MAX_UPDATES = 2  # update budget reached
 TARGET_REACHED = 3  # ||grad f||^2 <= target at a checkpoint
 DIVERGED = 4  # non-finite or exploding gradient norm
@@ -86,16 +86,16 @@ def advance(sim, rule, problem, max_events):
                 status = _checkpoint(sim, problem, sim.limits.t_max)
                 if status != RUNNING:
                     return status
-            return COMPLETED
+            return TIME_BUDGET
 
         sim.clock[0] = time
         sim.arriving[0] = worker
-        delay = delay_of(sim, worker)
-        used_before = sim.counters[USED]
+        note_arrival(recorder, time, worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
+                     delay_of(sim, worker))
         on_arrival(rule, sim, problem, worker)
         sim.counters[ARRIVALS] += 1
         iteration = sim.iteration[0]
-        log_arrival(recorder, time, worker, delay, sim.counters[USED] > used_before, iteration, sim.x)
+        note_handled(recorder, iteration, sim.x)
         if not np.isnan(sim.diverged_at[0]):
             return DIVERGED
 

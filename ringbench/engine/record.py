@@ -1,8 +1,15 @@
-"""Checkpoints: exact metrics of the iterate on a simulated-time grid and/or every K updates.
+"""Checkpoints and the optional event-level trace.
 
-Metrics are computed on the exact objective, never per event. Rows go into a fixed
-buffer that Python drains between chunks of the run. An optional event trace (for
-tests and debugging) logs every arrival.
+Checkpoints are exact metrics of the iterate on a simulated-time grid and/or every K
+updates, computed on the exact objective, never per event. Rows go into fixed
+buffers that Python drains between chunks of the run.
+
+The trace has two tables. The **event table** has one row per arrival and per
+cancellation; its ``action`` is set by the shared primitives as a rule calls them
+(:func:`~ringbench.engine.actions.use` stores, a step applies,
+:func:`~ringbench.engine.tables.add_to_buffer` buffers, ``discard`` and ``cancel``
+say so), so every rule, a plug-in's included, is traced without writing a row itself.
+The **update table** has one row per update, written by the step.
 """
 
 from typing import NamedTuple
@@ -12,11 +19,28 @@ import numpy as np
 from .._jit import kernel
 
 ROW_TIME, ROW_ITERATION, ROW_OBJECTIVE, ROW_GRAD_NORM2 = 0, 1, 2, 3
-TRACE_TIME, TRACE_WORKER, TRACE_DELAY, TRACE_USED, TRACE_ITERATION = 0, 1, 2, 3, 4
+
+#: Columns of the event table.
+EVENT_FIELDS = ("time", "worker", "job", "start_time", "start_iteration", "delay", "action", "iteration")
+(EVENT_TIME, EVENT_WORKER, EVENT_JOB, EVENT_START_TIME, EVENT_START, EVENT_DELAY, EVENT_ACTION,
+ EVENT_ITERATION) = range(8)
+#: Columns of the update table.
+UPDATE_FIELDS = ("k", "time", "worker", "gradients", "max_delay", "stepsize", "round")
+UPDATE_K, UPDATE_TIME, UPDATE_WORKER, UPDATE_GRADIENTS, UPDATE_MAX_DELAY, UPDATE_STEPSIZE, UPDATE_ROUND = range(7)
+
+# Event actions. NONE: the rule neither used nor discarded the arrival (a plug-in may do that).
+NONE, APPLIED, STORED, BUFFERED, DISCARDED, CANCELLED = range(6)
+#: Names of the actions, indexed by code.
+ACTIONS = ("none", "applied", "stored", "buffered", "discarded", "cancelled")
+
+# Indices into Recorder.since_update: gradients accepted since the last update (count,
+# largest arrival delay) that the next update brings in, and those held in a buffer
+# until a round ends.
+FRESH_COUNT, FRESH_MAX, HELD_COUNT, HELD_MAX = range(4)
 
 
 class Recorder(NamedTuple):
-    """Where checkpoints and the optional event trace are written."""
+    """Where checkpoints and the optional trace are written."""
 
     grid: np.ndarray  # float64 (G,): increasing simulated times to record at
     next_grid: np.ndarray  # int64 (1,): index of the next grid time
@@ -25,13 +49,27 @@ class Recorder(NamedTuple):
     rows: np.ndarray  # float64 (capacity, 4): time, iteration, f - f* (f where f* is unknown), ||grad f||^2
     count: np.ndarray  # int64 (1,): rows written since the last drain
     last: np.ndarray  # float64 (2,): time and iteration of the last row written
-    trace: np.ndarray  # float64 (trace capacity, 5): time, worker, delay, used, iteration after
-    trace_x: np.ndarray  # float64 (trace capacity, d or 0): iterate after each arrival
-    trace_count: np.ndarray  # int64 (1,)
+    tracing: np.ndarray  # int64 (1,): 1 while the trace is recorded, 0 when off or past its cap
+    events: np.ndarray  # float64 (trace capacity, len(EVENT_FIELDS))
+    event_count: np.ndarray  # int64 (1,): event rows since the last drain
+    events_x: np.ndarray  # float64 (trace capacity or 0, d): the iterate after each event
+    updates: np.ndarray  # float64 (trace capacity, len(UPDATE_FIELDS))
+    update_count: np.ndarray  # int64 (1,): update rows since the last drain
+    action: np.ndarray  # int64 (1,): what the rule did with the arrival being handled
+    arrival_delay: np.ndarray  # int64 (1,): its delay k - s
+    open_row: np.ndarray  # int64 (1,): its event row, completed once the rule is done
+    since_update: np.ndarray  # int64 (4,): see FRESH_COUNT ...
+    job_start: np.ndarray  # float64 (n while tracing, else 0,): when each worker's current job started
+    room: int  # event rows one arrival can write at most: itself and a cancellation of every other worker
 
 
-def new_recorder(grid, every, dimension, *, capacity=4096, trace_capacity=0, trace_iterates=False):
-    """Buffers for checkpoints on ``grid`` and every ``every`` updates."""
+def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_iterates=False, workers=1):
+    """Buffers for checkpoints on ``grid`` and every ``every`` updates, and the trace if asked.
+
+    ``workers`` is n, all workers (the trace is indexed by worker id); the trace buffers
+    hold ``capacity`` rows beyond the ``workers + 1`` one event can write.
+    """
+    trace_capacity = capacity + workers + 1 if trace else 0
     return Recorder(
         grid=np.ascontiguousarray(grid, dtype=np.float64),
         next_grid=np.zeros(1, dtype=np.int64),
@@ -40,18 +78,28 @@ def new_recorder(grid, every, dimension, *, capacity=4096, trace_capacity=0, tra
         rows=np.zeros((capacity, 4)),
         count=np.zeros(1, dtype=np.int64),
         last=np.full(2, -1.0),
-        trace=np.zeros((trace_capacity, 5)),
-        trace_x=np.zeros((trace_capacity if trace_iterates else 0, dimension)),
-        trace_count=np.zeros(1, dtype=np.int64),
+        tracing=np.array([1 if trace else 0], dtype=np.int64),
+        events=np.zeros((trace_capacity, len(EVENT_FIELDS))),
+        event_count=np.zeros(1, dtype=np.int64),
+        events_x=np.zeros((trace_capacity if trace_iterates else 0, dimension)),
+        updates=np.zeros((trace_capacity, len(UPDATE_FIELDS))),
+        update_count=np.zeros(1, dtype=np.int64),
+        action=np.zeros(1, dtype=np.int64),
+        arrival_delay=np.zeros(1, dtype=np.int64),
+        open_row=np.zeros(1, dtype=np.int64),
+        since_update=np.zeros(4, dtype=np.int64),
+        job_start=np.zeros(workers if trace else 0),
+        room=workers + 1,
     )
 
 
 @kernel
 def has_room(recorder):
-    """Whether two more checkpoint rows and one more trace entry fit (the most one event writes)."""
+    """Whether the most one event writes fits: two checkpoint rows, and its trace rows."""
     if recorder.count[0] + 2 > recorder.rows.shape[0]:
         return False
-    return recorder.trace.shape[0] == 0 or recorder.trace_count[0] < recorder.trace.shape[0]
+    return recorder.tracing[0] == 0 or (recorder.event_count[0] + recorder.room <= recorder.events.shape[0]
+                                        and recorder.update_count[0] < recorder.updates.shape[0])
 
 
 @kernel
@@ -68,18 +116,106 @@ def write_row(recorder, time, iteration, objective, grad_norm2):
 
 
 @kernel
-def log_arrival(recorder, time, worker, delay, used, iteration, x):
-    """Append one arrival to the event trace, if tracing is on."""
-    if recorder.trace.shape[0] == 0:
+def log_event(recorder, time, worker, job, start_iteration, delay, action, iteration, x):
+    """Append one row to the event table, if tracing is on."""
+    if recorder.tracing[0] == 0:
         return
-    entry = recorder.trace_count[0]
-    recorder.trace[entry, TRACE_TIME] = time
-    recorder.trace[entry, TRACE_WORKER] = worker
-    recorder.trace[entry, TRACE_DELAY] = delay
-    recorder.trace[entry, TRACE_USED] = used
-    recorder.trace[entry, TRACE_ITERATION] = iteration
-    if recorder.trace_x.shape[0] > 0:
-        row = recorder.trace_x[entry]
+    entry = recorder.event_count[0]
+    row = recorder.events[entry]
+    row[EVENT_TIME] = time
+    row[EVENT_WORKER] = worker
+    row[EVENT_JOB] = job
+    row[EVENT_START_TIME] = recorder.job_start[worker]
+    row[EVENT_START] = start_iteration
+    row[EVENT_DELAY] = delay
+    row[EVENT_ACTION] = action
+    row[EVENT_ITERATION] = iteration
+    if recorder.events_x.shape[0] > 0 and x.size > 0:
+        point = recorder.events_x[entry]
         for i in range(x.size):
-            row[i] = x[i]
-    recorder.trace_count[0] += 1
+            point[i] = x[i]
+    recorder.event_count[0] = entry + 1
+
+
+@kernel
+def note_start(recorder, worker, time):
+    """``worker`` starts a job at ``time``."""
+    if recorder.tracing[0] != 0:
+        recorder.job_start[worker] = time
+
+
+@kernel
+def note_arrival(recorder, time, worker, job, start_iteration, delay):
+    """Start handling an arrival: nothing done with it yet; its event row opens.
+
+    The row is written before the rule runs, so it precedes the cancellations the
+    arrival causes; :func:`note_handled` completes it.
+    """
+    recorder.action[0] = NONE
+    recorder.arrival_delay[0] = delay
+    if recorder.tracing[0] != 0:
+        recorder.open_row[0] = recorder.event_count[0]
+        log_event(recorder, time, worker, job, start_iteration, delay, NONE, -1, recorder.grid[0:0])
+
+
+@kernel
+def note_handled(recorder, iteration, x):
+    """After the rule: complete the arrival's row; a gradient kept for later counts towards that update."""
+    if recorder.tracing[0] == 0:
+        return
+    action = recorder.action[0]
+    row = recorder.events[recorder.open_row[0]]
+    row[EVENT_ACTION] = action
+    row[EVENT_ITERATION] = iteration
+    if recorder.events_x.shape[0] > 0:
+        point = recorder.events_x[recorder.open_row[0]]
+        for i in range(x.size):
+            point[i] = x[i]
+    since = recorder.since_update
+    delay = recorder.arrival_delay[0]
+    if action == STORED:
+        since[FRESH_COUNT] += 1
+        since[FRESH_MAX] = max(since[FRESH_MAX], delay)
+    elif action == BUFFERED:
+        since[HELD_COUNT] += 1
+        since[HELD_MAX] = max(since[HELD_MAX], delay)
+
+
+@kernel
+def release_held(recorder):
+    """A round ended: the buffered gradients enter the next update."""
+    since = recorder.since_update
+    since[FRESH_COUNT] += since[HELD_COUNT]
+    since[FRESH_MAX] = max(since[FRESH_MAX], since[HELD_MAX])
+    since[HELD_COUNT] = 0
+    since[HELD_MAX] = 0
+
+
+@kernel
+def log_update(recorder, k, time, worker, stepsize, round_index):
+    """An update was made: the arrival being handled is applied, and the update table gets a row.
+
+    The row counts the gradients accepted since the previous update (this arrival's
+    included, if the rule used it), with the largest of their arrival delays.
+    """
+    fresh = recorder.action[0] == STORED
+    if fresh:
+        recorder.action[0] = APPLIED
+    if recorder.tracing[0] == 0:
+        return
+    since = recorder.since_update
+    gradients, max_delay = since[FRESH_COUNT], since[FRESH_MAX]
+    if fresh:
+        gradients += 1
+        max_delay = max(max_delay, recorder.arrival_delay[0])
+    since[FRESH_COUNT] = 0
+    since[FRESH_MAX] = 0
+    row = recorder.updates[recorder.update_count[0]]
+    row[UPDATE_K] = k
+    row[UPDATE_TIME] = time
+    row[UPDATE_WORKER] = worker
+    row[UPDATE_GRADIENTS] = gradients
+    row[UPDATE_MAX_DELAY] = max_delay if gradients > 0 else -1
+    row[UPDATE_STEPSIZE] = stepsize
+    row[UPDATE_ROUND] = round_index
+    recorder.update_count[0] += 1

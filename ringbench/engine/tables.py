@@ -13,7 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .._jit import REORDER_MATH, kernel
-from .actions import step
+from .actions import update
+from .record import BUFFERED, release_held
 
 
 class Tables(NamedTuple):
@@ -32,6 +33,7 @@ class Tables(NamedTuple):
     pending: np.ndarray  # int64 (1,): gradients in the table or buffer that have not entered an update yet
     buffered: np.ndarray  # int64 (1,): gradients in the buffer
     overwritten: np.ndarray  # int64 (1,): entries replaced before they entered an update (IA2SGD's warm-up)
+    round: np.ndarray  # int64 (1,): rounds completed (Ringleader's buffer swaps, Malenia's clears)
 
 
 def new_tables(rows, dimension, *, buffer=False):
@@ -44,7 +46,7 @@ def new_tables(rows, dimension, *, buffer=False):
         buffer_counts=np.zeros(buffer_rows, dtype=np.int64), owed=np.zeros(rows, dtype=np.bool_),
         owed_count=np.zeros(1, dtype=np.int64), phase=np.ones(1, dtype=np.int64),
         pending=np.zeros(1, dtype=np.int64), buffered=np.zeros(1, dtype=np.int64),
-        overwritten=np.zeros(1, dtype=np.int64),
+        overwritten=np.zeros(1, dtype=np.int64), round=np.zeros(1, dtype=np.int64),
     )
 
 
@@ -54,7 +56,7 @@ def step_with_table(sim, tables, gamma):
 
     Every gradient in the table has now entered an update; only the buffer's are pending.
     """
-    step(sim, tables.mean_sum, gamma / tables.counts.size)
+    update(sim, tables.mean_sum, gamma / tables.counts.size, gamma, tables.round[0])
     tables.pending[0] = tables.buffered[0]
 
 
@@ -90,15 +92,19 @@ def replace_in_table(tables, row, gradient):
         tables.inverse_count_sum[0] += 1.0
         tables.counts[row] = 1
         tables.pending[0] += 1
-    elif tables.filled[0] < tables.counts.size:  # still warming up: the replaced entry was never applied
+    elif tables.pending[0] > 0:  # no step since the table filled (IA2SGD's warm-up): the entry was never applied
         tables.overwritten[0] += 1
     else:
         tables.pending[0] += 1
 
 
 @kernel(fastmath=REORDER_MATH)
-def add_to_buffer(tables, row, gradient):
-    """Fold ``gradient`` into row ``row``'s buffered running mean (Ringleader's G_i^+, b_i^+)."""
+def add_to_buffer(sim, tables, row, gradient):
+    """Fold ``gradient`` into row ``row``'s buffered running mean (Ringleader's G_i^+, b_i^+).
+
+    The trace marks the arrival buffered: it enters an update only after the round ends.
+    """
+    sim.recorder.action[0] = BUFFERED
     count = tables.buffer_counts[row] + 1
     means = tables.buffer_means[row]
     for k in range(gradient.size):
@@ -130,8 +136,10 @@ def _recount(tables):
 
 
 @kernel
-def swap_in_buffer(tables):
+def swap_in_buffer(sim, tables):
     """End of a Ringleader round: the buffer becomes the table, and the buffer empties."""
+    release_held(sim.recorder)
+    tables.round[0] += 1
     for row in range(tables.counts.size):
         tables.counts[row] = tables.buffer_counts[row]
         tables.buffer_counts[row] = 0
@@ -146,6 +154,7 @@ def swap_in_buffer(tables):
 @kernel
 def clear_table(tables):
     """Empty the table (Malenia's new round)."""
+    tables.round[0] += 1
     for row in range(tables.counts.size):
         tables.counts[row] = 0
         means = tables.means[row]

@@ -51,7 +51,7 @@ def _update_for(rule, sim, worker):
     step_with_table(sim, tables, rule.gamma)
     restart(sim, worker)
     if tables.owed_count[0] == 0:
-        swap_in_buffer(tables)
+        swap_in_buffer(sim, tables)
         tables.phase[0] = COLLECT
 
 
@@ -76,7 +76,7 @@ def ringleader_on_arrival(rule, sim, problem, worker):
         add_to_table(tables, worker, sim.gradient)
         _update_for(rule, sim, worker)
     else:
-        add_to_buffer(tables, worker, sim.gradient)
+        add_to_buffer(sim, tables, worker, sim.gradient)
         restart(sim, worker)
 
 

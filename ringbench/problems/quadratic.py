@@ -128,8 +128,10 @@ class Quadratic(Problem):
         self.L = float(scipy.linalg.eigvalsh_tridiagonal(diagonal, off, select="i", select_range=(d - 1, d - 1))[0])
         if self.mu <= 0:
             raise ValueError(f"A must be positive definite; its smallest eigenvalue is {self.mu:.3g}")
-        upper_form = np.vstack([np.concatenate([[0.0], off]), diagonal])
-        self.x_star = scipy.linalg.solveh_banded(upper_form, self.b)
+        if d == 1:  # solveh_banded needs a band below the diagonal, which d = 1 has not
+            self.x_star = self.b / diagonal
+        else:
+            self.x_star = scipy.linalg.solveh_banded(np.vstack([np.concatenate([[0.0], off]), diagonal]), self.b)
         self._data = dict(storage=ids.TRIDIAGONAL, bands=bands)
         self._finish()
         return self

@@ -1,0 +1,66 @@
+"""``ringbench plot RESULT...``: the analysis plots of saved results, as PNG files."""
+
+from pathlib import Path
+
+from .. import plotting
+from ..results import load
+
+#: The plots, by name: what each shows and whether it needs a traced run.
+PLOTS = {
+    "convergence": "||grad f||^2 against simulated time",
+    "gradients": "||grad f||^2 against stochastic gradients computed (traced runs)",
+    "delays": "delay histogram per method, used against discarded or cancelled (traced runs)",
+    "workers": "jobs per worker, used against discarded or cancelled (one file per traced run)",
+    "timeline": f"Gantt chart of every job (one file per traced run with at most {plotting.TIMELINE_WORKERS} workers)",
+}
+
+
+def register(commands):
+    plot = commands.add_parser("plot", help="plot saved results (convergence, delays, per-worker use, timelines)")
+    plot.add_argument("results", nargs="+", type=Path, metavar="RESULT",
+                      help="results written by run/compare/sweep (NAME, NAME.json or NAME.npz)")
+    plot.add_argument("--out", type=Path, default=Path("."), help="directory for the PNG files (default: .)")
+    plot.add_argument("--plots", default=",".join(PLOTS),
+                      help="comma-separated, from: " + "; ".join(f"{name} ({what})" for name, what in PLOTS.items()))
+    plot.set_defaults(handler=handle)
+
+
+def _chosen(text):
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in PLOTS]
+    if unknown or not chosen:
+        raise ValueError(f"--plots {text!r}: choose from {', '.join(PLOTS)}")
+    return chosen
+
+
+def _load(path):
+    stem = path.with_suffix("") if path.suffix in (".npz", ".json") else path
+    if not stem.with_suffix(".json").is_file() or not stem.with_suffix(".npz").is_file():
+        raise ValueError(f"RESULT {path}: no saved result there (need {stem}.json and {stem}.npz)")
+    return stem, load(stem)
+
+
+def handle(args):
+    chosen = _chosen(args.plots)
+    loaded = [_load(path) for path in args.results]
+    args.out.mkdir(parents=True, exist_ok=True)
+    traced = [(stem, result) for stem, result in loaded if result.events is not None]
+    results = [result for _, result in loaded]
+    figures = {}
+    if "convergence" in chosen:
+        figures["convergence.png"] = plotting.convergence(results)
+    if traced and "gradients" in chosen:
+        figures["gradients.png"] = plotting.convergence_by_gradients([result for _, result in traced])
+    if traced and "delays" in chosen:
+        figures["delays.png"] = plotting.delay_histogram([result for _, result in traced])
+    for stem, result in traced:
+        if "workers" in chosen:
+            figures[f"{stem.name}.workers.png"] = plotting.gradients_per_worker(result)
+        if "timeline" in chosen and result.config["timing"]["n"] <= plotting.TIMELINE_WORKERS:
+            figures[f"{stem.name}.timeline.png"] = plotting.worker_timeline(result)
+    untraced = [stem.name for stem, result in loaded if result.events is None]
+    if untraced and set(chosen) - {"convergence"}:
+        print(f"not traced (run with trace=True for the other plots): {', '.join(untraced)}")
+    written = [plotting.save(figure, args.out / name) for name, figure in figures.items()]
+    print("wrote " + ", ".join(str(path) for path in written) if written else "nothing to plot")
+    return 0
