@@ -307,10 +307,11 @@ def test_fedbuff_with_a_buffer_of_one_is_asgd():
                 ringbench.simulate(problem, ASGD(gamma=0.1), timing, **options))
 
 
-@pytest.mark.parametrize("method", [Ringleader(gamma=0.2), IA2SGD(gamma=0.2), Malenia(gamma=0.2),
-                                    FedBuff(gamma=0.2, buffer=1)])
+@pytest.mark.parametrize("method", [Ringleader(gamma=0.2), IA2SGD(gamma=0.2, update_on_fill=True),
+                                    Malenia(gamma=0.2), FedBuff(gamma=0.2, buffer=1)])
 def test_table_methods_with_one_worker_are_plain_sgd(method):
-    """n = 1: every arrival makes one update with its own gradient (Ringleader's round is one update)."""
+    """n = 1: every arrival makes one update with its own gradient (Ringleader's round is one update; IA2SGD
+    only with update_on_fill: by default the arrival that fills its table makes none)."""
     problem = Quadratic.random_dense(3, seed=3, noise_std=0.1, noise="isotropic")
     timing = random([1.0], [0.5], "exponential")
     options = dict(max_updates=50, seed=2, trace="iterates")

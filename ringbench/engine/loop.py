@@ -90,12 +90,14 @@ def advance(sim, rule, problem, max_events):
 
         sim.clock[0] = time
         sim.arriving[0] = worker
-        note_arrival(recorder, time, worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
-                     delay_of(sim, worker))
+        if recorder.tracing[0]:
+            note_arrival(recorder, time, worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
+                         delay_of(sim, worker))
         on_arrival(rule, sim, problem, worker)
         sim.counters[ARRIVALS] += 1
         iteration = sim.iteration[0]
-        note_handled(recorder, iteration, sim.x)
+        if recorder.tracing[0]:
+            note_handled(recorder, iteration, sim.x)
         if not np.isnan(sim.diverged_at[0]):
             return DIVERGED
 

@@ -117,9 +117,7 @@ def write_row(recorder, time, iteration, objective, grad_norm2):
 
 @kernel
 def log_event(recorder, time, worker, job, start_iteration, delay, action, iteration, x):
-    """Append one row to the event table, if tracing is on."""
-    if recorder.tracing[0] == 0:
-        return
+    """Append one row to the event table (the caller checked that tracing is on)."""
     entry = recorder.event_count[0]
     row = recorder.events[entry]
     row[EVENT_TIME] = time
@@ -138,31 +136,23 @@ def log_event(recorder, time, worker, job, start_iteration, delay, action, itera
 
 
 @kernel
-def note_start(recorder, worker, time):
-    """``worker`` starts a job at ``time``."""
-    if recorder.tracing[0] != 0:
-        recorder.job_start[worker] = time
-
-
-@kernel
 def note_arrival(recorder, time, worker, job, start_iteration, delay):
-    """Start handling an arrival: nothing done with it yet; its event row opens.
+    """Start handling an arrival while tracing: nothing done with it yet; its event row opens.
 
     The row is written before the rule runs, so it precedes the cancellations the
-    arrival causes; :func:`note_handled` completes it.
+    arrival causes; :func:`note_handled` completes it. The trace hooks are called
+    only while ``recorder.tracing`` is set, checked by the caller: a call that
+    returns at once still copies the recorder, a cost per event.
     """
     recorder.action[0] = NONE
     recorder.arrival_delay[0] = delay
-    if recorder.tracing[0] != 0:
-        recorder.open_row[0] = recorder.event_count[0]
-        log_event(recorder, time, worker, job, start_iteration, delay, NONE, -1, recorder.grid[0:0])
+    recorder.open_row[0] = recorder.event_count[0]
+    log_event(recorder, time, worker, job, start_iteration, delay, NONE, -1, recorder.grid[0:0])
 
 
 @kernel
 def note_handled(recorder, iteration, x):
     """After the rule: complete the arrival's row; a gradient kept for later counts towards that update."""
-    if recorder.tracing[0] == 0:
-        return
     action = recorder.action[0]
     row = recorder.events[recorder.open_row[0]]
     row[EVENT_ACTION] = action
@@ -201,8 +191,6 @@ def log_update(recorder, k, time, worker, stepsize, round_index):
     fresh = recorder.action[0] == STORED
     if fresh:
         recorder.action[0] = APPLIED
-    if recorder.tracing[0] == 0:
-        return
     since = recorder.since_update
     gradients, max_delay = since[FRESH_COUNT], since[FRESH_MAX]
     if fresh:

@@ -138,7 +138,8 @@ def _recount(tables):
 @kernel
 def swap_in_buffer(sim, tables):
     """End of a Ringleader round: the buffer becomes the table, and the buffer empties."""
-    release_held(sim.recorder)
+    if sim.recorder.tracing[0]:
+        release_held(sim.recorder)
     tables.round[0] += 1
     for row in range(tables.counts.size):
         tables.counts[row] = tables.buffer_counts[row]
