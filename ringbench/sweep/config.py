@@ -44,6 +44,7 @@ import dataclasses
 import functools
 import hashlib
 import itertools
+import math
 from pathlib import Path
 
 import numpy as np
@@ -308,7 +309,7 @@ def _seeds(raw):
     root = _validate.integer("seeds.root", seeds.get("root", 0), minimum=0)
     tuning = raw.get("tuning")
     if tuning is None:
-        return root, _validate.integer("seeds.replicates", seeds.get("replicates", 1), minimum=1), None
+        return root, _seed_count("seeds.replicates", seeds.get("replicates", 1)), None
     if "replicates" in seeds:
         raise ValueError("seeds.replicates does not apply to a tuning sweep; set tuning.tuning_seeds and "
                          "tuning.reporting_seeds instead")
@@ -317,10 +318,8 @@ def _seeds(raw):
     _only_keys("[tuning]", tuning, ("metric", "tuning_seeds", "reporting_seeds"))
     metric = _validate.choice("tuning.metric", tuning.get("metric", "f_gap"), METRICS)
     return root, 0, Tuning(metric=metric,
-                           tuning_seeds=_validate.integer("tuning.tuning_seeds", tuning.get("tuning_seeds", 1),
-                                                          minimum=1),
-                           reporting_seeds=_validate.integer("tuning.reporting_seeds",
-                                                             tuning.get("reporting_seeds", 5), minimum=1))
+                           tuning_seeds=_seed_count("tuning.tuning_seeds", tuning.get("tuning_seeds", 1)),
+                           reporting_seeds=_seed_count("tuning.reporting_seeds", tuning.get("reporting_seeds", 5)))
 
 
 def _tables(key, value):
@@ -396,6 +395,21 @@ def _axis(where, value, n):
     return _resolve_axis(value, n, where=where)
 
 
+MAX_AXIS = 10_000
+"""Most values one ``{powers, from, to}`` axis may take."""
+MAX_SEEDS = 100_000
+"""Most seeds per setting (replicates, tuning_seeds, reporting_seeds): beyond it the run list alone
+outgrows memory long before any run finishes."""
+_FLOAT_LOG_RANGE = (math.log(1e-300), math.log(1e300))
+
+
+def _seed_count(name, value):
+    count = _validate.integer(name, value, minimum=1)
+    if count > MAX_SEEDS:
+        raise ValueError(f"{name} must be an integer in 1..{MAX_SEEDS}, got {count}")
+    return count
+
+
 def _resolve_axis(value, n, *, where="grid"):
     """The values of an axis: a scalar, a list, ``{powers, from, to}`` or ``{n_over_powers}`` for ``n``."""
     if not isinstance(value, dict):
@@ -416,6 +430,14 @@ def _resolve_axis(value, n, *, where="grid"):
     last = _validate.integer(f"{where}.to", value["to"])
     if last < first:
         raise ValueError(f"{where}.to must be >= {where}.from, got from = {first}, to = {last}")
+    # Bound the exponents before raising to them: 5**500 overflows float64 and 5**-500 rounds to 0.
+    for exponent in (first, last):
+        if base != 1 and not _FLOAT_LOG_RANGE[0] <= exponent * math.log(base) <= _FLOAT_LOG_RANGE[1]:
+            raise ValueError(f"{where}: {base:g}**{exponent} is outside float64 (1e-300..1e300); "
+                             f"choose from and to so every power stays in that range")
+    if last - first >= MAX_AXIS:
+        raise ValueError(f"{where}: from = {first}, to = {last} gives {last - first + 1} values; at most "
+                         f"{MAX_AXIS} are allowed per axis")
     return [base**exponent for exponent in range(first, last + 1)]
 
 
