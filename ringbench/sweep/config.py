@@ -144,6 +144,10 @@ class MethodBlock:
     name: str
     axes: dict
 
+    def count(self, n):
+        """How many candidates :meth:`candidates` gives for ``n`` workers, without building them."""
+        return math.prod(len(_resolve_axis(value, n)) for value in self.axes.values())
+
     def candidates(self, n):
         """The parameter combinations for ``n`` workers, in grid order."""
         names = list(self.axes)
@@ -176,6 +180,11 @@ class SweepConfig:
         """The (problem, timing) pairs of the grid, timing including n, in grid order."""
         timings = [{**timing, "n": n} for timing in self.timings for n in self.n]
         return [(problem, timing) for problem in self.problems for timing in timings]
+
+    def count(self):
+        """Runs of the first stage (replicates, or the tuning runs of a tuning sweep), counted not built."""
+        seeds = self.tuning.tuning_seeds if self.tuning else self.replicates
+        return seeds * sum(block.count(timing["n"]) for _, timing in self.settings() for block in self.methods)
 
     def specs(self, role="replicate", chosen=None):
         """The runs of one role, in grid order (setting, method table, candidate, seed).
@@ -296,9 +305,15 @@ def parse(text, *, origin="<string>"):
     problems = _blocks("problems", raw["problems"], registry.PROBLEMS)
     timings = _blocks("timings", raw["timings"], registry.TIMINGS, reserved=("n",))
     methods = _method_blocks(raw["methods"], n)
-    return SweepConfig(name=name, n=n, t_max=t_max, max_updates=max_updates, checkpoints=checkpoints,
-                       target=target, root=root, replicates=replicates, tuning=tuning, problems=problems,
-                       timings=timings, methods=methods, source=text)
+    config = SweepConfig(name=name, n=n, t_max=t_max, max_updates=max_updates, checkpoints=checkpoints,
+                         target=target, root=root, replicates=replicates, tuning=tuning, problems=problems,
+                         timings=timings, methods=methods, source=text)
+    # Counted before any RunSpec exists: a grid of millions would otherwise stall --dry-run for minutes.
+    runs = config.count()
+    if runs > MAX_RUNS:
+        raise ValueError(f"the grid has {runs} runs (settings x method candidates x seeds); at most {MAX_RUNS} "
+                         "are allowed in one sweep: split it or shorten an axis")
+    return config
 
 
 def _seeds(raw):
@@ -395,6 +410,8 @@ def _axis(where, value, n):
     return _resolve_axis(value, n, where=where)
 
 
+MAX_RUNS = 1_000_000
+"""Most runs in one sweep's first stage."""
 MAX_AXIS = 10_000
 """Most values one ``{powers, from, to}`` axis may take."""
 MAX_SEEDS = 100_000
