@@ -107,6 +107,11 @@ def test_run_id_depends_on_the_run_only_and_is_stable_across_processes():
     assert other_process.stdout.strip() == spec.run_id
 
 
+def test_count_equals_the_number_of_specs():
+    config = sweep.parse(BASE)
+    assert config.count() == len(config.specs())
+
+
 @pytest.mark.parametrize("change, message", [
     (("n = [8, 16]", "n = [8, 8]"), "n lists 8 twice"),
     (("n = [8, 16]", "n = 0"), "n[0] must be an integer >= 1"),
@@ -123,6 +128,10 @@ def test_run_id_depends_on_the_run_only_and_is_stable_across_processes():
     (("gamma = [0.01, 0.1]", 'gamma = "big"'), "methods[1].gamma must be a number"),
     (("gamma = [0.01, 0.1]", "gamma = {powers = 5, from = 2}"), "needs powers, from and to"),
     (("gamma = [0.01, 0.1]", "gamma = {powers = 5, from = 2, to = 1}"), "methods[1].gamma.to must be >="),
+    (("gamma = [0.01, 0.1]", "gamma = {powers = 5, from = -500, to = 500}"), "5**-500 is outside float64"),
+    (("gamma = [0.01, 0.1]", "gamma = {powers = 1.0001, from = 0, to = 20000}"), "at most 10000 are allowed"),
+    (("replicates = 3", "replicates = 1000000000"), "seeds.replicates must be an integer in 1..100000"),
+    (("replicates = 3", "replicates = 100000"), "the grid has 3800000 runs"),
     (("d = [6, 12]", "d = {n_over_powers = 4}"), "n_over_powers applies to method parameters only"),
     (("threshold = {n_over_powers = 4}", "threshold = {n_over_powers = 1}"),
      "methods[0].threshold.n_over_powers must be an integer >= 2"),

@@ -47,7 +47,7 @@ def quartiles(results, metric):
     return time, bands
 
 
-def figure(groups, *, title=None, metrics=("f_gap", "grad_norm2")):
+def figure(groups, *, title=None, metrics=("grad_norm2", "f_gap")):
     """Median lines with interquartile bands, one panel per metric, one colour per method.
 
     Parameters
@@ -56,6 +56,7 @@ def figure(groups, *, title=None, metrics=("f_gap", "grad_norm2")):
         ``{label: list of ringbench.Result}``: the reporting runs of each method.
     title : str, optional
     metrics : tuple of str
+        Panels left to right; ||grad f||^2 first, as in ``ringbench compare``'s plot.
 
     Returns
     -------

@@ -44,6 +44,7 @@ import dataclasses
 import functools
 import hashlib
 import itertools
+import math
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +144,10 @@ class MethodBlock:
     name: str
     axes: dict
 
+    def count(self, n):
+        """How many candidates :meth:`candidates` gives for ``n`` workers, without building them."""
+        return math.prod(len(_resolve_axis(value, n)) for value in self.axes.values())
+
     def candidates(self, n):
         """The parameter combinations for ``n`` workers, in grid order."""
         names = list(self.axes)
@@ -175,6 +180,11 @@ class SweepConfig:
         """The (problem, timing) pairs of the grid, timing including n, in grid order."""
         timings = [{**timing, "n": n} for timing in self.timings for n in self.n]
         return [(problem, timing) for problem in self.problems for timing in timings]
+
+    def count(self):
+        """Runs of the first stage (replicates, or the tuning runs of a tuning sweep), counted not built."""
+        seeds = self.tuning.tuning_seeds if self.tuning else self.replicates
+        return seeds * sum(block.count(timing["n"]) for _, timing in self.settings() for block in self.methods)
 
     def specs(self, role="replicate", chosen=None):
         """The runs of one role, in grid order (setting, method table, candidate, seed).
@@ -295,9 +305,15 @@ def parse(text, *, origin="<string>"):
     problems = _blocks("problems", raw["problems"], registry.PROBLEMS)
     timings = _blocks("timings", raw["timings"], registry.TIMINGS, reserved=("n",))
     methods = _method_blocks(raw["methods"], n)
-    return SweepConfig(name=name, n=n, t_max=t_max, max_updates=max_updates, checkpoints=checkpoints,
-                       target=target, root=root, replicates=replicates, tuning=tuning, problems=problems,
-                       timings=timings, methods=methods, source=text)
+    config = SweepConfig(name=name, n=n, t_max=t_max, max_updates=max_updates, checkpoints=checkpoints,
+                         target=target, root=root, replicates=replicates, tuning=tuning, problems=problems,
+                         timings=timings, methods=methods, source=text)
+    # Counted before any RunSpec exists: a grid of millions would otherwise stall --dry-run for minutes.
+    runs = config.count()
+    if runs > MAX_RUNS:
+        raise ValueError(f"the grid has {runs} runs (settings x method candidates x seeds); at most {MAX_RUNS} "
+                         "are allowed in one sweep: split it or shorten an axis")
+    return config
 
 
 def _seeds(raw):
@@ -308,7 +324,7 @@ def _seeds(raw):
     root = _validate.integer("seeds.root", seeds.get("root", 0), minimum=0)
     tuning = raw.get("tuning")
     if tuning is None:
-        return root, _validate.integer("seeds.replicates", seeds.get("replicates", 1), minimum=1), None
+        return root, _seed_count("seeds.replicates", seeds.get("replicates", 1)), None
     if "replicates" in seeds:
         raise ValueError("seeds.replicates does not apply to a tuning sweep; set tuning.tuning_seeds and "
                          "tuning.reporting_seeds instead")
@@ -317,10 +333,8 @@ def _seeds(raw):
     _only_keys("[tuning]", tuning, ("metric", "tuning_seeds", "reporting_seeds"))
     metric = _validate.choice("tuning.metric", tuning.get("metric", "f_gap"), METRICS)
     return root, 0, Tuning(metric=metric,
-                           tuning_seeds=_validate.integer("tuning.tuning_seeds", tuning.get("tuning_seeds", 1),
-                                                          minimum=1),
-                           reporting_seeds=_validate.integer("tuning.reporting_seeds",
-                                                             tuning.get("reporting_seeds", 5), minimum=1))
+                           tuning_seeds=_seed_count("tuning.tuning_seeds", tuning.get("tuning_seeds", 1)),
+                           reporting_seeds=_seed_count("tuning.reporting_seeds", tuning.get("reporting_seeds", 5)))
 
 
 def _tables(key, value):
@@ -396,6 +410,23 @@ def _axis(where, value, n):
     return _resolve_axis(value, n, where=where)
 
 
+MAX_RUNS = 1_000_000
+"""Most runs in one sweep's first stage."""
+MAX_AXIS = 10_000
+"""Most values one ``{powers, from, to}`` axis may take."""
+MAX_SEEDS = 100_000
+"""Most seeds per setting (replicates, tuning_seeds, reporting_seeds): beyond it the run list alone
+outgrows memory long before any run finishes."""
+_FLOAT_LOG_RANGE = (math.log(1e-300), math.log(1e300))
+
+
+def _seed_count(name, value):
+    count = _validate.integer(name, value, minimum=1)
+    if count > MAX_SEEDS:
+        raise ValueError(f"{name} must be an integer in 1..{MAX_SEEDS}, got {count}")
+    return count
+
+
 def _resolve_axis(value, n, *, where="grid"):
     """The values of an axis: a scalar, a list, ``{powers, from, to}`` or ``{n_over_powers}`` for ``n``."""
     if not isinstance(value, dict):
@@ -416,6 +447,14 @@ def _resolve_axis(value, n, *, where="grid"):
     last = _validate.integer(f"{where}.to", value["to"])
     if last < first:
         raise ValueError(f"{where}.to must be >= {where}.from, got from = {first}, to = {last}")
+    # Bound the exponents before raising to them: 5**500 overflows float64 and 5**-500 rounds to 0.
+    for exponent in (first, last):
+        if base != 1 and not _FLOAT_LOG_RANGE[0] <= exponent * math.log(base) <= _FLOAT_LOG_RANGE[1]:
+            raise ValueError(f"{where}: {base:g}**{exponent} is outside float64 (1e-300..1e300); "
+                             f"choose from and to so every power stays in that range")
+    if last - first >= MAX_AXIS:
+        raise ValueError(f"{where}: from = {first}, to = {last} gives {last - first + 1} values; at most "
+                         f"{MAX_AXIS} are allowed per axis")
     return [base**exponent for exponent in range(first, last + 1)]
 
 
