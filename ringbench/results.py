@@ -13,7 +13,7 @@ import numpy as np
 from .files import write_atomically, write_text_atomically
 
 STATUSES = ("completed", "target_reached", "diverged", "interrupted")
-_ARRAYS = ("time", "iteration", "f", "f_gap", "grad_norm2", "x")
+_ARRAYS = ("time", "iteration", "f", "f_gap", "grad_norm2", "x", "extra")
 
 
 @dataclass(eq=False)
@@ -29,6 +29,9 @@ class Result:
         not as a difference of ``f`` and f*: it keeps its precision near the optimum).
     f : ndarray or None
         f(x^k) at the checkpoints.
+    extra : ndarray or None
+        The problem's extra checkpoint metric (``config['problem']['extra_metric']``,
+        e.g. an MLP's training accuracy), where it has one.
     x : ndarray
         The final iterate.
     status : str
@@ -64,6 +67,7 @@ class Result:
     provenance: dict
     trace: dict = field(default=None)
     f: np.ndarray = field(default=None)
+    extra: np.ndarray = field(default=None)
 
     @property
     def method(self):

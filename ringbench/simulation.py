@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from . import _validate, theory
 from .engine import loop, plugins
 from .engine.heap import new_heap
-from .engine.record import ROW_GRAD_NORM2, ROW_ITERATION, ROW_OBJECTIVE, ROW_TIME, new_recorder
+from .engine.record import ROW_EXTRA, ROW_GRAD_NORM2, ROW_ITERATION, ROW_OBJECTIVE, ROW_TIME, new_recorder
 from .engine.rng import key_from_seed
 from .engine.snapshots import new_snapshots
 from .engine.state import (
@@ -255,6 +255,7 @@ def _result(sim, method, rule, problem, status, rows, events, config, seed_seque
         time=rows[:, ROW_TIME].copy(), iteration=rows[:, ROW_ITERATION].astype(np.int64),
         f=objective + (problem.f_star or 0.0), f_gap=objective.copy() if problem.f_star is not None else None,
         grad_norm2=rows[:, ROW_GRAD_NORM2].copy(), x=sim.x.copy(),
+        extra=rows[:, ROW_EXTRA].copy() if problem.extra_metric is not None else None,
         status=_STATUS_NAMES[status], counters=counters, diverged_at=diverged_at, config=config,
         provenance=_provenance(seed_sequence), trace=trace,
     )
