@@ -12,7 +12,6 @@ import argparse
 import time
 
 import numpy as np
-
 from numba import njit
 
 from ringbench import Recording, experiments, simulate

@@ -11,6 +11,9 @@ from ringbench.engine import protocol
 from ringbench.engine.rng import key_from_seed
 from ringbench.problems import MLP
 
+# Philox's uint64 arithmetic wraps around by design; only NumPy scalars (NUMBA_DISABLE_JIT=1) warn about it.
+pytestmark = pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+
 INPUTS, HIDDEN, CLASSES = 6, 5, 3
 
 

@@ -28,8 +28,8 @@ from .mlp_kernels import add_loss_gradient, init_parameters, parameter_count, wo
 
 #: Samples per pass of the metrics kernel: bounds its workspace, whatever N is.
 METRICS_CHUNK = 256
-#: Block of the job's noise stream the scalar noise is drawn from, clear of the minibatch's draws (blocks 0, 1, ...).
-_NOISE_BLOCK = 1 << 40
+#: Stream of the scalar noise: the minibatch takes blocks 0, 1, ... of STREAM_NOISE, as many as its rejections need.
+STREAM_SCALAR_NOISE = STREAM_NOISE + 1
 
 
 class MLPData(NamedTuple):
@@ -67,7 +67,7 @@ def stochastic_gradient(problem, key, point, worker, job, out):
     add_loss_gradient(point, problem.inputs, problem.hidden, problem.classes, problem.features, problem.labels, rows,
                       1.0 / rows.size, False, out, problem.workspace)
     if problem.noise_std > 0.0:
-        shift = problem.noise_std * normals(key, STREAM_NOISE, worker, job, _NOISE_BLOCK)[0]
+        shift = problem.noise_std * normals(key, STREAM_SCALAR_NOISE, worker, job, 0)[0]
         for k in range(out.size):
             out[k] += shift
 
