@@ -14,6 +14,17 @@ Three settings, each a problem, a timing model, a budget and tuned methods:
     the dataset split over n = 100 workers by an equal-size Dirichlet(0.1) partition,
     minibatch 4 drawn without replacement, jobs of (i + 1) + |N(0, i + 1)| seconds with
     the base times randomly permuted over workers; 20000 simulated seconds.
+``ringmaster-mnist`` (the Ringmaster paper's network, E.1(b))
+    a 784-32-10 ReLU network whose stochastic gradient is the full-batch gradient on
+    100 training images plus one N(0, 1) scalar on every coordinate; n = 6174 workers
+    with the paper's timing, base times shuffled; 1000 simulated seconds (paper scale).
+``ringleader-mnist``, ``ringleader-fashion-mnist`` (the Ringleader paper's experiment, E.2)
+    a 784-128-10 ReLU network on the training set, trimmed and split over n = 100
+    workers by the equal-size Dirichlet(0.1) partition with the code's seeds,
+    minibatch 4 without replacement, the ``heterogeneous`` timing. By default
+    reduced to fit 10 minutes on 2 cores: the 5000-image MNIST subset ``mnist5k``
+    (the full sets need a download) and 10^5 instead of 4 * 10^5 simulated seconds;
+    :data:`PAPER_SCALE` gives the paper's data set and horizon.
 """
 
 import math
@@ -23,7 +34,7 @@ from . import _validate, datasets, theory
 from . import methods as m
 from . import timing as timing_models
 from .formatting import short, text_table
-from .problems import Logistic, Quadratic, splits
+from .problems import MLP, Logistic, Quadratic, splits
 from .simulation import Recording, simulate
 
 PAPER_N = 6174
@@ -69,6 +80,35 @@ HETEROGENEOUS_TUNED = {
     "asgd": dict(gamma=0.01),
 }
 
+MNIST_HIDDEN = 32  # E.1(b): 784-32-10
+MNIST_SAMPLES = 100  # E.1(b): the full-batch gradient over the first 100 training images
+MNIST_NOISE_STD = 1.0  # E.1(b): one N(0, 1) scalar added to every coordinate
+MNIST_T_MAX = 1000.0
+MNIST_TIMING_SEED = 5  # the paper's time seed (E.1(a)); its base times are shuffled in E.1(b)
+#: The paper's code (E.1(b)).
+MNIST_TUNED = {
+    "ringmaster": dict(gamma=1.0, threshold=6),
+    "rennala": dict(gamma=5.0, S=6),
+    "delay-adaptive-asgd": dict(gamma=0.0016),
+}
+
+RINGLEADER_HIDDEN = 128  # E.2: 784-128-10
+RINGLEADER_T_MAX = 1e5  # reduced from the paper's 4e5 so that the default compare fits 10 minutes
+#: The Ringleader code's stepsizes (Fashion-MNIST, seed 26; algorithms.md E.2); ASGD: ringbench's tuned value on
+#: Ringleader's grid (see README and benchmarks/report_mnist.py).
+RINGLEADER_TUNED = {
+    "ringleader": dict(gamma=0.05),
+    "malenia": dict(gamma=2.0),
+    "ia2sgd": dict(gamma=0.05),
+    "asgd": dict(gamma=0.01),
+}
+#: What ``--paper-scale`` changes: the full training sets and the papers' horizons.
+PAPER_SCALE = {
+    "ringmaster-mnist": dict(dataset="mnist", samples=MNIST_SAMPLES, t_max=MNIST_T_MAX),
+    "ringleader-mnist": dict(dataset="mnist", samples=None, t_max=4e5),
+    "ringleader-fashion-mnist": dict(dataset="fashion-mnist", samples=None, t_max=4e5),
+}
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -96,7 +136,17 @@ SETTINGS = {
     "logistic": Setting("logistic", LOGISTIC_N, PAPER_T_MAX, LOGISTIC_TUNED, target=1e-4, checkpoints=200),
     "heterogeneous": Setting("heterogeneous", HETEROGENEOUS_N, HETEROGENEOUS_T_MAX, HETEROGENEOUS_TUNED,
                              target=1e-4, checkpoints=200),
+    # A checkpoint of these is a forward and backward pass over the training set (0.1 s on mnist5k, 784-128-10).
+    "ringmaster-mnist": Setting("ringmaster-mnist", PAPER_N, MNIST_T_MAX, MNIST_TUNED, target=1e-2, checkpoints=200),
+    "ringleader-mnist": Setting("ringleader-mnist", HETEROGENEOUS_N, RINGLEADER_T_MAX, RINGLEADER_TUNED,
+                                target=1e-2, checkpoints=100),
+    "ringleader-fashion-mnist": Setting("ringleader-fashion-mnist", HETEROGENEOUS_N, RINGLEADER_T_MAX,
+                                        RINGLEADER_TUNED, target=1e-2, checkpoints=100),
 }
+#: The default data of each MNIST setting: the MNIST subset needs no download; Fashion-MNIST has no subset, so its
+#: first 5000 training images (the official file is not sorted by label) keep a checkpoint at 0.1 s.
+DEFAULT_DATA = {"ringmaster-mnist": dict(dataset="mnist5k"), "ringleader-mnist": dict(dataset="mnist5k"),
+                "ringleader-fashion-mnist": dict(dataset="fashion-mnist", samples=5000)}
 
 
 def paper_problem(d=PAPER_D):
@@ -127,6 +177,31 @@ def heterogeneous_problem(dataset="a9a", *, path=None, n=HETEROGENEOUS_N, alpha=
 def heterogeneous_timing(n=HETEROGENEOUS_N, seed=0):
     """The Ringleader experiments' timing: (i + 1) + |N(0, i + 1)|, base times permuted by ``seed``."""
     return timing_models.profile("ringleader", n, permutation_seed=seed)
+
+
+def mnist_problem(dataset="mnist5k", *, path=None, hidden=MNIST_HIDDEN, samples=MNIST_SAMPLES,
+                  noise_std=MNIST_NOISE_STD):
+    """E.1(b)'s problem: full-batch gradient over ``samples`` images plus a scalar N(0, noise_std^2).
+
+    The subset ``mnist5k`` is stored sorted by label, so its 100 images are the first
+    10 of each digit (the official set's first 100 images are mixed).
+    """
+    return MLP.from_dataset(dataset, path=path, samples=samples, balanced=dataset == "mnist5k", hidden=hidden,
+                            batch=None, noise_std=noise_std, name=f"MLP 784-{hidden}-10 on {samples} {dataset} images "
+                                                              f"+ N(0, {noise_std:g}) scalar noise")
+
+
+def mnist_timing(n=PAPER_N, seed=MNIST_TIMING_SEED):
+    """E.1(b)'s timing: 1 + sqrt(i) + |N(0, i + 1)| per job, base times shuffled."""
+    return timing_models.profile("paper", n, permutation_seed=seed)
+
+
+def ringleader_problem(dataset="mnist5k", *, path=None, samples=None, n=HETEROGENEOUS_N, alpha=HETEROGENEOUS_ALPHA,
+                       hidden=RINGLEADER_HIDDEN, batch=HETEROGENEOUS_BATCH):
+    """E.2's problem: an MLP on ``dataset`` (its first ``samples`` images) trimmed and split over ``n`` workers."""
+    return MLP.from_dataset(dataset, path=path, samples=samples, n=n, alpha=alpha, hidden=hidden, batch=batch,
+                            replacement=False,
+                            name=f"MLP 784-{hidden}-10 on {dataset}, Dirichlet({alpha:g}) over {n} workers")
 
 
 def paper_methods(names=COMPARED, *, eps=None, tuned=None):
@@ -179,6 +254,8 @@ def summary(results, target):
             "method": result.method, "parameters": parameters,
             "final_grad_norm2": float(result.grad_norm2[-1]) if result.grad_norm2.size else math.nan,
             "final_f_gap": float(result.f_gap[-1]) if result.f_gap is not None and result.f_gap.size else math.nan,
+            "final_f": float(result.f[-1]) if result.f is not None and result.f.size else math.nan,
+            "final_accuracy": float(result.extra[-1]) if result.extra is not None and result.extra.size else None,
             "time_to_target": result.time_to(target),
             "predicted": None if prediction is None else prediction["time"],
             "predicted_eps": None if prediction is None else prediction["eps"],
@@ -200,6 +277,12 @@ def format_table(rows, target):
         lines.append((row["method"], row["parameters"], f"{row['final_grad_norm2']:.3e}", f"{row['final_f_gap']:.3e}",
                       "not reached" if reached is None else f"{reached:.1f}", predicted, str(row["computed"]),
                       str(row["applied"]), str(row["wasted"]), row["status"]))
+    accuracies = [row.get("final_accuracy") for row in rows]
+    if any(accuracy is not None for accuracy in accuracies):  # a classifier: its loss f and training accuracy
+        lines[0] = (*header[:4], "final f", "final accuracy", *header[4:])
+        for line, row, accuracy in zip(lines[1:], rows, accuracies):
+            extra = (f"{row['final_f']:.4g}", "-" if accuracy is None else f"{accuracy:.4f}")
+            lines[lines.index(line)] = (*line[:4], *extra, *line[4:])
     text = text_table(lines)
     targets = sorted({row["predicted_eps"] for row in rows if row["predicted"] is not None})
     if targets:

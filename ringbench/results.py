@@ -24,7 +24,7 @@ STATUSES = {
     "diverged": "a gradient norm was not finite or exceeded the blow-up bound (see diverged_at)",
     "interrupted": "stopped by Ctrl-C or a signal; everything before it is kept",
 }
-_ARRAYS = ("time", "iteration", "f", "f_gap", "grad_norm2", "x", "events_x")
+_ARRAYS = ("time", "iteration", "f", "f_gap", "grad_norm2", "x", "events_x", "extra")
 _TABLES = ("events", "updates")
 _FLOAT_COLUMNS = ("time", "start_time", "stepsize")
 
@@ -42,6 +42,9 @@ class Result:
         not as a difference of ``f`` and f*: it keeps its precision near the optimum).
     f : ndarray or None
         f(x^k) at the checkpoints.
+    extra : ndarray or None
+        The problem's extra checkpoint metric (``config['problem']['extra_metric']``,
+        e.g. an MLP's training accuracy), where it has one.
     x : ndarray
         The final iterate.
     status : str
@@ -87,6 +90,7 @@ class Result:
     events: dict = field(default=None)
     updates: dict = field(default=None)
     events_x: np.ndarray = field(default=None)
+    extra: np.ndarray = field(default=None)
 
     @property
     def method(self):

@@ -17,6 +17,7 @@ from .engine import loop, plugins
 from .engine.heap import new_heap
 from .engine.record import (
     EVENT_FIELDS,
+    ROW_EXTRA,
     ROW_GRAD_NORM2,
     ROW_ITERATION,
     ROW_OBJECTIVE,
@@ -299,6 +300,7 @@ def _result(sim, method, rule, problem, status, rows, trace, config, seed_sequen
         time=rows[:, ROW_TIME].copy(), iteration=rows[:, ROW_ITERATION].astype(np.int64),
         f=objective + (problem.f_star or 0.0), f_gap=objective.copy() if problem.f_star is not None else None,
         grad_norm2=rows[:, ROW_GRAD_NORM2].copy(), x=sim.x.copy(),
+        extra=rows[:, ROW_EXTRA].copy() if problem.extra_metric is not None else None,
         status=_STATUS_NAMES[status], counters=counters, diverged_at=diverged_at, config=config,
         provenance=_provenance(seed_sequence), events=events, updates=updates, events_x=events_x,
     )

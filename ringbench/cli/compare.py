@@ -1,8 +1,11 @@
 """``ringbench compare``: a ready-made experiment (``ringbench.experiments.SETTINGS``) as a table and a plot.
 
 ``--problem quadratic`` (default) is the Ringmaster paper's experiment, ``--problem
-logistic`` the same comparison on a LIBSVM dataset, and ``--setting heterogeneous``
-the structure of the Ringleader experiment (data split across workers).
+logistic`` the same comparison on a LIBSVM dataset, ``--setting heterogeneous``
+the structure of the Ringleader experiment (data split across workers), and
+``--setting ringmaster-mnist`` / ``ringleader-mnist`` / ``ringleader-fashion-mnist``
+the papers' neural-network experiments (reduced by default, ``--paper-scale`` for the
+papers' data and horizons).
 """
 
 import json
@@ -14,8 +17,12 @@ from .common import INTERRUPTED, add_common, add_dataset_options
 def register(commands):
     compare = commands.add_parser("compare", help="a ready-made comparison of methods: table and plot")
     compare.add_argument("--setting", default="homogeneous",
-                         help="homogeneous (every worker samples f; default) or heterogeneous (Ringleader's: "
-                              "a9a split over workers)")
+                         help="homogeneous (every worker samples f; default), heterogeneous (Ringleader's: "
+                              "a9a split over workers), ringmaster-mnist, ringleader-mnist or "
+                              "ringleader-fashion-mnist (the papers' MLP experiments)")
+    compare.add_argument("--paper-scale", action="store_true",
+                         help="MNIST settings: the papers' full training set and horizon instead of the reduced "
+                              "default (downloads the data set if missing; see README)")
     compare.add_argument("--problem", default="quadratic",
                          help="homogeneous setting: quadratic (the Ringmaster paper's; default) or logistic")
     compare.add_argument("--methods", help="comma-separated methods (default: the setting's)")
@@ -23,18 +30,37 @@ def register(commands):
                          help="theory-mode parameters for this eps instead of the tuned ones")
     add_dataset_options(compare)
     add_common(compare)
-    compare.set_defaults(handler=handle)
+    compare.set_defaults(handler=handle, dataset=None)  # None: the setting's own (a9a, or an MNIST setting's)
 
 
 def _setting(args):
-    _validate.choice("setting", args.setting, ("homogeneous", "heterogeneous"))
-    if args.setting == "heterogeneous":
-        return experiments.SETTINGS["heterogeneous"]
+    _validate.choice("setting", args.setting, ("homogeneous", "heterogeneous", *experiments.DEFAULT_DATA))
+    if args.paper_scale and args.setting not in experiments.PAPER_SCALE:
+        raise ValueError(f"--paper-scale applies to the settings {', '.join(experiments.PAPER_SCALE)}, "
+                         f"not {args.setting!r}")
+    if args.setting != "homogeneous":
+        return experiments.SETTINGS[args.setting]
     _validate.choice("problem", args.problem, ("quadratic", "logistic"))
     return experiments.SETTINGS[args.problem]
 
 
+def _data(setting, args):
+    """The MNIST setting's data options: its default, or the paper scale, with an explicit --dataset on top."""
+    chosen = dict(experiments.DEFAULT_DATA[setting.name])
+    if args.paper_scale:
+        chosen.update(experiments.PAPER_SCALE[setting.name])
+        chosen.pop("t_max")
+    if args.dataset is not None:
+        chosen["dataset"] = args.dataset
+    return chosen
+
+
 def _problem(setting, args, n):
+    if setting.name == "ringmaster-mnist":
+        return experiments.mnist_problem(_data(setting, args)["dataset"], path=args.data_path)
+    if setting.name in experiments.DEFAULT_DATA:
+        return experiments.ringleader_problem(**_data(setting, args), path=args.data_path, n=n)
+    args.dataset = args.dataset or "a9a"
     if setting.name == "quadratic":
         return experiments.paper_problem(args.d)
     if setting.name == "logistic":
@@ -45,15 +71,18 @@ def _problem(setting, args, n):
 def _timing(setting, args, n):
     if args.timing is not None:
         return timing.profile(args.timing, n), args.timing
-    if setting.name == "heterogeneous":
+    if setting.name == "heterogeneous" or setting.name.startswith("ringleader-"):
         return experiments.heterogeneous_timing(n, seed=args.seed), "ringleader (permuted)"
+    if setting.name == "ringmaster-mnist":
+        return experiments.mnist_timing(n), "paper (shuffled)"
     return experiments.paper_timing(n), "paper"
 
 
 def handle(args):
     setting = _setting(args)
     n = setting.n if args.n is None else args.n
-    t_max = _validate.real("t_max", setting.t_max if args.t_max is None else args.t_max, positive=True)
+    default_t_max = experiments.PAPER_SCALE[setting.name]["t_max"] if args.paper_scale else setting.t_max
+    t_max = _validate.real("t_max", default_t_max if args.t_max is None else args.t_max, positive=True)
     # With --theory EPS the methods aim at EPS, so time to EPS is the column to compare with the predictions.
     default_target = setting.target if args.theory is None else args.theory
     target = _validate.real("target", default_target if args.target is None else args.target, positive=True)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._jit import kernel
 from .actions import delay_of, restart_all
-from .protocol import metrics, on_arrival
+from .protocol import extra_metric, metrics, on_arrival
 from .record import has_room, note_arrival, note_handled, write_row
 from .state import ARRIVALS
 
@@ -32,7 +32,7 @@ def _checkpoint(sim, problem, time):
         sim.diverged_at[0] = time
         sim.diverged_at[1] = sim.iteration[0]
         return DIVERGED
-    write_row(sim.recorder, time, sim.iteration[0], objective, grad_norm2)
+    write_row(sim.recorder, time, sim.iteration[0], objective, grad_norm2, extra_metric(problem, sim.x))
     if grad_norm2 <= sim.limits.target:
         return TARGET_REACHED
     return RUNNING

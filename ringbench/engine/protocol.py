@@ -11,6 +11,8 @@ call                                                   provided by
 job, out)``                                            gradient of its ``job``-th job
 ``metrics(problem, x) -> (objective, grad_norm2)``     a problem: exact metrics
 ``finish_time(timing, key, worker, job, start)``       a timing model
+``extra_metric(problem, x) -> float`` (optional)       a problem: a third checkpoint
+                                                       metric (NaN if none registered)
 =====================================================  ==================================
 
 Each call is resolved when numba compiles it, from the class of its first argument:
@@ -20,16 +22,21 @@ function travels at run time, so the compiled loop stays in numba's on-disk cach
 and an unregistered class is a compile-time error naming the class, never another
 method's rule. With ``NUMBA_DISABLE_JIT=1`` the same calls dispatch in Python.
 
+``extra_metric`` is called right after ``metrics`` at the same ``x`` (so it may
+return something ``metrics`` computed, e.g. a network's accuracy); the Python
+problem names it (``Problem.extra_metric``).
+
 ``metrics`` returns f(x) - f* where the problem knows f*, else f(x); the Python
 problem says which (``Problem.f_star``).
 """
 
+import numpy as np
 from numba.extending import overload
 
 from .._jit import OPTIONS
 
 #: Registered kernels: ``_IMPLEMENTATIONS[call][data class] = kernel``.
-_IMPLEMENTATIONS = {"on_arrival": {}, "stochastic_gradient": {}, "metrics": {}, "finish_time": {}}
+_IMPLEMENTATIONS = {"on_arrival": {}, "stochastic_gradient": {}, "metrics": {}, "finish_time": {}, "extra_metric": {}}
 
 
 def register(call, data_class, implementation):
@@ -37,7 +44,7 @@ def register(call, data_class, implementation):
 
     Parameters
     ----------
-    call : {'on_arrival', 'stochastic_gradient', 'metrics', 'finish_time'}
+    call : {'on_arrival', 'stochastic_gradient', 'metrics', 'finish_time', 'extra_metric'}
         The plug-in point.
     data_class : type
         A :class:`typing.NamedTuple` class: the method's rule parameters, the
@@ -108,3 +115,17 @@ def metrics(problem, *arguments):
 def finish_time(timing, *arguments):
     """Simulated time at which a job ends: ``(timing, key, worker, job, start)``."""
     return implementation("finish_time", type(timing))(timing, *arguments)
+
+
+def extra_metric(problem, x):
+    """The problem's third checkpoint metric at ``x`` (just after ``metrics`` at ``x``), NaN if it registers none."""
+    kernel = _IMPLEMENTATIONS["extra_metric"].get(type(problem))
+    return np.nan if kernel is None else kernel(problem, x)
+
+
+@overload(extra_metric, jit_options=OPTIONS)
+def _typed_extra_metric(problem, x):
+    kernel = _IMPLEMENTATIONS["extra_metric"].get(problem.instance_class)
+    if kernel is None:
+        return lambda problem, x: np.nan
+    return lambda problem, x: kernel(problem, x)

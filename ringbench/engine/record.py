@@ -18,7 +18,7 @@ import numpy as np
 
 from .._jit import kernel
 
-ROW_TIME, ROW_ITERATION, ROW_OBJECTIVE, ROW_GRAD_NORM2 = 0, 1, 2, 3
+ROW_TIME, ROW_ITERATION, ROW_OBJECTIVE, ROW_GRAD_NORM2, ROW_EXTRA = 0, 1, 2, 3, 4
 
 #: Columns of the event table.
 EVENT_FIELDS = ("time", "worker", "job", "start_time", "start_iteration", "delay", "action", "iteration")
@@ -46,7 +46,7 @@ class Recorder(NamedTuple):
     next_grid: np.ndarray  # int64 (1,): index of the next grid time
     every: int  # record every this many updates (0: never)
     next_update: np.ndarray  # int64 (1,): iteration of the next update checkpoint
-    rows: np.ndarray  # float64 (capacity, 4): time, iteration, f - f* (f where f* is unknown), ||grad f||^2
+    rows: np.ndarray  # float64 (capacity, 5): time, iteration, f - f* (f where f* is unknown), ||grad f||^2, extra
     count: np.ndarray  # int64 (1,): rows written since the last drain
     last: np.ndarray  # float64 (2,): time and iteration of the last row written
     tracing: np.ndarray  # int64 (1,): 1 while the trace is recorded, 0 when off or past its cap
@@ -75,7 +75,7 @@ def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_it
         next_grid=np.zeros(1, dtype=np.int64),
         every=int(every),
         next_update=np.array([every], dtype=np.int64),
-        rows=np.zeros((capacity, 4)),
+        rows=np.zeros((capacity, 5)),
         count=np.zeros(1, dtype=np.int64),
         last=np.full(2, -1.0),
         tracing=np.array([1 if trace else 0], dtype=np.int64),
@@ -103,13 +103,14 @@ def has_room(recorder):
 
 
 @kernel
-def write_row(recorder, time, iteration, objective, grad_norm2):
+def write_row(recorder, time, iteration, objective, grad_norm2, extra):
     """Append one checkpoint row (the caller checked :func:`has_room`)."""
     row = recorder.rows[recorder.count[0]]
     row[ROW_TIME] = time
     row[ROW_ITERATION] = iteration
     row[ROW_OBJECTIVE] = objective
     row[ROW_GRAD_NORM2] = grad_norm2
+    row[ROW_EXTRA] = extra
     recorder.count[0] += 1
     recorder.last[0] = time
     recorder.last[1] = iteration

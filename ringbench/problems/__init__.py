@@ -2,6 +2,7 @@
 
 from .base import Problem
 from .logistic import Logistic
+from .mlp import MLP
 from .quadratic import Quadratic
 
-__all__ = ["Logistic", "Problem", "Quadratic"]
+__all__ = ["MLP", "Logistic", "Problem", "Quadratic"]

@@ -45,6 +45,9 @@ class Problem:
         sigma^2, the variance of the stochastic gradient (at x0 where it varies), if known.
     f_star : float or None
         The optimal value f* (or the value at a stationary point, for nonconvex f), if known.
+    extra_metric : str or None
+        Name of the third checkpoint metric its ``extra_metric`` kernel returns
+        (e.g. ``'accuracy'``; see :mod:`ringbench.engine.protocol`), or None.
     n_workers : int or None
         Workers the data is split over (each samples only its own part), or None when
         every worker samples the same objective.
@@ -54,6 +57,7 @@ class Problem:
     sigma2 = None
     f_star = None
     n_workers = None
+    extra_metric = None
 
     def data(self):
         """A fresh namedtuple of the arrays the jitted kernels use (new workspaces each call)."""
