@@ -1,10 +1,13 @@
 """The stochastic-gradient oracle the engine calls once per used job, per problem and storage.
 
 A timed call evaluates a batch of stochastic gradients (worker k mod 64, job k) at a
-fixed seeded point with ``ringbench.problems.kernels.stochastic_gradient``, the
-kernel the event loop calls; each problem's batch is sized so a call lasts
-milliseconds. The batch loop is jitted here and not cached on disk (numba's cache
-would only watch this file and could serve a loop linked to an older oracle);
+fixed seeded point with the kernel the event loop calls: since the plug-in architecture
+``ringbench.engine.protocol.stochastic_gradient``, whose problem data carry their own
+workspace; before it ``ringbench.problems.kernels.stochastic_gradient``, with a
+``samples`` workspace argument (both are here, so the two can be compared). Each
+problem's batch is sized so a call lasts milliseconds. The batch loop is jitted here and
+not cached on disk (numba's cache would only watch this file and could serve a loop
+linked to an older oracle);
 ``setup`` compiles it once per process. Nothing a call writes is read by the next.
 """
 
@@ -15,9 +18,15 @@ import numba
 import numpy as np
 
 from ringbench.engine.rng import key_from_seed
-from ringbench.problems import kernels
 
 from . import common
+
+try:
+    from ringbench.engine.protocol import stochastic_gradient as _oracle
+    _WORKSPACE_ARGUMENT = False
+except ImportError:  # before the plug-in architecture
+    from ringbench.problems.kernels import stochastic_gradient as _oracle
+    _WORKSPACE_ARGUMENT = True
 
 #: Problem builders, and the gradients per timed call (about 10 ms a call).
 PROBLEMS = {
@@ -30,10 +39,16 @@ PROBLEMS = {
 _WORKERS = 64
 
 
-@numba.njit(nogil=True)
-def _gradients(problem, key, point, count, samples, out):
-    for k in range(count):
-        kernels.stochastic_gradient(problem, key, point, k % _WORKERS, k, samples, out)
+if _WORKSPACE_ARGUMENT:
+    @numba.njit(nogil=True)
+    def _gradients(problem, key, point, count, samples, out):
+        for k in range(count):
+            _oracle(problem, key, point, k % _WORKERS, k, samples, out)
+else:
+    @numba.njit(nogil=True)
+    def _gradients(problem, key, point, count, samples, out):
+        for k in range(count):
+            _oracle(problem, key, point, k % _WORKERS, k, out)
 
 
 @functools.cache
@@ -52,7 +67,7 @@ class StochasticGradient:
     param_names = ["problem"]
 
     def setup(self, problem):
-        if "samples" not in inspect.signature(kernels.stochastic_gradient.py_func).parameters:
+        if _WORKSPACE_ARGUMENT and "samples" not in inspect.signature(_oracle.py_func).parameters:
             raise NotImplementedError("this commit's gradient oracle predates the minibatch workspace argument")
         build, self.count = PROBLEMS[problem]
         built = build()
@@ -60,7 +75,7 @@ class StochasticGradient:
         self.data = built.data()
         self.key = key_from_seed(np.random.SeedSequence(0))
         self.point = np.random.default_rng(3).standard_normal(built.d) / np.sqrt(built.d)
-        self.samples = np.zeros(self.data.batch, dtype=np.int64)
+        self.samples = np.zeros(getattr(self.data, "batch", 0), dtype=np.int64)
         self.out = np.empty(built.d)
 
     def time_batch(self, problem):

@@ -19,6 +19,7 @@ Features a commit lacks
     ``NotImplementedError``, which asv records as a skip, not a failure.
 """
 
+import dataclasses
 import functools
 import os
 import time
@@ -79,7 +80,7 @@ PAPER_T_MAX = 2000.0
 #: (:func:`heterogeneous_quadratic`; best final ||grad f||^2 after 20000 simulated seconds, seed 0).
 METHODS = {
     "ringmaster": dict(gamma=0.25, threshold=6),
-    "rennala": dict(gamma=1.0, batch=6),
+    "rennala": dict(gamma=1.0, S=6),
     "delay-adaptive-asgd": dict(gamma=5.0**-5),
     "asgd": dict(gamma=5.0**-5),
     "minibatch": dict(gamma=1.0),
@@ -99,11 +100,20 @@ HETEROGENEOUS_T_MAX = 20000.0
 TIMINGS = ("fixed", "random", "universal")
 
 
+#: Parameters renamed since the suite was written: today's name -> the name older commits use.
+_RENAMED = {"S": "batch"}
+
+
 def method(name, parameters=None):
     """The method ``name`` with ``parameters`` (default: its :data:`METHODS` entry); skip when this commit lacks it."""
     if name not in methods.METHODS:
         raise NotImplementedError(f"method {name!r} does not exist at this commit")
-    return methods.get(name, **(METHODS[name] if parameters is None else parameters))
+    parameters = dict(METHODS[name] if parameters is None else parameters)
+    accepted = {field.name for field in dataclasses.fields(methods.METHODS[name])}
+    for today, older in _RENAMED.items():
+        if today in parameters and today not in accepted:
+            parameters[older] = parameters.pop(today)
+    return methods.get(name, **parameters)
 
 
 @functools.cache
@@ -218,3 +228,31 @@ def warm_up():
     """
     problem = Quadratic.worst_case(4, noise_std=PAPER_NOISE_STD)
     ringbench.simulate(problem, methods.ASGD(gamma=0.1), timing.fixed(np.ones(2)), t_max=3.0)
+
+
+#: The papers' MLP sizes (algorithms.md E.1(b): 784-32-10; E.2: 784-128-10).
+MLP_INPUTS = 784
+MLP_CLASSES = 10
+
+
+@functools.cache
+def mlp_inputs(hidden):
+    """Parameters and data of a 784-``hidden``-10 MLP: (theta, features, labels), all seeded.
+
+    N = 2000 samples of standard-normal features (MNIST's shape, normalised) with
+    uniform labels (seed 5); theta in ``ringbench.problems.mlp_kernels``' layout
+    (W1, b1, W2, b2) drawn from PyTorch's default bounds U(+-1/sqrt(fan_in)) (seed 6),
+    built here so that a change to the library's initialisation leaves the input alone.
+    """
+    try:
+        from ringbench.problems import mlp_kernels  # noqa: F401
+    except ImportError:
+        raise NotImplementedError("ringbench.problems.mlp_kernels does not exist at this commit") from None
+    rng = np.random.default_rng(5)
+    features = rng.standard_normal((2000, MLP_INPUTS))
+    labels = rng.integers(MLP_CLASSES, size=2000)
+    rng = np.random.default_rng(6)
+    blocks = [(hidden * MLP_INPUTS, MLP_INPUTS), (hidden, MLP_INPUTS), (MLP_CLASSES * hidden, hidden),
+              (MLP_CLASSES, hidden)]
+    theta = np.concatenate([rng.uniform(-1.0, 1.0, size) / np.sqrt(fan_in) for size, fan_in in blocks])
+    return theta, features, labels

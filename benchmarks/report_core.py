@@ -34,8 +34,9 @@ seconds, seed 0):
 
 By default the script compiles into a private, empty numba cache (``NUMBA_CACHE_DIR`` pointed at a
 temporary directory), so the first ``ringbench compare`` subprocess includes compilation and the
-second is a cache hit. ``--reuse-cache`` (the default with ``--quick``) uses the existing cache. ``--quick`` shrinks every size so the script smoke-tests in well under a minute once
-the kernels are cached; ``--memory-only`` runs item 4 alone; ``--json PATH`` writes every figure.
+second is a cache hit. ``--reuse-cache`` (the default with ``--quick``) uses the existing cache.
+``--quick`` shrinks every size so the script smoke-tests in well under a minute once the kernels are cached;
+``--memory-only`` runs item 4 alone; ``--json PATH`` writes every figure.
 
 Timings on a shared or small machine are noisy; the one-line load average printed at the start and
 end says how busy it was.
@@ -121,10 +122,10 @@ def _stats(samples):
 def _reference_kernels():
     """Compile-on-first-call reference loops, built on ringbench's own kernels (never cached)."""
     import numba
+    from ringbench.problems.kernels import stochastic_gradient
 
     from ringbench.engine import heap as heap_kernels
     from ringbench.engine.snapshots import attach, detach, iterate_changed
-    from ringbench.problems.kernels import stochastic_gradient
     from ringbench.timing.kernels import finish_time
 
     @numba.njit(nogil=True)
@@ -216,7 +217,8 @@ def _warm_up(kernels):
     key = key_from_seed(np.random.SeedSequence(0))
     x, gradient = problem.x0.copy(), np.zeros(problem.d)
     kernels["bare_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros(0, dtype=np.int64))
-    kernels["stale_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros((2, problem.d)), np.zeros(0, dtype=np.int64))
+    kernels["stale_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros((2, problem.d)),
+                         np.zeros(0, dtype=np.int64))
     kernels["snapshot_churn"](new_snapshots(4, problem.d, 4), x, 8, 4, 0)
     kernels["draw_durations"](small.data(), key, 2, 4)
     queue, jobs = new_heap(small.n), np.zeros(small.n, dtype=np.int64)

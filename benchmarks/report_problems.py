@@ -35,12 +35,12 @@ def _gradient_loop():
     """A jitted loop of ``jobs`` stochastic gradients, so no Python call overhead is timed (not cached)."""
     import numba
 
-    from ringbench.problems.kernels import stochastic_gradient
+    from ringbench.engine.protocol import stochastic_gradient
 
     @numba.njit(nogil=True)
-    def loop(data, key, x, rows, out, jobs):
+    def loop(data, key, x, out, jobs):
         for job in range(jobs):
-            stochastic_gradient(data, key, x, job % 97, job, rows, out)
+            stochastic_gradient(data, key, x, job % 97, job, out)
 
     return loop
 
@@ -52,9 +52,9 @@ def gradient_per_sample(loop, problem, batch, jobs=100_000):
 
     batched = Logistic(problem._features, problem.labels, lam=problem.lam, batch=batch)
     data, key = batched.data(), key_from_seed(np.random.SeedSequence(0))
-    x, out, rows = np.full(problem.d, 0.01), np.zeros(problem.d), np.zeros(batch, dtype=np.int64)
-    loop(data, key, x, rows, out, 1)
-    return _median_seconds(lambda: loop(data, key, x, rows, out, jobs)) / (jobs * batch)
+    x, out = np.full(problem.d, 0.01), np.zeros(problem.d)
+    loop(data, key, x, out, 1)
+    return _median_seconds(lambda: loop(data, key, x, out, jobs)) / (jobs * batch)
 
 
 def events_per_second(problem, method, timing, t_max):

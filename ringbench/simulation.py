@@ -6,20 +6,29 @@ import platform
 import sys
 import time as wall
 from dataclasses import dataclass
-from importlib import metadata
 
 import numpy as np
+from numba import config as numba_config
 from tqdm.auto import tqdm
 
 from . import _validate, theory
-from .engine import loop
+from .engine import loop, plugins
 from .engine.heap import new_heap
-from .engine.record import ROW_GAP, ROW_GRAD_NORM2, ROW_ITERATION, ROW_TIME, new_recorder
+from .engine.record import ROW_GRAD_NORM2, ROW_ITERATION, ROW_OBJECTIVE, ROW_TIME, new_recorder
 from .engine.rng import key_from_seed
 from .engine.snapshots import new_snapshots
-from .engine.tables import new_tables
-from .engine.state import (ARRIVALS, CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED, Limits,
-                           Simulation, new_state_arrays)
+from .engine.state import (
+    ARRIVALS,
+    CANCELLED,
+    COMPUTED,
+    DELAY_MAX,
+    DELAY_SUM,
+    DISCARDED,
+    USED,
+    Limits,
+    Simulation,
+    new_state_arrays,
+)
 from .methods.base import Method
 from .problems.base import Problem
 from .results import Result
@@ -96,7 +105,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         Checkpoint schedule; see :class:`Recording`.
     blowup : float, default 1e12
         The run has diverged when a squared gradient norm exceeds ``blowup`` times
-        ||grad f(x0)||^2 + sigma^2, or is not finite.
+        ||grad f(x0)||^2 + sigma^2 (sigma^2 taken as 0 where the problem does not
+        know it), or is not finite.
     progress : bool, default False
         Show a progress bar over simulated time (or updates).
     trace : {False, 'events', 'iterates'}
@@ -135,24 +145,21 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     _validate.choice("trace", trace, _TRACE_MODES)
     configuration = method.configure(problem, timing)
 
-    initial_norm2 = float(np.sum(problem.gradient(problem.x0) ** 2))
-    blowup_norm2 = blowup * ((initial_norm2 + problem.sigma2) or 1.0)
     trace_capacity = 4096 if trace else 0
+    rule, data = configuration.rule, problem.data()
     sim = Simulation(
-        rule=configuration.rule,
-        problem=problem.data(),
         timing=timing.data(),
         key=key_from_seed(seed_sequence),
         limits=Limits(t_max=np.inf if t_max is None else t_max,
                       max_updates=np.iinfo(np.int64).max if max_updates is None else max_updates,
-                      target=-np.inf if target is None else target, blowup=blowup_norm2),
+                      target=-np.inf if target is None else target, blowup=blowup,
+                      noise_floor=float(problem.sigma2 or 0.0)),
         heap=new_heap(timing.n),
         snapshots=new_snapshots(timing.n, problem.d, configuration.snapshot_capacity),
-        tables=new_tables(configuration.table_rows, problem.d, buffer=configuration.table_buffer),
         recorder=new_recorder(grid, every, problem.d, trace_capacity=trace_capacity,
                               trace_iterates=trace == "iterates"),
         active=configuration.active,
-        **new_state_arrays(timing.n, problem.d, problem.x0, problem.data().batch),
+        **new_state_arrays(timing.n, problem.d, problem.x0),
     )
     config = {
         "problem": problem.describe(), "method": method.describe(), "resolved": configuration.parameters,
@@ -161,12 +168,21 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         "prediction": theory.prediction(problem, method, timing, target=target),
         "seed": {"entropy": str(seed_sequence.entropy), "spawn_key": list(seed_sequence.spawn_key)},
     }
-    status, rows, events = _run(sim, t_max, max_updates, progress, method.name)
-    return _result(sim, status, rows, events, config, seed_sequence)
+    status, rows, events = _run(sim, rule, data, t_max, max_updates, progress, method.name)
+    return _result(sim, method, rule, problem, status, rows, events, config, seed_sequence)
 
 
-def _run(sim, t_max, max_updates, progress, label):
+def _entry_points(sim, rule, data):
+    """The compiled ``(initialize, advance)`` for this run's method, problem and timing model."""
+    modules = plugins.plugin_modules(rule, data, sim.timing)
+    if not modules or numba_config.DISABLE_JIT:
+        return loop.initialize, loop.advance
+    return plugins.entry_points(modules)
+
+
+def _run(sim, rule, data, t_max, max_updates, progress, label):
     """Call the jitted loop in chunks until it stops; return (status, checkpoint rows, trace)."""
+    initialize, advance = _entry_points(sim, rule, data)
     rows, events = [], []
 
     def drain():
@@ -184,11 +200,11 @@ def _run(sim, t_max, max_updates, progress, label):
     bar = tqdm(total=total, unit=unit, desc=label, disable=not progress, leave=False, dynamic_ncols=True)
     chunk = 1024
     try:
-        status = loop.initialize(sim)
+        status = initialize(sim, rule, data)
         drain()
         while status in (loop.RUNNING, loop.BUFFER_FULL):
             started = wall.perf_counter()
-            status = loop.advance(sim, chunk)
+            status = advance(sim, rule, data, chunk)
             elapsed = wall.perf_counter() - started
             drain()
             bar.update((sim.clock[0] if t_max is not None else sim.iteration[0]) - bar.n)
@@ -207,12 +223,11 @@ _STATUS_NAMES = {loop.COMPLETED: "completed", loop.MAX_UPDATES: "completed", loo
                  loop.DIVERGED: "diverged", "interrupted": "interrupted"}
 
 
-def _result(sim, status, rows, events, config, seed_sequence):
+def _result(sim, method, rule, problem, status, rows, events, config, seed_sequence):
     counts = sim.counters
     used = int(counts[USED])
-    # collected into a batch or a table, but the stop came before they entered an update
-    pending = int(sim.batch_size[0] + sim.tables.pending[0])
-    overwritten = int(sim.tables.overwritten[0])
+    held = method.held(rule)
+    pending, overwritten = held["pending"], held["overwritten"]
     counters = {
         "updates": int(sim.iteration[0]), "arrivals": int(counts[ARRIVALS]), "computed": int(counts[COMPUTED]),
         "applied": used - pending - overwritten, "pending": pending, "overwritten": overwritten,
@@ -221,6 +236,7 @@ def _result(sim, status, rows, events, config, seed_sequence):
         "mean_delay": float(counts[DELAY_SUM] / used) if used else 0.0, "max_delay": int(counts[DELAY_MAX]),
         "end_time": float(sim.clock[0]),
     }
+    objective = rows[:, ROW_OBJECTIVE]  # f(x) - f* where f* is known, else f(x)
     diverged_at = None
     if status == loop.DIVERGED:
         diverged_at = {"time": float(sim.diverged_at[0]), "iteration": int(sim.diverged_at[1])}
@@ -236,7 +252,8 @@ def _result(sim, status, rows, events, config, seed_sequence):
             trace["x"] = iterates
     return Result(
         time=rows[:, ROW_TIME].copy(), iteration=rows[:, ROW_ITERATION].astype(np.int64),
-        f_gap=rows[:, ROW_GAP].copy(), grad_norm2=rows[:, ROW_GRAD_NORM2].copy(), x=sim.x.copy(),
+        f=objective + (problem.f_star or 0.0), f_gap=objective.copy() if problem.f_star is not None else None,
+        grad_norm2=rows[:, ROW_GRAD_NORM2].copy(), x=sim.x.copy(),
         status=_STATUS_NAMES[status], counters=counters, diverged_at=diverged_at, config=config,
         provenance=_provenance(seed_sequence), trace=trace,
     )
@@ -245,6 +262,8 @@ def _result(sim, status, rows, events, config, seed_sequence):
 @functools.cache
 def _versions():
     """Versions of the packages a result depends on (looked up once per process: it takes ms)."""
+    from importlib import metadata  # 50 ms to import: only once a run has finished
+
     versions = {}
     for package in ("ringbench", "numba", "numpy", "scipy"):
         try:

@@ -25,7 +25,6 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate
-from .problems.kernels import metrics
 
 #: Methods with a homogeneous (D.1) time complexity; the first three are optimal.
 HOMOGENEOUS = ("ringmaster", "rennala", "naive-optimal", "asgd", "delay-adaptive-asgd", "minibatch", "hero")
@@ -49,17 +48,17 @@ def batch_size(sigma2, eps):
 
 
 def _noise_cap(L, sigma2, eps, factor):
-    """eps * factor / (L sigma^2), or inf without noise."""
+    """Eps * factor / (L sigma^2), or inf without noise."""
     return math.inf if sigma2 == 0 else eps * factor / (L * sigma2)
 
 
 def stepsize_ringmaster(L, sigma2, eps, R):
-    """gamma = min{1/(2RL), eps/(4L sigma^2)} [R]."""
+    """Gamma = min{1/(2RL), eps/(4L sigma^2)} [R]."""
     return min(1.0 / (2 * R * L), _noise_cap(L, sigma2, eps, 0.25))
 
 
 def stepsize_rennala(L, sigma2, eps, S):
-    """gamma = min{1/L, eps S/(2L sigma^2)} (Rennala's stepsize helper in the papers' code).
+    """Gamma = min{1/L, eps S/(2L sigma^2)} (Rennala's stepsize helper in the papers' code).
 
     Naive minibatch SGD uses it with S = n.
     """
@@ -67,7 +66,7 @@ def stepsize_rennala(L, sigma2, eps, S):
 
 
 def stepsize_asgd(L, sigma2, eps, n):
-    """gamma = min{1/(2nL), eps/(4L sigma^2)} for ASGD on n workers [R: constants].
+    """Gamma = min{1/(2nL), eps/(4L sigma^2)} for ASGD on n workers [R: constants].
 
     Delay-adaptive ASGD uses it as its base stepsize, Naive Optimal ASGD with n = m*.
     """
@@ -369,12 +368,6 @@ def universal_times(timing, R, blocks, *, fraction=0.25):
     return times
 
 
-def initial_gap(problem):
-    """Delta = f(x^0) - f* of a ringbench problem, from its exact metrics."""
-    gap, _ = metrics(problem.data(), problem.x0, np.empty(problem.d))
-    return float(gap)
-
-
 def prediction(problem, method, timing, *, target=None):
     """The theory's prediction for one run's configuration, as stored in ``Result.config``.
 
@@ -394,10 +387,10 @@ def prediction(problem, method, timing, *, target=None):
         complexity for the method in this setting.
     """
     eps = method.eps if method.eps is not None else target
-    if eps is None:
+    if eps is None or problem.L is None or problem.sigma2 is None or problem.f_star is None:
         return None
     tau = _workers(timing.expected_durations())
-    Delta = initial_gap(problem)
+    Delta = problem.initial_gap()
     facts = (tau, problem.L, Delta, problem.sigma2, eps)
     if problem.n_workers is None:
         setting, bound = "homogeneous", lower_bound(*facts)

@@ -19,7 +19,14 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_optimum_cache(tmp_path_factory):
-    """Solved logistic optima (ringbench.problems.optimum) go to a per-session temporary directory, not ~/.cache."""
+    """Solved logistic optima (ringbench.problems.optimum) go to a per-session temporary directory, not ~/.cache.
+
+    Likewise the data cache, and no test downloads: $RINGBENCH_OFFLINE is on (the download tests
+    turn it off and serve the files from 127.0.0.1).
+    """
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RINGBENCH_CACHE", str(tmp_path_factory.mktemp("ringbench-cache")))
+        patch.setenv("RINGBENCH_DATA_CACHE", str(tmp_path_factory.mktemp("ringbench-data-cache")))
+        patch.setenv("RINGBENCH_OFFLINE", "1")
+        patch.delenv("RINGBENCH_DATA_MIRROR", raising=False)
         yield

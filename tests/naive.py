@@ -53,8 +53,20 @@ import scipy.special
 
 from ringbench import theory
 from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals, uniforms
-from ringbench.methods import (ASGD, IA2SGD, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch, NaiveOptimalASGD,
-                               Rennala, Ringleader, Ringmaster)
+from ringbench.methods import (
+    ASGD,
+    IA2SGD,
+    DelayAdaptiveASGD,
+    FedAsync,
+    FedBuff,
+    Hero,
+    Malenia,
+    Minibatch,
+    NaiveOptimalASGD,
+    Rennala,
+    Ringleader,
+    Ringmaster,
+)
 from ringbench.problems import Logistic
 from ringbench.timing.kernels import finish_time
 
@@ -264,7 +276,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         oracle = oracle_of(problem)
         if A is not None:
             oracle.A = np.asarray(A, dtype=float)
-    gamma, d = method.gamma, problem.d
+    gamma = method.gamma
     key = key_from_seed(np.random.SeedSequence(seed))
     timing_data = timing.data()
     active = _active_workers(method, timing.expected_durations(), problem.sigma2)
@@ -349,7 +361,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         state.batch = []
 
     def rennala(worker, job, delay):
-        S = method.batch
+        S = method.S
         if delay > 0:  # computed on an older iterate: only possible without stops
             counters["discarded"] += 1
             start(worker)
@@ -378,6 +390,21 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
             apply_batch(method.buffer, worker)
         start(worker)  # on the latest iterate
 
+    def fedasync(worker, job, delay):
+        # Xie et al. 2019: x <- (1 - m) x + m (x^s - gamma g), m = alpha s(delay).
+        g = gradient(job, worker)
+        use(delay)
+        if method.staleness == "polynomial":
+            weight = (1.0 + delay) ** -method.a
+        elif method.staleness == "hinge" and delay > method.b:
+            weight = 1.0 / (method.a * (delay - method.b) + 1.0)
+        else:
+            weight = 1.0
+        mixing = method.alpha * weight
+        mixed = (1.0 - mixing) * state.x + mixing * (job.x_start - gamma * g.value)
+        step(state.x - mixed, 1.0, worker, [g])
+        start(worker)
+
     def table_average():
         """1/n sum_i G_i / b_i over the table, from the plain sums G_i."""
         return sum(sum(g.value for g in entries) / len(entries) for entries in state.table.values()) / n_active
@@ -388,7 +415,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     def malenia(worker, job, delay):
         # C.7 with S (default n): collect fresh gradients per worker until the harmonic mean
         # of the counts reaches S/n, then step with the worker-balanced average.
-        S = n_active if method.batch is None else method.batch
+        S = n_active if method.S is None else method.S
         if delay > 0:  # computed on an older iterate: only without stops
             counters["discarded"] += 1
             start(worker)
@@ -457,6 +484,8 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         rule = ia2sgd
     elif isinstance(method, FedBuff):
         rule = fedbuff
+    elif isinstance(method, FedAsync):
+        rule = fedasync
     elif isinstance(method, ASGD):  # includes DelayAdaptiveASGD, Hero, NaiveOptimalASGD
         rule = asgd
     else:

@@ -14,7 +14,7 @@ def setting():
 
 
 @pytest.mark.parametrize("method", [methods.Ringmaster(gamma=0.2, threshold=3), methods.ASGD(gamma=0.02),
-                                    methods.Rennala(gamma=0.5, batch=4, stops=False)], ids=lambda m: m.name)
+                                    methods.Rennala(gamma=0.5, S=4, stops=False)], ids=lambda m: m.name)
 def test_each_seed_of_a_batch_equals_its_run_alone(method):
     problem, model = setting()
     seeds = np.random.SeedSequence(4).spawn(5) + [3]

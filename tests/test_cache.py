@@ -15,10 +15,10 @@ PROBE = """
 import json, numpy as np
 from ringbench.engine.rng import key_from_seed
 from ringbench.problems import Quadratic
-from ringbench.problems.kernels import stochastic_gradient
+from ringbench.problems.quadratic_kernels import stochastic_gradient
 problem = Quadratic.worst_case(4, noise_std=1.0)
 out = np.empty(4)
-stochastic_gradient(problem.data(), key_from_seed(np.random.SeedSequence(0)), problem.x0, 0, 0, np.zeros(0, np.int64), out)
+stochastic_gradient(problem.data(), key_from_seed(np.random.SeedSequence(0)), problem.x0, 0, 0, out)
 stats = stochastic_gradient.stats
 import ringbench
 print(json.dumps({"file": ringbench.__file__, "value": out.tolist(), "hits": sum(stats.cache_hits.values()),
@@ -44,8 +44,8 @@ def test_cache_hits_in_a_fresh_process_and_tracks_edits_in_other_files(tmp_path)
     second = _probe(root, cache)
     assert first["misses"] == 1 and second == {**first, "hits": 1, "misses": 0}
 
-    # stochastic_gradient lives in problems/kernels.py and calls normals() from engine/rng.py.
-    # numba's own stamp only watches problems/kernels.py and would serve the stale code here.
+    # stochastic_gradient lives in problems/quadratic_kernels.py and calls normals() from engine/rng.py.
+    # numba's own stamp only watches problems/quadratic_kernels.py and would serve the stale code here.
     rng = root / "ringbench" / "engine" / "rng.py"
     source = rng.read_text()
     assert "_TWO_PI = 2.0 * np.pi" in source

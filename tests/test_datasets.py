@@ -1,5 +1,6 @@
-"""LIBSVM reader, dataset registry and lookup, real-file facts, and the synthetic generator."""
+"""LIBSVM reader, dataset registry, lookup and verification, real-file facts, and the synthetic generator."""
 
+import gzip
 import hashlib
 import io
 import os
@@ -15,6 +16,14 @@ from hypothesis import strategies as st
 
 from ringbench import datasets
 from ringbench.datasets import DATASETS, read_libsvm, synthetic
+from ringbench.problems import splits
+
+LIBSVM_SETS = ("a9a", "w8a")
+
+
+def registered(name, which):
+    """The registered variant ``which`` (``"official"``/``"shared"``) of ``name``'s only or first file."""
+    return next(v for v in DATASETS[name].files[0].variants if v.name == which)
 
 
 def read_text(text, **options):
@@ -217,24 +226,62 @@ def write_fake(directory, n_rows, filename="a9a"):
 
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
-    """No $RINGBENCH_DATA and an empty current directory, so only the places a test sets up exist."""
+    """No $RINGBENCH_DATA, an empty current directory and data cache, so only the places a test sets up exist."""
     monkeypatch.delenv(datasets.ENV_VAR, raising=False)
+    monkeypatch.setenv(datasets.CACHE_ENV_VAR, str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 def test_registry_entries():
-    assert set(DATASETS) == {"a9a", "w8a"}
+    assert set(DATASETS) == {"a9a", "w8a", "mnist", "fashion-mnist", "mnist5k"}
     for name, dataset in DATASETS.items():
-        assert dataset.name == name
+        assert dataset.name == name and dataset.files
+        for file in dataset.files:
+            assert file.variants and len({variant.name for variant in file.variants}) == len(file.variants)
+            for variant in file.variants:
+                assert variant.sha256 is None or (len(variant.sha256) == 64 and int(variant.sha256, 16) >= 0)
+    for name in LIBSVM_SETS:
+        dataset = DATASETS[name]
+        assert dataset.format == "libsvm" and len(dataset.files) == 1
         assert dataset.url == f"https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/binary/{dataset.filename}"
-        assert len(dataset.sha256) == 64 and int(dataset.sha256, 16) >= 0
-    assert (DATASETS["a9a"].n_samples, DATASETS["a9a"].n_features) == (32560, 123)
-    assert (DATASETS["w8a"].n_samples, DATASETS["w8a"].n_features) == (49749, 300)
+        # The LIBSVM site publishes no checksums: the official files are unverified variants.
+        assert registered(name, "official").sha256 is None and registered(name, "shared").sha256 is not None
+    assert (registered("a9a", "official").n_samples, registered("a9a", "shared").n_samples) == (32561, 32560)
+    assert DATASETS["a9a"].n_features == 123
+    assert registered("w8a", "shared").n_samples == 49749 and DATASETS["w8a"].n_features == 300
+    for name, mean_std in (("mnist", (0.1307, 0.3081)), ("fashion-mnist", (0.2860, 0.3530)),
+                           ("mnist5k", (0.1307, 0.3081))):
+        dataset = DATASETS[name]
+        assert dataset.format == "idx" and dataset.n_features == 784 and dataset.n_classes == 10
+        assert dataset.normalisation == mean_std
+        assert [file.filename.split("-")[-3] for file in dataset.files] == ["images", "labels"]
+    # Published checksums and sizes (tensorflow/datasets url_checksums, pytorch/vision).
+    mnist, fashion = DATASETS["mnist"].files, DATASETS["fashion-mnist"].files
+    assert [(f.filename, f.variants[0].size, f.variants[0].sha256[:8]) for f in mnist] == [
+        ("train-images-idx3-ubyte.gz", 9912422, "440fcabf"), ("train-labels-idx1-ubyte.gz", 28881, "3552534a")]
+    assert [(f.variants[0].size, f.variants[0].sha256[:8]) for f in fashion] == [(26421880, "3aede38d"),
+                                                                               (29515, "a04f1713")]
+    assert mnist[0].url == "http://yann.lecun.com/exdb/mnist/train-images-idx3-ubyte.gz"
+    assert fashion[1].url == "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/train-labels-idx1-ubyte.gz"
+    assert DATASETS["mnist"].subdir == "mnist" and DATASETS["fashion-mnist"].subdir == "fashion-mnist"
+    assert DATASETS["mnist5k"].url is None  # the development subset has no download address of its own
+
+
+def test_shared_readme_checksums_are_registered():
+    readme = SHARED / "README.md"
+    if not readme.is_file():
+        pytest.skip(f"{readme} is not available")
+    text = readme.read_text()
+    for name in ("a9a", "w8a", "mnist5k"):
+        for file in DATASETS[name].files:
+            shared = next(v for v in file.variants if v.name == "shared")
+            assert shared.sha256 in text, (name, file.filename)
 
 
 def test_unknown_name_lists_known_names():
-    with pytest.raises(ValueError, match=r"unknown dataset 'covtype'; choose one of 'a9a', 'w8a'"):
+    with pytest.raises(ValueError, match=r"unknown dataset 'covtype'; choose one of 'a9a', 'w8a', 'mnist', "
+                                         r"'fashion-mnist', 'mnist5k'"):
         datasets.load("covtype")
 
 
@@ -260,12 +307,15 @@ def test_search_order_path_then_env_then_data_dir(isolated, monkeypatch):
 
 def test_missing_file_lists_every_place_and_the_download_address(isolated, monkeypatch):
     monkeypatch.setenv(datasets.ENV_VAR, str(isolated / "env"))
-    with pytest.raises(FileNotFoundError) as error:
+    with pytest.raises(FileNotFoundError) as error:  # tests run with $RINGBENCH_OFFLINE=1 (conftest.py)
         datasets.load("w8a", path=isolated / "mine")
+    assert isinstance(error.value, datasets.DatasetNotFoundError) and isinstance(error.value, ValueError)
     message = str(error.value)
-    for place in (isolated / "mine", isolated / "env" / "w8a", isolated / "data" / "w8a"):
+    for place in (isolated / "mine", isolated / "env" / "w8a", isolated / "data" / "w8a",
+                  isolated / "cache" / "w8a"):
         assert str(place) in message
     assert DATASETS["w8a"].url in message and "RINGBENCH_DATA" in message
+    assert "$RINGBENCH_OFFLINE is set" in message and "ringbench.datasets.fetch('w8a')" in message
 
     monkeypatch.delenv(datasets.ENV_VAR)
     with pytest.raises(FileNotFoundError, match=r"\$RINGBENCH_DATA is not set") as error:
@@ -275,12 +325,70 @@ def test_missing_file_lists_every_place_and_the_download_address(isolated, monke
 
 def test_checksum_mismatch_says_expected_and_found(isolated):
     fake = write_fake(isolated / "data", 4)
-    with pytest.raises(ValueError, match="verify=False") as error:
+    with pytest.raises(datasets.ChecksumError, match="verify=False") as error:
         datasets.load("a9a")
     message = str(error.value)
-    assert DATASETS["a9a"].sha256 in message
+    assert registered("a9a", "shared").sha256 in message
     assert hashlib.sha256(fake.read_bytes()).hexdigest() in message
-    assert "32561" in message and str(fake) in message
+    assert "32561" in message and "It has 4 samples" in message and str(fake) in message
+
+
+def test_verify_false_reports_not_checked(isolated):
+    write_fake(isolated / "data", 4)
+    loaded = datasets.load("a9a", verify=False)
+    assert loaded.verified == "not checked" and "matches no registered copy" in loaded.description
+
+
+def test_official_a9a_is_accepted_as_unverified_by_its_sample_count(isolated):
+    # A stand-in for the official file: 32561 samples, labels -1/+1 (its checksum is not published).
+    official = isolated / "data" / "a9a"
+    official.parent.mkdir()
+    official.write_text("".join(f"{'+1' if row % 3 else '-1'} {row % 123 + 1}:1\n" for row in range(32561)))
+    loaded = datasets.load("a9a")
+    assert loaded.shape == (32561, 123) and loaded.verified == "unverified"
+    assert "official LIBSVM file" in loaded.description and "unverified" in loaded.description
+    np.testing.assert_array_equal(np.unique(loaded.y), [-1.0, 1.0])
+
+
+def test_a_malformed_registered_file_names_itself(isolated):
+    bad = isolated / "data" / "a9a"
+    bad.parent.mkdir()
+    bad.write_text("1 1:1\nbanana 2:1\n")
+    with pytest.raises(ValueError, match=rf"{bad}: line 2: label 'banana' is not a number"):
+        datasets.load("a9a")
+
+
+def write_idx(file, array, magic):
+    file.parent.mkdir(parents=True, exist_ok=True)
+    array = np.asarray(array, dtype=np.uint8)
+    header = magic.to_bytes(4, "big") + b"".join(size.to_bytes(4, "big") for size in array.shape)
+    file.write_bytes(gzip.compress(header + array.tobytes()))
+
+
+def test_idx_sets_are_looked_for_in_their_subdirectory(isolated, monkeypatch):
+    images = np.arange(2 * 784).reshape(2, 28, 28) % 256
+    for directory in (isolated / "data" / "fashion-mnist", isolated / "env" / "fashion-mnist", isolated / "given"):
+        write_idx(directory / "train-images-idx3-ubyte.gz", images, 0x803)
+        write_idx(directory / "train-labels-idx1-ubyte.gz", [3, 9], 0x801)
+    loaded = datasets.load("fashion-mnist", verify=False)  # not the real files: their checksums differ
+    assert loaded.path == isolated / "data" / "fashion-mnist" / "train-images-idx3-ubyte.gz"
+    assert loaded.X.shape == (2, 784) and loaded.X.dtype == np.float64 and loaded.y.dtype == np.int64
+    np.testing.assert_allclose(loaded.X, (images.reshape(2, 784) / 255 - 0.2860) / 0.3530)
+    np.testing.assert_array_equal(loaded.y, [3, 9])
+    monkeypatch.setenv(datasets.ENV_VAR, str(isolated / "env"))
+    assert datasets.load("fashion-mnist", verify=False).path.parent == isolated / "env" / "fashion-mnist"
+    for path in (isolated / "given", isolated / "given" / "train-labels-idx1-ubyte.gz"):
+        assert datasets.load("fashion-mnist", path=path, verify=False).path.parent == isolated / "given"
+    with pytest.raises(datasets.ChecksumError, match=r"3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369"):
+        datasets.load("fashion-mnist")
+
+
+def test_idx_set_with_mismatched_counts(isolated):
+    directory = isolated / "data" / "mnist"
+    write_idx(directory / "train-images-idx3-ubyte.gz", np.zeros((3, 28, 28)), 0x803)
+    write_idx(directory / "train-labels-idx1-ubyte.gz", [1, 2], 0x801)
+    with pytest.raises(ValueError, match=r"holds 3 images but .*train-labels-idx1-ubyte.gz holds 2 labels"):
+        datasets.load("mnist", verify=False)
 
 
 def test_parsed_once_per_content_and_callers_get_copies(isolated, monkeypatch):
@@ -309,11 +417,13 @@ def test_parsed_once_per_content_and_callers_get_copies(isolated, monkeypatch):
 
 # ---------------------------------------------------------------- the real files
 
+SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
 
 @pytest.fixture(scope="module")
 def real_data_dir():
     directory = os.environ.get(datasets.ENV_VAR)
-    if not directory or not all((pathlib.Path(directory) / d.filename).is_file() for d in DATASETS.values()):
+    if not directory or not all((pathlib.Path(directory) / name).is_file() for name in LIBSVM_SETS):
         pytest.skip(f"the real a9a and w8a files are not available: set ${datasets.ENV_VAR} to a directory "
                     "holding them (tests/conftest.py uses ../shared/data next to the repository if it exists)")
     return pathlib.Path(directory)
@@ -324,9 +434,9 @@ def test_real_files_match_the_registry_and_their_text(real_data_dir, name, raw_l
     dataset = DATASETS[name]
     loaded = datasets.load(name)
     file = real_data_dir / dataset.filename
-    assert loaded.path == file
-    assert loaded.sha256 == dataset.sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
-    assert loaded.shape == (dataset.n_samples, dataset.n_features)
+    assert loaded.path == file and loaded.verified == "sha256" and "development copy" in loaded.description
+    assert loaded.sha256 == registered(name, "shared").sha256 == hashlib.sha256(file.read_bytes()).hexdigest()
+    assert loaded.shape == (registered(name, "shared").n_samples, dataset.n_features)
     assert_canonical_csr(loaded.X)
 
     # An independent, obvious reading of the text: every line is "label i:1 i:1 ...".
@@ -355,7 +465,45 @@ def test_real_file_found_via_path_env_and_data_dir(real_data_dir, tmp_path, monk
     monkeypatch.delenv(datasets.ENV_VAR)
     loaded = datasets.load("a9a")
     assert loaded.path == tmp_path / "data" / "a9a"
-    assert loaded.sha256 == DATASETS["a9a"].sha256
+    assert loaded.sha256 == registered("a9a", "shared").sha256
+
+
+def test_mnist5k_loads_from_the_shared_data(real_mnist5k):
+    loaded = datasets.load("mnist5k")
+    assert loaded.paths == tuple(real_mnist5k / file.filename for file in DATASETS["mnist5k"].files)
+    assert loaded.verified == "sha256" and loaded.shape == (5000, 784)
+    assert loaded.X.dtype == np.float64 and loaded.y.dtype == np.int64
+    np.testing.assert_array_equal(np.bincount(loaded.y), np.full(10, 500))
+    pixels = np.frombuffer(gzip.decompress(loaded.paths[0].read_bytes()), np.uint8, offset=16).reshape(5000, 784)
+    np.testing.assert_allclose(loaded.X, (pixels / 255 - 0.1307) / 0.3081, rtol=0, atol=1e-12)
+    digests = [hashlib.sha256(path.read_bytes()).hexdigest() for path in loaded.paths]
+    assert loaded.sha256 == hashlib.sha256("\n".join(digests).encode()).hexdigest()
+    # callers get fresh arrays
+    loaded.X[:] = 0.0
+    assert datasets.load("mnist5k").X.any()
+
+
+def test_mnist5k_trim_and_ten_class_dirichlet(real_mnist5k):
+    labels = datasets.load("mnist5k").y[:4990]  # 500 of each digit but 490 nines
+    n = 100
+    kept = splits.trim(labels, n, seed=splits.TRIM_SEED)
+    assert kept.size == 4900 and np.all(np.diff(kept) > 0)
+    np.testing.assert_array_equal(np.bincount(labels[kept]), [491] * 9 + [481])
+    parts = [kept[part] for part in splits.dirichlet(labels[kept], n, 0.1, seed=splits.DIRICHLET_SEED)]
+    assert [part.size for part in parts] == [49] * n
+    np.testing.assert_array_equal(np.sort(np.concatenate(parts)), kept)
+    # Dirichlet(0.1) over ten classes: a typical worker is dominated by one or two digits.
+    dominant = [np.bincount(labels[part], minlength=10).max() / part.size for part in parts]
+    assert np.median(dominant) > 0.5
+
+
+@pytest.fixture(scope="module")
+def real_mnist5k():
+    directory = os.environ.get(datasets.ENV_VAR)
+    if not directory or not all((pathlib.Path(directory) / f.filename).is_file() for f in DATASETS["mnist5k"].files):
+        pytest.skip(f"the mnist5k files are not available: set ${datasets.ENV_VAR} to a directory holding them "
+                    "(tests/conftest.py uses ../shared/data next to the repository if it exists)")
+    return pathlib.Path(directory)
 
 
 # ---------------------------------------------------------------- synthetic

@@ -22,7 +22,7 @@ def assert_finite_rows(result):
 @pytest.mark.parametrize("method", [
     methods.ASGD(gamma=10.0),
     methods.Ringmaster(gamma=10.0, threshold=4),
-    methods.Rennala(gamma=10.0, batch=3),
+    methods.Rennala(gamma=10.0, S=3),
 ], ids=["asgd", "ringmaster", "rennala"])
 def test_huge_stepsize_diverges(method):
     problem = problems.Quadratic.worst_case(50)

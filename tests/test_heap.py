@@ -111,7 +111,7 @@ def test_update_of_top_as_in_event_loop(pairs):
         hp.push(heap, worker, key)
         reference[worker] = key
     check(heap, reference)
-    for worker, (_, increment) in enumerate(pairs):
+    for _, increment in pairs:
         top = int(heap.ids[0])
         new_key = float(heap.keys[0]) + increment
         hp.update(heap, top, new_key)

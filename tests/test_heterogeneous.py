@@ -11,11 +11,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from naive import QuadraticOracle, naive_simulate
 
 import ringbench
-from naive import QuadraticOracle, naive_simulate
+from ringbench.engine import protocol
 from ringbench.methods import ASGD, IA2SGD, FedBuff, Malenia, Minibatch, Ringleader
-from ringbench.problems import Quadratic, kernels, splits
+from ringbench.problems import Quadratic, splits
 from ringbench.timing import fixed, random
 
 # --- a small heterogeneous quadratic ------------------------------------------------------------------
@@ -230,13 +231,13 @@ def test_per_worker_gradients_are_s_i_A_x_minus_b_i():
     key = np.zeros(2, dtype=np.uint64)
     for worker in range(3):
         out = np.empty(3)
-        kernels.stochastic_gradient(problem.data(), key, x, worker, 0, np.zeros(0, dtype=np.int64), out)
+        protocol.stochastic_gradient(problem.data(), key, x, worker, 0, out)
         np.testing.assert_allclose(out, scale[worker] * A @ x - worker_b[worker], rtol=1e-14, atol=1e-15)
     # The global objective is untouched: f = 1/n sum f_i = 1/2 x'Ax - b'x.
     np.testing.assert_allclose(problem.gradient(x), A @ x - base.b, rtol=1e-14)
     assert problem.f_star == base.f_star and problem.L == base.L
     np.testing.assert_array_equal(problem.x_star, base.x_star)
-    gap, norm2 = kernels.metrics(problem.data(), x, np.empty(3))
+    gap, norm2 = protocol.metrics(problem.data(), x)
     assert gap == pytest.approx(0.5 * x @ A @ x - base.b @ x - base.f_star, rel=1e-12)
     assert norm2 == pytest.approx(np.sum((A @ x - base.b) ** 2), rel=1e-12)
 

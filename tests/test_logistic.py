@@ -19,10 +19,23 @@ import scipy.special
 import ringbench
 from ringbench import datasets
 from ringbench.datasets import synthetic
+from ringbench.engine import protocol
 from ringbench.engine.rng import STREAM_NOISE, key_from_seed, uniforms
-from ringbench.methods import (ASGD, IA2SGD, METHODS, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch,
-                               NaiveOptimalASGD, Rennala, Ringleader, Ringmaster)
-from ringbench.problems import Logistic, Quadratic, kernels
+from ringbench.methods import (
+    ASGD,
+    IA2SGD,
+    METHODS,
+    DelayAdaptiveASGD,
+    FedBuff,
+    Hero,
+    Malenia,
+    Minibatch,
+    NaiveOptimalASGD,
+    Rennala,
+    Ringleader,
+    Ringmaster,
+)
+from ringbench.problems import Logistic, Quadratic
 from ringbench.timing import fixed, random
 
 KEY = key_from_seed(np.random.SeedSequence(2024))
@@ -69,13 +82,12 @@ def objective(X, y, lam, regularizer="l2", partition=None):
 
 def stochastic_gradient(problem, x, worker, job, key=KEY):
     out = np.empty(problem.d)
-    kernels.stochastic_gradient(problem.data(), key, np.asarray(x, dtype=float), worker, job,
-                                np.zeros(max(problem.batch, 1), dtype=np.int64), out)
+    protocol.stochastic_gradient(problem.data(), key, np.asarray(x, dtype=float), worker, job, out)
     return out
 
 
 def jitted_metrics(problem, x):
-    return kernels.metrics(problem.data(), np.asarray(x, dtype=float), np.empty(problem.d))
+    return protocol.metrics(problem.data(), np.asarray(x, dtype=float))
 
 
 def data(sparse, n_samples=12, n_features=4, seed=0):
@@ -423,7 +435,7 @@ def test_simulate_rejects_a_partition_over_a_different_number_of_workers():
 
 
 def _method(name, gamma):
-    special = {"ringmaster": dict(threshold=3), "rennala": dict(batch=2), "naive-optimal": dict(eps=0.1),
+    special = {"ringmaster": dict(threshold=3), "rennala": dict(S=2), "naive-optimal": dict(eps=0.1),
                "fedbuff": dict(buffer=2)}
     return METHODS[name](gamma=gamma, **special.get(name, {}))
 

@@ -14,8 +14,20 @@ import pytest
 
 import ringbench
 from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals
-from ringbench.methods import (ASGD, IA2SGD, DelayAdaptiveASGD, FedBuff, Hero, Malenia, Minibatch, NaiveOptimalASGD,
-                               Rennala, Ringleader, Ringmaster)
+from ringbench.methods import (
+    ASGD,
+    IA2SGD,
+    DelayAdaptiveASGD,
+    FedAsync,
+    FedBuff,
+    Hero,
+    Malenia,
+    Minibatch,
+    NaiveOptimalASGD,
+    Rennala,
+    Ringleader,
+    Ringmaster,
+)
 from ringbench.problems import Quadratic
 from ringbench.timing import fixed, profile
 
@@ -127,7 +139,7 @@ def test_rennala_S2_with_stops():
     # t=3: w1 (s=0) collects g = 1 (2 of 2) -> x1 = 1 - 1/4 * 2 = 1/2, k=1;
     #      every worker restarts on x1: w0 was busy -> cancelled (ends 5), w1 ends 6.
     # t=5: w0 collects 1/2.  t=6: w1 collects 1/2 -> x2 = 1/2 - 1/4 * 1 = 1/4, k=2; w0 cancelled.
-    result = run(line(), Rennala(gamma=0.5, batch=2), [2.0, 3.0], max_updates=2)
+    result = run(line(), Rennala(gamma=0.5, S=2), [2.0, 3.0], max_updates=2)
     check(result, time=[2, 3, 5, 6], worker=[0, 1, 0, 1], delay=[0, 0, 0, 0], used=[T] * 4,
           iteration=[0, 1, 1, 2], x=[1, 0.5, 0.5, 0.25],
           counters=dict(updates=2, arrivals=4, computed=4, applied=4, pending=0, discarded=0, cancelled=2,
@@ -153,7 +165,7 @@ def test_rennala_S2_without_stops(t_max):
     time, worker, delay, used, iteration, x = zip(*events)
     counters = (dict(applied=4, pending=0, updates=2, arrivals=7, computed=4, discarded=3) if t_max == 9
                 else dict(applied=2, pending=1, updates=1, arrivals=5, computed=3, discarded=2))
-    result = run(line(), Rennala(gamma=0.5, batch=2, stops=False), [2.0, 3.0], t_max=t_max)
+    result = run(line(), Rennala(gamma=0.5, S=2, stops=False), [2.0, 3.0], t_max=t_max)
     check(result, time=time, worker=worker, delay=delay, used=used, iteration=iteration, x=x,
           counters=dict(cancelled=0, max_delay=0, end_time=t_max, **counters))
 
@@ -305,7 +317,7 @@ def test_malenia_round_ends_when_the_harmonic_mean_of_counts_reaches_S_over_n(S,
     # S = 3: at t=3 B = (3, 1): 2 / (1/3 + 1) = 3/2 = S/2 exactly -> the round ends at t=3.
     # S = 4: need 1/B0 + 1/B1 <= 1: at t=3 (3, 1) gives 4/3; at t=6, w0 first: (6, 1) gives 7/6; then w1:
     #        (6, 2) gives 2/3 -> the round ends at t=6 with means g0(2) = 1 and g1(2) = 3: x1 = 2 - 1/4 * 4 = 1.
-    result = run(split_line([1.0, -1.0], 2.0), Malenia(gamma=0.5, batch=S), [1.0, 3.0], max_updates=1)
+    result = run(split_line([1.0, -1.0], 2.0), Malenia(gamma=0.5, S=S), [1.0, 3.0], max_updates=1)
     assert result.trace["time"][-1] == first_update and result.trace["worker"][-1] == 1
     np.testing.assert_allclose(result.trace["x"][-1], [1.0], rtol=1e-15)
     np.testing.assert_array_equal(result.trace["iteration"][:-1], 0)
@@ -362,3 +374,31 @@ def test_fedbuff_steps_with_the_mean_of_every_K_arrivals():
           x=[2, 1.5, 1.5, 5 / 8, 5 / 8, 19 / 32, 19 / 32, 37 / 128, 37 / 128],
           counters=dict(updates=4, arrivals=9, computed=9, applied=8, pending=1, discarded=0, cancelled=0,
                         max_delay=1, mean_delay=4 / 9, end_time=7.5))
+
+
+def test_fedasync_mixes_stale_models_with_the_polynomial_weight():
+    """f = x^2/2 from x0 = 1, gamma = 0.5, alpha = 1, s(delay) = 1/(1 + delay), times 1 and 3.
+
+    t = 1, 2, 3: worker 0 (delay 0, weight 1) halves x: 0.5, 0.25, 0.125. Then, also at t = 3
+    (ties go by worker id), worker 1 brings its model from x0 = 1, 1 - 0.5 * 1 = 0.5, with delay
+    3: weight 1/4, so x = 3/4 * 0.125 + 1/4 * 0.5 = 0.21875.
+    """
+    method = FedAsync(gamma=0.5, alpha=1.0, staleness="polynomial", a=1.0)
+    result = run(line(), method, [1.0, 3.0], max_updates=4)
+    check(result, time=[1, 2, 3, 3], worker=[0, 0, 0, 1], delay=[0, 0, 0, 3], used=[T, T, T, T],
+          iteration=[1, 2, 3, 4], x=[0.5, 0.25, 0.125, 0.21875],
+          counters=dict(updates=4, computed=4, applied=4, max_delay=3))
+    # The hinge keeps full weight up to b = 3, so the stale model replaces x outright.
+    hinge = run(line(), FedAsync(gamma=0.5, alpha=1.0, staleness="hinge", a=1.0, b=3.0), [1.0, 3.0],
+                max_updates=4)
+    np.testing.assert_allclose(hinge.x, [0.5], rtol=1e-15)
+
+
+@pytest.mark.parametrize("options, pattern", [
+    (dict(gamma=0.1, alpha=1.5), "alpha"), (dict(gamma=0.1, alpha=0.0), "alpha"),
+    (dict(gamma=0.1, staleness="exponential"), "staleness"), (dict(gamma=0.1, a=-1.0), r"\ba\b"),
+    (dict(eps=0.1), "gamma"),
+])
+def test_fedasync_rejects_bad_parameters(options, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        FedAsync(**options)

@@ -9,14 +9,12 @@ to 1e-12, and so must the counters.
 import numpy as np
 import pytest
 import scipy.sparse
+from naive import assert_same_run, naive_simulate
 
 import ringbench
-from naive import TOL, assert_same_run, naive_simulate
-from ringbench.methods import (ASGD, DelayAdaptiveASGD, Hero, Minibatch, NaiveOptimalASGD, Rennala,
-                               Ringmaster)
+from ringbench.methods import ASGD, DelayAdaptiveASGD, FedAsync, Hero, Minibatch, NaiveOptimalASGD, Rennala, Ringmaster
 from ringbench.problems import Quadratic
 from ringbench.timing import fixed, profile, random
-
 
 # --- problems, each with A built independently of the engine's storage ----------------
 
@@ -83,13 +81,16 @@ METHODS = {
     "ringmaster-R3-nostops": Ringmaster(gamma=0.1, threshold=3, stops=False),
     "asgd": ASGD(gamma=0.1),
     "delay-adaptive": DelayAdaptiveASGD(gamma=0.3),
-    "rennala-S1": Rennala(gamma=0.3, batch=1),
-    "rennala-S3": Rennala(gamma=0.4, batch=3),
-    "rennala-S2-nostops": Rennala(gamma=0.3, batch=2, stops=False),
-    "rennala-S4-nostops": Rennala(gamma=0.4, batch=4, stops=False),
+    "rennala-S1": Rennala(gamma=0.3, S=1),
+    "rennala-S3": Rennala(gamma=0.4, S=3),
+    "rennala-S2-nostops": Rennala(gamma=0.3, S=2, stops=False),
+    "rennala-S4-nostops": Rennala(gamma=0.4, S=4, stops=False),
     "minibatch": Minibatch(gamma=0.4),
     "hero": Hero(gamma=0.3),
     "naive-optimal": NaiveOptimalASGD(gamma=0.1, eps=0.18),
+    "fedasync-polynomial": FedAsync(gamma=0.3, alpha=0.8, staleness="polynomial", a=0.5),
+    "fedasync-hinge": FedAsync(gamma=0.3, alpha=0.9, staleness="hinge", a=1.0, b=1.0),
+    "fedasync-constant": FedAsync(gamma=0.2, alpha=0.5, staleness="constant"),
 }
 
 # Each timing model is paired with a few problems (not the full product, to stay fast).

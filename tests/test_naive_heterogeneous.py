@@ -21,17 +21,16 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import scipy.sparse
-
-import ringbench
-from naive import TOL, LogisticOracle, QuadraticOracle, assert_same_run, harmonic_mean_reaches, naive_simulate
-from ringbench.datasets import synthetic
-from ringbench.methods import IA2SGD, FedBuff, Malenia, Ringleader
-from ringbench.problems import Logistic, Quadratic, splits
-from ringbench.timing import fixed, profile, random
+from naive import LogisticOracle, QuadraticOracle, assert_same_run, harmonic_mean_reaches, naive_simulate
 from test_naive_agreement import METHODS as HOMOGENEOUS_METHODS
 from test_naive_agreement import PROBLEMS as HOMOGENEOUS_PROBLEMS
 from test_naive_agreement import TIMINGS as HOMOGENEOUS_TIMINGS
 
+import ringbench
+from ringbench.datasets import synthetic
+from ringbench.methods import IA2SGD, FedBuff, Malenia, Ringleader
+from ringbench.problems import Logistic, Quadratic, splits
+from ringbench.timing import fixed, profile, random
 
 # --- heterogeneous problems: each returns (problem, oracle), the oracle built from the raw inputs ---------
 
@@ -157,8 +156,8 @@ NEW_METHODS = {
     "ringleader-hm2": Ringleader(gamma=0.15, phase1_hm_target=2.0),
     "malenia": Malenia(gamma=0.4),
     "malenia-nostops": Malenia(gamma=0.4, stops=False),
-    "malenia-S6": Malenia(gamma=0.4, batch=6),
-    "malenia-S6-nostops": Malenia(gamma=0.4, batch=6, stops=False),
+    "malenia-S6": Malenia(gamma=0.4, S=6),
+    "malenia-S6-nostops": Malenia(gamma=0.4, S=6, stops=False),
     "ia2sgd": IA2SGD(gamma=0.1),
     "fedbuff-K1": FedBuff(gamma=0.1, buffer=1),
     "fedbuff-K3": FedBuff(gamma=0.3, buffer=3),

@@ -18,8 +18,8 @@ METHODS = {
     "delay-adaptive": lambda: methods.DelayAdaptiveASGD(gamma=0.1),
     "ringmaster": lambda: methods.Ringmaster(gamma=0.1, threshold=4),
     "ringmaster-no-stops": lambda: methods.Ringmaster(gamma=0.1, threshold=4, stops=False),
-    "rennala": lambda: methods.Rennala(gamma=0.1, batch=5),
-    "rennala-no-stops": lambda: methods.Rennala(gamma=0.1, batch=5, stops=False),
+    "rennala": lambda: methods.Rennala(gamma=0.1, S=5),
+    "rennala-no-stops": lambda: methods.Rennala(gamma=0.1, S=5, stops=False),
     "minibatch": lambda: methods.Minibatch(gamma=0.1),
 }
 
@@ -76,9 +76,9 @@ def test_result_does_not_depend_on_chunking(monkeypatch):
     calls = []
     advance = ringbench.engine.loop.advance
 
-    def counting_advance(sim, max_events):
+    def counting_advance(sim, rule, problem, max_events):
         calls.append(max_events)
-        return advance(sim, max_events)
+        return advance(sim, rule, problem, max_events)
 
     monkeypatch.setattr(ringbench.engine.loop, "advance", counting_advance)
     # Tiny chunks: the driver shrinks the chunk to a single event.

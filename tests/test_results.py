@@ -64,7 +64,7 @@ def test_npz_loads_without_pickle_and_json_is_plain(tmp_path, asgd_result):
 @pytest.mark.parametrize("mode", ["iterates", False])
 def test_round_trip_with_and_without_trace_and_other_methods(tmp_path, mode):
     for number, method in enumerate([methods.Ringmaster(gamma=0.1, threshold=3),
-                                     methods.Rennala(gamma=0.1, batch=4, stops=False),
+                                     methods.Rennala(gamma=0.1, S=4, stops=False),
                                      methods.NaiveOptimalASGD(eps=1e-3)]):
         result = run(method, trace=mode, t_max=15.0, record=Recording(times=7, every=5))
         result.save(tmp_path / f"r{number}")
@@ -217,7 +217,7 @@ def test_ringmaster_counters(stops):
 @pytest.mark.parametrize("stops", [True, False])
 def test_rennala_counters(stops):
     S = 4
-    result = run(methods.Rennala(gamma=0.1, batch=S, stops=stops), trace="events")
+    result = run(methods.Rennala(gamma=0.1, S=S, stops=stops), trace="events")
     c = result.counters
     check_general_identities(result)
     assert c["applied"] == S * c["updates"]

@@ -22,7 +22,7 @@ def measured(rows, name, n):
 
 def test_every_run_reaches_eps_and_matches_the_theory_bookkeeping(rows):
     problem = scaling.problem()
-    Delta = theory.initial_gap(problem)
+    Delta = problem.initial_gap()
     assert [row["m_star"] for row in rows if row["method"] == "asgd"] == [10, 22, 22]
     for row in rows:
         assert row["measured"] is not None and row["measured"] > 0

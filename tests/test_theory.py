@@ -279,7 +279,7 @@ def test_prediction_of_a_theory_mode_run():
     result = rb.simulate(problem, Ringmaster(eps=0.01), timing, max_updates=5)
     prediction = result.config["prediction"]
     tau = timing.expected_durations()
-    Delta = theory.initial_gap(problem)
+    Delta = problem.initial_gap()
     assert Delta == pytest.approx(float(problem.gradient(problem.x0) @ (problem.x0 - problem.x_star)) / 2)
     assert prediction["eps"] == 0.01 and prediction["setting"] == "homogeneous"
     assert prediction["time"] == theory.lower_bound(tau, problem.L, Delta, problem.sigma2, 0.01)
@@ -291,12 +291,12 @@ def test_prediction_of_a_theory_mode_run():
 def test_prediction_on_logistic_regression():
     rng = np.random.default_rng(0)
     problem = rb.problems.Logistic(rng.standard_normal((60, 4)), np.sign(rng.standard_normal(60)), lam=1e-2)
-    assert theory.initial_gap(problem) == pytest.approx(problem.loss(problem.x0) - problem.f_star, rel=1e-9)
+    assert problem.initial_gap() == pytest.approx(problem.loss(problem.x0) - problem.f_star, rel=1e-9)
     timing = rb.timing.profile("sqrt", 10)
     prediction = theory.prediction(problem, rb.methods.get("asgd", eps=1e-3), timing)
     tau = timing.expected_durations()
     assert prediction["time"] == pytest.approx(theory.homogeneous_times(
-        tau, problem.L, theory.initial_gap(problem), problem.sigma2, 1e-3)["asgd"], rel=1e-12)
+        tau, problem.L, problem.initial_gap(), problem.sigma2, 1e-3)["asgd"], rel=1e-12)
 
 
 def test_prediction_needs_a_target_and_a_known_complexity():

@@ -18,7 +18,7 @@ def test_theory_json_for_the_paper(capsys):
     assert (facts["R"], facts["S"], facts["m_star"]) == (6, 6, 9)
     assert facts["tau_h_m_star"] == pytest.approx(3.94, abs=0.01)
     problem = rb.problems.Quadratic.worst_case(1729)
-    assert facts["L"] == problem.L and facts["Delta"] == theory.initial_gap(problem)
+    assert facts["L"] == problem.L and facts["Delta"] == problem.initial_gap()
     tau = rb.timing.profile("paper", 6174).expected_durations()
     assert facts["lower_bound"] == theory.lower_bound(tau, facts["L"], facts["Delta"], 0.1729, 0.03)
     assert facts["window_bound"] == theory.update_window_bound(tau, 6)

@@ -84,10 +84,10 @@ METHOD_CASES = [
     ("threshold bool", lambda: methods.Ringmaster(gamma=0.1, threshold=True), r"\bthreshold\b"),
     ("threshold missing", lambda: methods.Ringmaster(gamma=0.1), r"\bthreshold\b"),
     ("ringmaster stops", lambda: methods.Ringmaster(gamma=0.1, threshold=2, stops="yes"), r"\bstops\b"),
-    ("batch zero", lambda: methods.Rennala(gamma=0.1, batch=0), r"\bbatch\b"),
-    ("batch fractional", lambda: methods.Rennala(gamma=0.1, batch=2.5), r"\bbatch\b"),
+    ("batch zero", lambda: methods.Rennala(gamma=0.1, S=0), r"\bbatch\b"),
+    ("batch fractional", lambda: methods.Rennala(gamma=0.1, S=2.5), r"\bbatch\b"),
     ("batch missing", lambda: methods.Rennala(gamma=0.1), r"\bbatch\b"),
-    ("rennala stops", lambda: methods.Rennala(gamma=0.1, batch=2, stops=1), r"\bstops\b"),
+    ("rennala stops", lambda: methods.Rennala(gamma=0.1, S=2, stops=1), r"\bstops\b"),
     ("gamma zero", lambda: methods.ASGD(gamma=0.0), r"\bgamma\b"),
     ("gamma negative", lambda: methods.ASGD(gamma=-0.1), r"\bgamma\b"),
     ("gamma nan", lambda: methods.ASGD(gamma=nan), r"\bgamma\b"),
@@ -253,8 +253,8 @@ def no_jit(monkeypatch):
 
     monkeypatch.setattr(ringbench.engine.loop, "initialize", forbidden)
     monkeypatch.setattr(ringbench.engine.loop, "advance", forbidden)
-    monkeypatch.setattr(ringbench.problems.kernels, "affine", forbidden)
-    monkeypatch.setattr(ringbench.problems.kernels, "metrics", forbidden)
+    monkeypatch.setattr(ringbench.problems.quadratic_kernels, "affine", forbidden)
+    monkeypatch.setattr(ringbench.engine.protocol, "metrics", forbidden)
 
 
 @pytest.mark.parametrize("arguments, options, pattern", list(_simulate_cases()))
@@ -296,7 +296,7 @@ _CHILD = textwrap.dedent("""
         lambda: timing.piecewise([0.0, 1.0], [[1.0, 0.0]]), lambda: timing.power_law([1.0], [-2.0]),
         lambda: timing.outages([1.0], [(0, 2.0, 1.0)]), lambda: timing.random([1.0], [1.0], "x"),
         lambda: methods.Ringmaster(gamma=0.1, threshold=2.5), lambda: methods.get("nope"),
-        lambda: methods.Rennala(gamma=0.1, batch=0), lambda: methods.ASGD(gamma=float("nan")),
+        lambda: methods.Rennala(gamma=0.1, S=0), lambda: methods.ASGD(gamma=float("nan")),
         lambda: problems.Quadratic(np.eye(2), np.ones(3)),
         lambda: problems.Quadratic(np.array([[1.0, 1.0], [0.0, 1.0]]), np.ones(2)),
         lambda: problems.Quadratic.tridiagonal([2.0], [1.0, 1.0], [1.0, 1.0]),

@@ -6,6 +6,7 @@ compilation or long work.
 
 import sys
 
+from .. import datasets
 from . import compare, run, scaling, sweep, theory
 from .common import Parser
 
@@ -25,7 +26,8 @@ def main(argv=None):
     """Entry point of the ``ringbench`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return args.handler(args)
+        with datasets.offline(getattr(args, "no_download", False)):
+            return args.handler(args)
     except ValueError as error:
         print(f"ringbench: error: {error}", file=sys.stderr)
         return 2

@@ -1,10 +1,16 @@
 """Pieces shared by the subcommands: the parser class, the common options, and building a problem from them."""
 
 import argparse
+import sys
 from pathlib import Path
 
-from .. import datasets, experiments, timing
-from ..problems import Logistic, Quadratic, splits
+from .. import datasets, experiments, extensions, timing
+from ..problems import Logistic, Problem, Quadratic, splits
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 DEFAULT_TARGET = 1e-3
 INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
@@ -15,6 +21,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors and exit status 2."""
 
     def error(self, message):
+        """Print ``message`` in one line and exit with status 2."""
         self.exit(2, f"ringbench: error: {message}\n")
 
 
@@ -42,14 +49,35 @@ def add_dataset_options(parser):
     parser.add_argument("--dataset", default="a9a", help="logistic: a registered dataset, a9a or w8a "
                                                          "(default: %(default)s)")
     parser.add_argument("--data-path", type=Path, help="logistic: file or directory to look in first "
-                                                       "(then $RINGBENCH_DATA, then ./data)")
+                                                       "(then $RINGBENCH_DATA, ./data, the data cache)")
+    parser.add_argument("--no-download", action="store_true",
+                        help="never download a missing dataset (as $RINGBENCH_OFFLINE=1)")
     parser.add_argument("--storage", default="csr", help="logistic: csr (default) or dense features")
+
+
+def assignments(flag, items):
+    """``{key: value}`` of ``KEY=VALUE`` items, each value read as in TOML (``0.5``, ``3``, ``true``, ``"text"``)."""
+    parsed = {}
+    for item in items or ():
+        key, equals, text = item.partition("=")
+        key = key.strip()
+        if not equals or not key.isidentifier():
+            raise ValueError(f"{flag} takes KEY=VALUE with a Python name as KEY, got {item!r}")
+        try:
+            parsed[key] = tomllib.loads(f"value = {text.strip()}")["value"]
+        except tomllib.TOMLDecodeError:
+            raise ValueError(f"{flag} {key}: {text.strip()!r} is not a TOML value (a number, true/false, or a "
+                             "quoted string)") from None
+    return parsed
 
 
 def add_problem_options(parser):
     """Every problem option of ``ringbench run``."""
     parser.add_argument("--problem", default="worst-case",
-                        help=f"one of: {', '.join(PROBLEMS)} (default: %(default)s, the paper's quadratic)")
+                        help=f"one of: {', '.join(PROBLEMS)} (default: %(default)s, the paper's quadratic), or a "
+                             "plug-in: package.module:Class or path/to/file.py:Class")
+    parser.add_argument("--problem-param", action="append", metavar="KEY=VALUE",
+                        help="a plug-in problem's constructor argument (repeatable)")
     parser.add_argument("--condition-number", type=float, default=100.0, help="random-dense: condition number")
     parser.add_argument("--noise-std", type=float, default=experiments.PAPER_NOISE_STD,
                         help="quadratic: gradient noise s (default: %(default)s)")
@@ -70,6 +98,11 @@ def add_problem_options(parser):
 
 def problem_from(args, n):
     """The problem ``args`` describe (``--problem`` and its options), for ``n`` workers."""
+    parameters = assignments("--problem-param", args.problem_param)
+    if extensions.is_plugin_name(args.problem):
+        return extensions.load(args.problem, base=Problem, what="problem")(**parameters)
+    if parameters:
+        raise ValueError(f"--problem-param is for plug-in problems; {args.problem!r} takes its own options")
     if args.problem in ("worst-case", "random-dense"):
         if args.problem == "worst-case":
             problem = Quadratic.worst_case(args.d, noise_std=args.noise_std, noise=args.noise)

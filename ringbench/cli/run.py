@@ -2,12 +2,19 @@
 
 from .. import _validate, experiments, methods, timing
 from ..simulation import simulate
-from .common import DEFAULT_TARGET, INTERRUPTED, add_common, add_problem_options, problem_from
+from .common import DEFAULT_TARGET, INTERRUPTED, add_common, add_problem_options, assignments, problem_from
+
+#: The method options of ``run``: flag -> the parameter it sets.
+_METHOD_FLAGS = {"--gamma": "gamma", "--eps": "eps", "--threshold": "threshold", "-S": "S", "--buffer": "buffer",
+                 "--phase1-hm-target": "phase1_hm_target", "--no-stops": "stops"}
 
 
 def register(commands):
     run = commands.add_parser("run", help="simulate one method and print a summary")
-    run.add_argument("--method", required=True, help=f"one of: {', '.join(methods.METHODS)}")
+    run.add_argument("--method", required=True, help=f"one of: {', '.join(methods.METHODS)}, or a plug-in: "
+                                                       "package.module:Class or path/to/file.py:Class")
+    run.add_argument("--param", action="append", metavar="KEY=VALUE",
+                     help="any parameter of the method, e.g. a plug-in's (repeatable; values as in TOML)")
     run.add_argument("--gamma", type=float, help="stepsize")
     run.add_argument("--eps", type=float, help="theory mode: derive the unset parameters for this target")
     run.add_argument("--threshold", "-R", type=float, help="Ringmaster's threshold R (integer >= 1)")
@@ -24,11 +31,24 @@ def register(commands):
 
 
 def _method_from(args):
-    parameters = {"gamma": args.gamma, "eps": args.eps, "threshold": args.threshold, "batch": args.S,
-                  "buffer": args.buffer, "phase1_hm_target": args.phase1_hm_target}
-    if args.method in ("ringmaster", "rennala", "malenia"):
-        parameters["stops"] = not args.no_stops
-    return methods.get(args.method, **{key: value for key, value in parameters.items() if value is not None})
+    """The method of ``--method`` with the parameters its flags set; a flag it has no parameter for is an error."""
+    accepted = methods.parameters_of(args.method)
+    given = {"--gamma": args.gamma, "--eps": args.eps, "--threshold": args.threshold, "-S": args.S,
+             "--buffer": args.buffer, "--phase1-hm-target": args.phase1_hm_target,
+             "--no-stops": False if args.no_stops else None}
+    parameters = {}
+    for flag, value in given.items():
+        if value is None:
+            continue
+        if _METHOD_FLAGS[flag] not in accepted:
+            raise ValueError(f"{flag}: method {args.method!r} has no parameter {_METHOD_FLAGS[flag]}; its "
+                             f"parameters are {', '.join(accepted)}")
+        parameters[_METHOD_FLAGS[flag]] = value
+    for key, value in assignments("--param", args.param).items():
+        if key in parameters:
+            raise ValueError(f"--param {key} repeats a parameter its own flag already sets")
+        parameters[key] = value
+    return methods.get(args.method, **parameters)
 
 
 def handle(args):

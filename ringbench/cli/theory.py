@@ -3,6 +3,7 @@
 import json
 
 from .. import experiments, theory, timing
+from ..formatting import text_table
 
 _FORMULA = "min_m tau_h^m (L Delta/eps + sigma^2 L Delta/(m eps^2))"
 
@@ -60,8 +61,7 @@ def _text(facts, profile):
     rows.append((f"heterogeneous (D.2), lower bound {facts['heterogeneous_lower_bound']:.4g} s", "", "", ""))
     for name, row in facts["heterogeneous"].items():
         rows.append((name, f"{row['time']:.4g}", f"{row['ratio']:.3f}", ""))
-    widths = [max(len(row[column]) for row in rows if row[1]) for column in range(4)]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines += text_table(rows, rule=False)
     return "\n".join(lines)
 
 
@@ -74,7 +74,7 @@ def handle(args):
     if L is None or Delta is None:
         paper = experiments.paper_problem()
         L = paper.L if L is None else L
-        Delta = theory.initial_gap(paper) if Delta is None else Delta
+        Delta = paper.initial_gap() if Delta is None else Delta
     facts = report(tau, L, Delta, sigma2, eps)
     print(json.dumps({"timing": args.timing, **facts}, indent=2) if args.json else _text(facts, args.timing))
     return 0

@@ -7,9 +7,8 @@ Counters and snapshot bookkeeping happen here, so rules stay short.
 """
 
 from .._jit import REORDER_MATH, kernel
-from ..problems.kernels import stochastic_gradient
-from ..timing.kernels import finish_time
 from . import heap
+from .protocol import finish_time, stochastic_gradient
 from .snapshots import attach, detach, iterate_changed, oldest_slot
 from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED
 
@@ -21,20 +20,29 @@ def delay_of(sim, worker):
 
 
 @kernel
-def evaluate(sim, worker):
-    """Evaluate ``worker``'s stochastic gradient at the iterate its job started from.
+def start_slot(sim, worker):
+    """Where the iterate ``worker``'s job started from is: -1 for x itself (it is current), else its snapshot slot.
 
-    The result goes into ``sim.gradient``. Jobs started on the current iterate read x
-    itself; older ones read their snapshot.
+    (A slot, not the array: without numba's runtime a kernel cannot return a view.)
     """
     if sim.start_iteration[worker] == sim.iteration[0]:
-        point = sim.x
-    else:
-        slot = sim.snapshots.job_slot[worker]
-        if slot < 0:
-            raise RuntimeError("a server rule evaluated a job whose iterate was not kept")
-        point = sim.snapshots.points[slot]
-    stochastic_gradient(sim.problem, sim.key, point, worker, sim.jobs_started[worker] - 1, sim.samples, sim.gradient)
+        return -1
+    slot = sim.snapshots.job_slot[worker]
+    if slot < 0:
+        raise RuntimeError("a server rule read a job whose iterate was not kept")
+    return slot
+
+
+@kernel
+def evaluate(sim, problem, worker):
+    """Evaluate ``worker``'s stochastic gradient of ``problem`` at the iterate its job started from.
+
+    The result goes into ``sim.gradient``. ``problem`` is the problem's data, which a
+    rule receives from the loop and passes on here unopened.
+    """
+    slot = start_slot(sim, worker)
+    point = sim.x if slot < 0 else sim.snapshots.points[slot]
+    stochastic_gradient(problem, sim.key, point, worker, sim.jobs_started[worker] - 1, sim.gradient)
     sim.counters[COMPUTED] += 1
 
 
@@ -58,7 +66,7 @@ def discard(sim, worker):
 def step(sim, direction, stepsize):
     """Apply x^{k+1} = x^k - stepsize * direction and advance k.
 
-    A direction whose squared norm is not finite or exceeds ``limits.blowup`` marks
+    A direction whose squared norm is not finite or exceeds ``sim.divergence`` marks
     the run as diverged at this time and iteration.
     """
     x = sim.x
@@ -68,36 +76,9 @@ def step(sim, direction, stepsize):
         x[i] -= stepsize * direction[i]
     sim.iteration[0] += 1
     iterate_changed(sim.snapshots)
-    if not norm2 <= sim.limits.blowup:
+    if not norm2 <= sim.divergence[0]:
         sim.diverged_at[0] = sim.clock[0]
         sim.diverged_at[1] = sim.iteration[0]
-
-
-@kernel(fastmath=REORDER_MATH)
-def collect(sim):
-    """Add the evaluated gradient to the batch of the next update."""
-    batch_sum = sim.batch_sum
-    for i in range(batch_sum.size):
-        batch_sum[i] += sim.gradient[i]
-    sim.batch_size[0] += 1
-
-
-@kernel
-def step_with_batch(sim, stepsize):
-    """Apply x^{k+1} = x^k - stepsize * (mean of the collected batch) and empty the batch."""
-    step(sim, sim.batch_sum, stepsize / sim.batch_size[0])
-    sim.batch_sum[:] = 0.0
-    sim.batch_size[0] = 0
-
-
-@kernel
-def step_with_table(sim):
-    """Apply x^{k+1} = x^k - gamma * 1/n sum_i G_i / b_i, the worker-balanced table average.
-
-    Every gradient in the table has now entered an update; only the buffer's are pending.
-    """
-    step(sim, sim.tables.mean_sum, sim.rule.gamma / sim.tables.counts.size)
-    sim.tables.pending[0] = sim.tables.buffered[0]
 
 
 @kernel

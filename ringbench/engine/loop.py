@@ -10,9 +10,8 @@ what was computed, and drains the checkpoint buffer. All state lives in the
 import numpy as np
 
 from .._jit import kernel
-from ..methods.dispatch import on_arrival
-from ..problems.kernels import metrics
 from .actions import delay_of, restart_all
+from .protocol import metrics, on_arrival
 from .record import has_room, log_arrival, write_row
 from .state import ARRIVALS, USED
 
@@ -26,29 +25,39 @@ STALLED = 6  # no worker is busy: the method left everyone idle (a bug)
 
 
 @kernel
-def _checkpoint(sim, time):
+def _checkpoint(sim, problem, time):
     """Record exact metrics of the current iterate at ``time``; flag divergence or the target."""
-    gap, grad_norm2 = metrics(sim.problem, sim.x, sim.scratch)
-    if not grad_norm2 <= sim.limits.blowup:
+    objective, grad_norm2 = metrics(problem, sim.x)
+    if not grad_norm2 <= sim.divergence[0]:
         sim.diverged_at[0] = time
         sim.diverged_at[1] = sim.iteration[0]
         return DIVERGED
-    write_row(sim.recorder, time, sim.iteration[0], gap, grad_norm2)
+    write_row(sim.recorder, time, sim.iteration[0], objective, grad_norm2)
     if grad_norm2 <= sim.limits.target:
         return TARGET_REACHED
     return RUNNING
 
 
 @kernel
-def initialize(sim):
-    """Start every active worker on x^0 at time 0 and record the starting point."""
+def initialize(sim, rule, problem):
+    """Start every active worker on x^0 at time 0 and record the starting point.
+
+    The divergence threshold is set here from ||grad f(x^0)||^2, which needs no
+    constant the problem may not know.
+    """
+    _, initial_norm2 = metrics(problem, sim.x)
+    scale = initial_norm2 + sim.limits.noise_floor
+    sim.divergence[0] = sim.limits.blowup * (scale if scale != 0.0 else 1.0)
     restart_all(sim)
-    return _checkpoint(sim, 0.0)
+    return _checkpoint(sim, problem, 0.0)
 
 
 @kernel
-def advance(sim, max_events):
+def advance(sim, rule, problem, max_events):
     """Process up to ``max_events`` arrivals; return a status code.
+
+    ``rule`` is the method's rule tuple and ``problem`` the problem's data; both are
+    handed to the method's server rule (:mod:`ringbench.engine.protocol`).
 
     Grid checkpoints are written just before the first event later than them, so
     they see the iterate that was current at their time. An event later than
@@ -65,7 +74,7 @@ def advance(sim, max_events):
             if not has_room(recorder):
                 return BUFFER_FULL
             sim.clock[0] = grid[recorder.next_grid[0]]
-            status = _checkpoint(sim, sim.clock[0])
+            status = _checkpoint(sim, problem, sim.clock[0])
             recorder.next_grid[0] += 1
             if status != RUNNING:
                 return status
@@ -74,7 +83,7 @@ def advance(sim, max_events):
         if time > sim.limits.t_max:
             sim.clock[0] = sim.limits.t_max
             if recorder.last[0] < sim.limits.t_max:
-                status = _checkpoint(sim, sim.limits.t_max)
+                status = _checkpoint(sim, problem, sim.limits.t_max)
                 if status != RUNNING:
                     return status
             return COMPLETED
@@ -83,7 +92,7 @@ def advance(sim, max_events):
         sim.arriving[0] = worker
         delay = delay_of(sim, worker)
         used_before = sim.counters[USED]
-        on_arrival(sim, worker)
+        on_arrival(rule, sim, problem, worker)
         sim.counters[ARRIVALS] += 1
         iteration = sim.iteration[0]
         log_arrival(recorder, time, worker, delay, sim.counters[USED] > used_before, iteration, sim.x)
@@ -92,12 +101,12 @@ def advance(sim, max_events):
 
         if recorder.every > 0 and iteration >= recorder.next_update[0]:
             recorder.next_update[0] = iteration + recorder.every
-            status = _checkpoint(sim, time)
+            status = _checkpoint(sim, problem, time)
             if status != RUNNING:
                 return status
         if iteration >= sim.limits.max_updates:
             if recorder.last[1] != iteration:
-                status = _checkpoint(sim, time)
+                status = _checkpoint(sim, problem, time)
                 if status != RUNNING:
                     return status
             return MAX_UPDATES

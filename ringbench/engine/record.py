@@ -11,7 +11,7 @@ import numpy as np
 
 from .._jit import kernel
 
-ROW_TIME, ROW_ITERATION, ROW_GAP, ROW_GRAD_NORM2 = 0, 1, 2, 3
+ROW_TIME, ROW_ITERATION, ROW_OBJECTIVE, ROW_GRAD_NORM2 = 0, 1, 2, 3
 TRACE_TIME, TRACE_WORKER, TRACE_DELAY, TRACE_USED, TRACE_ITERATION = 0, 1, 2, 3, 4
 
 
@@ -22,7 +22,7 @@ class Recorder(NamedTuple):
     next_grid: np.ndarray  # int64 (1,): index of the next grid time
     every: int  # record every this many updates (0: never)
     next_update: np.ndarray  # int64 (1,): iteration of the next update checkpoint
-    rows: np.ndarray  # float64 (capacity, 4): time, iteration, f - f*, ||grad f||^2
+    rows: np.ndarray  # float64 (capacity, 4): time, iteration, f - f* (f where f* is unknown), ||grad f||^2
     count: np.ndarray  # int64 (1,): rows written since the last drain
     last: np.ndarray  # float64 (2,): time and iteration of the last row written
     trace: np.ndarray  # float64 (trace capacity, 5): time, worker, delay, used, iteration after
@@ -55,12 +55,12 @@ def has_room(recorder):
 
 
 @kernel
-def write_row(recorder, time, iteration, gap, grad_norm2):
+def write_row(recorder, time, iteration, objective, grad_norm2):
     """Append one checkpoint row (the caller checked :func:`has_room`)."""
     row = recorder.rows[recorder.count[0]]
     row[ROW_TIME] = time
     row[ROW_ITERATION] = iteration
-    row[ROW_GAP] = gap
+    row[ROW_OBJECTIVE] = objective
     row[ROW_GRAD_NORM2] = grad_norm2
     recorder.count[0] += 1
     recorder.last[0] = time

@@ -5,7 +5,7 @@ Row i holds the running mean of the gradients worker i contributed (G_i / b_i in
 up to date on every change, so the worker-balanced estimator
 g = 1/n sum_i G_i / b_i costs O(d) per arrival instead of O(n d). Ringleader also
 has a buffer of the same shape, which becomes the table at the end of a round.
-Methods that do not need tables get zero rows.
+A method that needs tables keeps them in its own rule tuple.
 """
 
 from typing import NamedTuple
@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._jit import REORDER_MATH, kernel
+from .actions import step
 
 
 class Tables(NamedTuple):
@@ -34,17 +35,27 @@ class Tables(NamedTuple):
 
 
 def new_tables(rows, dimension, *, buffer=False):
-    """Empty tables of ``rows`` workers (0 for methods without tables), with a buffer if asked."""
+    """Empty tables of ``rows`` workers, with a buffer if asked."""
     buffer_rows = rows if buffer else 0
     return Tables(
-        means=np.zeros((rows, dimension if rows else 0)), counts=np.zeros(rows, dtype=np.int64),
-        mean_sum=np.zeros(dimension if rows else 0), filled=np.zeros(1, dtype=np.int64),
+        means=np.zeros((rows, dimension)), counts=np.zeros(rows, dtype=np.int64),
+        mean_sum=np.zeros(dimension), filled=np.zeros(1, dtype=np.int64),
         inverse_count_sum=np.zeros(1), buffer_means=np.zeros((buffer_rows, dimension if buffer_rows else 0)),
         buffer_counts=np.zeros(buffer_rows, dtype=np.int64), owed=np.zeros(rows, dtype=np.bool_),
         owed_count=np.zeros(1, dtype=np.int64), phase=np.ones(1, dtype=np.int64),
         pending=np.zeros(1, dtype=np.int64), buffered=np.zeros(1, dtype=np.int64),
         overwritten=np.zeros(1, dtype=np.int64),
     )
+
+
+@kernel
+def step_with_table(sim, tables, gamma):
+    """Apply x^{k+1} = x^k - gamma * 1/n sum_i G_i / b_i, the worker-balanced table average.
+
+    Every gradient in the table has now entered an update; only the buffer's are pending.
+    """
+    step(sim, tables.mean_sum, gamma / tables.counts.size)
+    tables.pending[0] = tables.buffered[0]
 
 
 @kernel(fastmath=REORDER_MATH)

@@ -22,9 +22,10 @@ The last four balance the gradients per worker or buffer them, for heterogeneous
 
 from dataclasses import fields
 
-from .. import _validate
+from .. import _validate, extensions
 from .asgd import ASGD, DelayAdaptiveASGD
 from .base import Configuration, Method
+from .fedasync import FedAsync
 from .fedbuff import FedBuff
 from .hero import Hero
 from .ia2sgd import IA2SGD
@@ -36,19 +37,34 @@ from .ringleader import Ringleader
 from .ringmaster import Ringmaster
 
 METHODS = {cls.name: cls for cls in (Ringmaster, ASGD, DelayAdaptiveASGD, Rennala, Minibatch, Hero, NaiveOptimalASGD,
-                                     Ringleader, Malenia, IA2SGD, FedBuff)}
+                                     Ringleader, Malenia, IA2SGD, FedBuff, FedAsync)}
+
+
+def resolve(name):
+    """The method class called ``name``: a built-in of :data:`METHODS`, or a plug-in's
+    ``package.module:Class`` / ``path/to/file.py:Class`` (see :mod:`ringbench.extensions`).
+    """
+    if extensions.is_plugin_name(name):
+        return extensions.load(name, base=Method, what="method")
+    _validate.choice("method", name, tuple(METHODS))
+    return METHODS[name]
+
+
+def parameters_of(name):
+    """Names of the parameters of the method called ``name``."""
+    return [field.name for field in fields(resolve(name))]
 
 
 def get(name, **parameters):
-    """Build the method called ``name`` (see :data:`METHODS`) with ``parameters``."""
-    _validate.choice("method", name, tuple(METHODS))
-    accepted = [field.name for field in fields(METHODS[name])]
+    """Build the method called ``name`` (see :func:`resolve`) with ``parameters``."""
+    accepted = parameters_of(name)
     for parameter in parameters:
         if parameter not in accepted:
             raise ValueError(f"method {name!r} has no parameter {parameter!r}; its parameters are "
                              + ", ".join(accepted))
-    return METHODS[name](**parameters)
+    return resolve(name)(**parameters)
 
 
-__all__ = ["ASGD", "IA2SGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "FedBuff", "Hero", "Malenia", "Method",
-           "Minibatch", "NaiveOptimalASGD", "Rennala", "Ringleader", "Ringmaster", "get"]
+__all__ = ["ASGD", "IA2SGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "FedAsync", "FedBuff", "Hero", "Malenia",
+           "Method", "Minibatch", "NaiveOptimalASGD", "Rennala", "Ringleader", "Ringmaster", "get", "parameters_of",
+           "resolve"]

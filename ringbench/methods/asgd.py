@@ -6,23 +6,32 @@ papers' code) scales the stepsize by min{1, n / delay}.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import theory
 from .._jit import kernel
 from ..engine.actions import delay_of, evaluate, restart, step, use
-from . import ids
+from ..engine.protocol import implements
 from .base import Configuration, Method, all_workers
 
 
+class ASGDRule(NamedTuple):
+    """ASGD's parameters as its rule sees them."""
+
+    gamma: float  # stepsize
+    delay_adaptive: bool  # scale gamma by min(1, n / delay)
+
+
+@implements("on_arrival", ASGDRule)
 @kernel
-def asgd_on_arrival(sim, worker):
+def asgd_on_arrival(rule, sim, problem, worker):
     """Apply the arriving gradient, with gamma * min(1, n / delay) if delay-adaptive."""
     delay = delay_of(sim, worker)
-    evaluate(sim, worker)
+    evaluate(sim, problem, worker)
     use(sim, worker)
-    stepsize = sim.rule.gamma
+    stepsize = rule.gamma
     n_workers = sim.active.size
-    if sim.rule.delay_adaptive and delay > n_workers:
+    if rule.delay_adaptive and delay > n_workers:
         stepsize *= n_workers / delay
     step(sim, sim.gradient, stepsize)
     restart(sim, worker)
@@ -42,8 +51,10 @@ class ASGD(Method):
         return theory.stepsize_asgd(problem.L, problem.sigma2, self.eps, n_workers)
 
     def _configure_on(self, problem, active):
+        if self.gamma is None:
+            self._theory(problem, "L", "sigma2")
         gamma = self.gamma or self._theory_gamma(problem, active.size)
-        rule = self._rule(ids.ASGD, gamma, delay_adaptive=self.delay_adaptive)
+        rule = ASGDRule(gamma=float(gamma), delay_adaptive=self.delay_adaptive)
         # Each busy worker can hold a distinct stale iterate.
         return Configuration(rule, active, active.size, {"gamma": gamma, "workers": int(active.size)})
 

@@ -6,23 +6,29 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from .. import _validate
-from ..engine.state import Rule
 
 
 class Configuration(NamedTuple):
     """A method resolved against a problem and a timing model, ready for the engine."""
 
-    rule: Rule
+    rule: tuple  # the method's rule parameters and state: a namedtuple of its own class
     active: np.ndarray  # int64: the workers the method uses
     snapshot_capacity: int  # stale iterates the method can need at once
     parameters: dict  # resolved values (gamma, R, S, ...) for results and tables
-    table_rows: int = 0  # rows of the per-worker gradient table (n for the heterogeneous-data methods)
-    table_buffer: bool = False  # whether the table has a buffer (Ringleader)
 
 
 @dataclass(frozen=True)
 class Method:
     """Base class of the methods.
+
+    A method, built-in or the user's, is a frozen dataclass deriving from this class,
+    with a ``name``, whose :meth:`configure` returns a :class:`Configuration` holding
+    its rule tuple: a namedtuple of its own class, for which its server rule
+    ``on_arrival(rule, sim, worker)`` is registered with
+    ``@ringbench.engine.protocol.implements("on_arrival", ThatClass)``. The rule is
+    written with the primitives of :mod:`ringbench.engine.actions` (evaluate, step,
+    restart, cancel, discard, ...), :mod:`ringbench.engine.batch` and
+    :mod:`ringbench.engine.tables`.
 
     Parameters
     ----------
@@ -62,7 +68,7 @@ class Method:
             raise ValueError(f"{field} must be True or False, got {getattr(self, field)!r}")
 
     def configure(self, problem, timing):
-        """Resolve theory-mode parameters for ``problem`` and ``timing``.
+        """Resolve theory-mode parameters for ``problem`` and ``timing`` and build the rule tuple.
 
         Returns
         -------
@@ -70,14 +76,39 @@ class Method:
         """
         raise NotImplementedError
 
+    def held(self, rule):
+        """Gradients the rule still holds when a run stops, from its final rule tuple.
+
+        Returns
+        -------
+        dict
+            ``pending``: collected for an update the stop cut off; ``overwritten``:
+            replaced before they entered an update.
+        """
+        return {"pending": 0, "overwritten": 0}
+
+    def _theory(self, problem, *constants):
+        """Check that theory mode has the problem constants it needs."""
+        problem.require(*constants, purpose=f"{self.name} in theory mode (eps={self.eps})")
+
     def describe(self):
         """JSON-ready parameters as given by the user."""
         return {"method": self.name, **{field.name: getattr(self, field.name) for field in fields(self)}}
 
-    def _rule(self, method_id, gamma, *, threshold=0, batch=0, stops=False, delay_adaptive=False,
-              phase1_target=1.0):
-        return Rule(method=method_id, gamma=float(gamma), threshold=int(threshold), batch=int(batch),
-                    stops=bool(stops), delay_adaptive=bool(delay_adaptive), phase1_target=float(phase1_target))
+
+
+class BatchHolder:
+    """Mixin of the methods whose rule tuple has a ``batch`` (:class:`ringbench.engine.batch.Batch`)."""
+
+    def held(self, rule):
+        return {"pending": int(rule.batch.size[0]), "overwritten": 0}
+
+
+class TableHolder:
+    """Mixin of the methods whose rule tuple has ``tables`` (:class:`ringbench.engine.tables.Tables`)."""
+
+    def held(self, rule):
+        return {"pending": int(rule.tables.pending[0]), "overwritten": int(rule.tables.overwritten[0])}
 
 
 def all_workers(timing):
@@ -91,4 +122,4 @@ def fastest_workers(timing, count):
     return np.sort(order[:count]).astype(np.int64)
 
 
-__all__ = ["Configuration", "Method", "all_workers", "fastest_workers"]
+__all__ = ["BatchHolder", "Configuration", "Method", "TableHolder", "all_workers", "fastest_workers"]

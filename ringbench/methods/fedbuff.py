@@ -5,27 +5,38 @@ server steps with the buffer's mean. Workers restart at once on the latest itera
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import theory
 from .._jit import kernel
-from ..engine.actions import collect, evaluate, restart, step_with_batch, use
-from . import ids
-from .base import Configuration, Method, all_workers
+from ..engine.actions import evaluate, restart, use
+from ..engine.batch import Batch, collect, new_batch, step_with_batch
+from ..engine.protocol import implements
+from .base import BatchHolder, Configuration, Method, all_workers
 
 
+class FedBuffRule(NamedTuple):
+    """FedBuff's parameters and buffer as its rule sees them."""
+
+    gamma: float  # stepsize
+    K: int  # arrivals per update
+    batch: Batch  # the buffered gradients
+
+
+@implements("on_arrival", FedBuffRule)
 @kernel
-def fedbuff_on_arrival(sim, worker):
+def fedbuff_on_arrival(rule, sim, problem, worker):
     """Buffer the gradient; step with the buffer's mean every K arrivals; restart the worker."""
-    evaluate(sim, worker)
-    collect(sim)
+    evaluate(sim, problem, worker)
+    collect(rule.batch, sim.gradient)
     use(sim, worker)
-    if sim.batch_size[0] == sim.rule.batch:
-        step_with_batch(sim, sim.rule.gamma)
+    if rule.batch.size[0] == rule.K:
+        step_with_batch(sim, rule.batch, rule.gamma)
     restart(sim, worker)
 
 
 @dataclass(frozen=True)
-class FedBuff(Method):
+class FedBuff(BatchHolder, Method):
     """Buffered asynchronous SGD.
 
     Parameters
@@ -48,6 +59,8 @@ class FedBuff(Method):
 
     def configure(self, problem, timing):
         active = all_workers(timing)
+        if self.gamma is None:
+            self._theory(problem, "L", "sigma2")
         gamma = self.gamma or self.buffer * theory.stepsize_asgd(problem.L, problem.sigma2, self.eps, active.size)
-        rule = self._rule(ids.FEDBUFF, gamma, batch=self.buffer)
+        rule = FedBuffRule(gamma=float(gamma), K=self.buffer, batch=new_batch(problem.d))
         return Configuration(rule, active, active.size, {"gamma": gamma, "K": self.buffer})

@@ -8,29 +8,38 @@ completes the table makes the first update.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import theory
 from .._jit import kernel
-from ..engine.actions import evaluate, restart, step_with_table, use
-from ..engine.tables import replace_in_table
-from . import ids
-from .base import Configuration, Method, all_workers
+from ..engine.actions import evaluate, restart, use
+from ..engine.protocol import implements
+from ..engine.tables import Tables, new_tables, replace_in_table, step_with_table
+from .base import Configuration, Method, TableHolder, all_workers
 
 
+class IA2SGDRule(NamedTuple):
+    """IA2SGD's parameters and table as its rule sees them."""
+
+    gamma: float  # stepsize
+    tables: Tables  # each worker's latest gradient
+
+
+@implements("on_arrival", IA2SGDRule)
 @kernel
-def ia2sgd_on_arrival(sim, worker):
+def ia2sgd_on_arrival(rule, sim, problem, worker):
     """Replace the worker's table entry; step with the table average once the table is full."""
-    evaluate(sim, worker)
+    evaluate(sim, problem, worker)
     use(sim, worker)
-    tables = sim.tables
+    tables = rule.tables
     replace_in_table(tables, worker, sim.gradient)
     if tables.filled[0] == tables.counts.size:
-        step_with_table(sim)
+        step_with_table(sim, tables, rule.gamma)
     restart(sim, worker)
 
 
 @dataclass(frozen=True)
-class IA2SGD(Method):
+class IA2SGD(TableHolder, Method):
     """IA2SGD.
 
     Theory mode: the spec gives no stepsize; ringbench uses vanilla ASGD's
@@ -41,6 +50,8 @@ class IA2SGD(Method):
 
     def configure(self, problem, timing):
         active = all_workers(timing)
+        if self.gamma is None:
+            self._theory(problem, "L", "sigma2")
         gamma = self.gamma or theory.stepsize_asgd(problem.L, problem.sigma2, self.eps, active.size)
-        return Configuration(self._rule(ids.IA2SGD, gamma), active, active.size, {"gamma": gamma},
-                             table_rows=active.size)
+        rule = IA2SGDRule(gamma=float(gamma), tables=new_tables(active.size, problem.d))
+        return Configuration(rule, active, active.size, {"gamma": gamma})

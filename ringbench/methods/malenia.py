@@ -8,48 +8,59 @@ worker on the new iterate; without, stale results are discarded on arrival.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import theory
 from .._jit import kernel
-from ..engine.actions import delay_of, discard, evaluate, restart, restart_all, step_with_table, use
-from ..engine.tables import add_to_table, clear_table, harmonic_mean_reaches
-from . import ids
-from .base import Configuration, Method, all_workers
+from ..engine.actions import delay_of, discard, evaluate, restart, restart_all, use
+from ..engine.protocol import implements
+from ..engine.tables import Tables, add_to_table, clear_table, harmonic_mean_reaches, new_tables, step_with_table
+from .base import Configuration, Method, TableHolder, all_workers
 
 
+class MaleniaRule(NamedTuple):
+    """Malenia's parameters and table as its rule sees them."""
+
+    gamma: float  # stepsize
+    S: int  # a round ends when the harmonic mean of the counts reaches S / n
+    stops: bool  # restart every worker on each new iterate
+    tables: Tables  # per-worker running means of this round's gradients
+
+
+@implements("on_arrival", MaleniaRule)
 @kernel
-def malenia_on_arrival(sim, worker):
+def malenia_on_arrival(rule, sim, problem, worker):
     """Collect fresh gradients per worker; step with their balanced mean once the round is full."""
     if delay_of(sim, worker) > 0:  # computed on an older iterate: reachable only without stops
         discard(sim, worker)
         restart(sim, worker)
         return
-    evaluate(sim, worker)
+    evaluate(sim, problem, worker)
     use(sim, worker)
-    tables = sim.tables
+    tables = rule.tables
     add_to_table(tables, worker, sim.gradient)
-    if not harmonic_mean_reaches(tables, sim.rule.batch / tables.counts.size):
+    if not harmonic_mean_reaches(tables, rule.S / tables.counts.size):
         restart(sim, worker)
-    elif sim.rule.stops:
-        step_with_table(sim)
+    elif rule.stops:
+        step_with_table(sim, tables, rule.gamma)
         clear_table(tables)
         restart_all(sim)
     else:
         restart(sim, worker)
-        step_with_table(sim)
+        step_with_table(sim, tables, rule.gamma)
         clear_table(tables)
 
 
 @dataclass(frozen=True)
-class Malenia(Method):
+class Malenia(TableHolder, Method):
     """Malenia SGD.
 
     Parameters
     ----------
     gamma : float, optional
         Stepsize. Theory mode: min{1/(2L), eps S/(4 L sigma^2)} [R].
-    batch : int, optional
-        S: a round ends when (1/n sum_i 1/B_i)^{-1} >= S/n. Default n (every worker
+    S : int, optional
+        A round ends when (1/n sum_i 1/B_i)^{-1} >= S/n. Default n (every worker
         has a gradient: the papers' experiments); theory mode max{ceil(sigma^2/eps), n}.
     stops : bool, default True
         Restart every worker on each new iterate, instead of discarding stale results.
@@ -58,24 +69,27 @@ class Malenia(Method):
     """
 
     name = "malenia"
-    batch: int = None
+    S: int = None
     stops: bool = True
 
     def __post_init__(self):
         super().__post_init__()
-        if self.batch is not None:
-            self._check_count("batch", "batch (S)")
+        if self.S is not None:
+            self._check_count("S", "batch size S")
         self._check_flag("stops")
 
     def configure(self, problem, timing):
         active = all_workers(timing)
         n = active.size
-        if self.batch is not None:
-            S = self.batch
+        if self.S is not None:
+            S = self.S
         elif self.eps is not None:
+            self._theory(problem, "sigma2")
             S = max(theory.batch_size(problem.sigma2, self.eps), n)
         else:
             S = n
+        if self.gamma is None:
+            self._theory(problem, "L", "sigma2")
         gamma = self.gamma or theory.stepsize_malenia(problem.L, problem.sigma2, self.eps, S)
-        rule = self._rule(ids.MALENIA, gamma, batch=S, stops=self.stops)
-        return Configuration(rule, active, 0, {"gamma": gamma, "S": S, "stops": self.stops}, table_rows=n)
+        rule = MaleniaRule(gamma=float(gamma), S=int(S), stops=self.stops, tables=new_tables(n, problem.d))
+        return Configuration(rule, active, 0, {"gamma": gamma, "S": S, "stops": self.stops})

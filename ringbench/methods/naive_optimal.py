@@ -31,6 +31,7 @@ class NaiveOptimalASGD(ASGD):
         self._require_eps("eps > 0 (needed to choose m*);")
 
     def configure(self, problem, timing):
+        self._theory(problem, "sigma2")
         m_star = theory.optimal_workers(timing.expected_durations(), problem.sigma2, self.eps)
         configuration = self._configure_on(problem, fastest_workers(timing, m_star))
         return configuration._replace(parameters={**configuration.parameters, "m_star": m_star})

@@ -9,43 +9,55 @@ S-th gradient has already been sent x^k again).
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import theory
 from .._jit import kernel
-from ..engine.actions import collect, delay_of, discard, evaluate, restart, restart_all, step_with_batch, use
-from . import ids
-from .base import Configuration, Method, all_workers
+from ..engine.actions import delay_of, discard, evaluate, restart, restart_all, use
+from ..engine.batch import Batch, collect, new_batch, step_with_batch
+from ..engine.protocol import implements
+from .base import BatchHolder, Configuration, Method, all_workers
 
 
+class RennalaRule(NamedTuple):
+    """Rennala's parameters and batch as its rule sees them."""
+
+    gamma: float  # stepsize
+    S: int  # gradients per update
+    stops: bool  # restart every worker on each new iterate
+    batch: Batch  # the fresh gradients collected so far
+
+
+@implements("on_arrival", RennalaRule)
 @kernel
-def rennala_on_arrival(sim, worker):
+def rennala_on_arrival(rule, sim, problem, worker):
     """Collect fresh gradients; step with their mean once S are in."""
     if delay_of(sim, worker) > 0:  # computed on an older iterate: reachable only without stops
         discard(sim, worker)
         restart(sim, worker)
         return
-    evaluate(sim, worker)
-    collect(sim)
+    evaluate(sim, problem, worker)
+    collect(rule.batch, sim.gradient)
     use(sim, worker)
-    if sim.batch_size[0] < sim.rule.batch:
+    if rule.batch.size[0] < rule.S:
         restart(sim, worker)
-    elif sim.rule.stops:
-        step_with_batch(sim, sim.rule.gamma)
+    elif rule.stops:
+        step_with_batch(sim, rule.batch, rule.gamma)
         restart_all(sim)
     else:
         restart(sim, worker)
-        step_with_batch(sim, sim.rule.gamma)
+        step_with_batch(sim, rule.batch, rule.gamma)
 
 
 @dataclass(frozen=True)
-class Rennala(Method):
+class Rennala(BatchHolder, Method):
     """Rennala SGD.
 
     Parameters
     ----------
     gamma : float, optional
         Stepsize; theory mode: min{1/L, eps S/(2L sigma^2)}.
-    batch : int, optional
+    S : int, optional
         S >= 1, gradients per update (B in Ringmaster's plots). Theory mode:
         S = max{1, ceil(sigma^2 / eps)}.
     stops : bool, default True
@@ -55,17 +67,21 @@ class Rennala(Method):
     """
 
     name = "rennala"
-    batch: int = None
+    S: int = None
     stops: bool = True
 
     def __post_init__(self):
         super().__post_init__()
-        self._check_count("batch", "batch size (S)")
+        self._check_count("S", "batch size S")
         self._check_flag("stops")
 
     def configure(self, problem, timing):
-        S = self.batch or theory.batch_size(problem.sigma2, self.eps)
+        if self.S is None:
+            self._theory(problem, "sigma2")
+        S = self.S or theory.batch_size(problem.sigma2, self.eps)
+        if self.gamma is None:
+            self._theory(problem, "L", "sigma2")
         gamma = self.gamma or theory.stepsize_rennala(problem.L, problem.sigma2, self.eps, S)
-        rule = self._rule(ids.RENNALA, gamma, batch=S, stops=self.stops)
+        rule = RennalaRule(gamma=float(gamma), S=int(S), stops=self.stops, batch=new_batch(problem.d))
         # Only gradients on the current iterate are used: no snapshots.
         return Configuration(rule, all_workers(timing), 0, {"gamma": gamma, "S": S, "stops": self.stops})

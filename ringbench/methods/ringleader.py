@@ -13,57 +13,75 @@ updates the buffer replaces the table. No gradient is discarded, no worker idles
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import _validate, theory
 from .._jit import kernel
-from ..engine.actions import evaluate, restart, step_with_table, use
-from ..engine.tables import add_to_buffer, add_to_table, harmonic_mean_reaches, swap_in_buffer
-from . import ids
-from .base import Configuration, Method, all_workers
+from ..engine.actions import evaluate, restart, use
+from ..engine.protocol import implements
+from ..engine.tables import (
+    Tables,
+    add_to_buffer,
+    add_to_table,
+    harmonic_mean_reaches,
+    new_tables,
+    step_with_table,
+    swap_in_buffer,
+)
+from .base import Configuration, Method, TableHolder, all_workers
 
 COLLECT = 1
 UPDATE_EACH = 2
 
 
+class RingleaderRule(NamedTuple):
+    """Ringleader's parameters, table and buffer as its rule sees them."""
+
+    gamma: float  # stepsize
+    phase1_target: float  # harmonic mean of the table counts that ends phase 1
+    tables: Tables  # the table, its buffer, the set P and the phase
+
+
 @kernel
-def _update_for(sim, worker):
+def _update_for(rule, sim, worker):
     """Worker ``worker``'s update of the round; the round ends once nobody is owed one."""
-    tables = sim.tables
+    tables = rule.tables
     tables.owed[worker] = False
     tables.owed_count[0] -= 1
-    step_with_table(sim)
+    step_with_table(sim, tables, rule.gamma)
     restart(sim, worker)
     if tables.owed_count[0] == 0:
         swap_in_buffer(tables)
         tables.phase[0] = COLLECT
 
 
+@implements("on_arrival", RingleaderRule)
 @kernel
-def ringleader_on_arrival(sim, worker):
+def ringleader_on_arrival(rule, sim, problem, worker):
     """Table, buffer or round change for the arriving gradient, as in C.9."""
-    tables = sim.tables
-    evaluate(sim, worker)
+    tables = rule.tables
+    evaluate(sim, problem, worker)
     use(sim, worker)
     if tables.phase[0] == COLLECT:
         add_to_table(tables, worker, sim.gradient)
-        if not harmonic_mean_reaches(tables, sim.rule.phase1_target):
+        if not harmonic_mean_reaches(tables, rule.phase1_target):
             restart(sim, worker)  # x has not moved: the worker keeps computing on it
             return
         tables.phase[0] = UPDATE_EACH
         for other in range(tables.owed.size):
             tables.owed[other] = True
         tables.owed_count[0] = tables.owed.size
-        _update_for(sim, worker)
+        _update_for(rule, sim, worker)
     elif tables.owed[worker]:
         add_to_table(tables, worker, sim.gradient)
-        _update_for(sim, worker)
+        _update_for(rule, sim, worker)
     else:
         add_to_buffer(tables, worker, sim.gradient)
         restart(sim, worker)
 
 
 @dataclass(frozen=True)
-class Ringleader(Method):
+class Ringleader(TableHolder, Method):
     """Ringleader ASGD.
 
     Parameters
@@ -92,11 +110,12 @@ class Ringleader(Method):
         active = all_workers(timing)
         n = active.size
         if self.gamma is None:
+            self._theory(problem, "L", "sigma2")
             tau = timing.expected_durations()
             B = max(1.0, tau.max() / (2.0 * tau.mean()))
             gamma = theory.stepsize_ringleader(problem.L, problem.sigma2, self.eps, n, B)
         else:
             gamma = self.gamma
-        rule = self._rule(ids.RINGLEADER, gamma, phase1_target=self.phase1_hm_target)
-        return Configuration(rule, active, n, {"gamma": gamma, "phase1_hm_target": self.phase1_hm_target},
-                             table_rows=n, table_buffer=True)
+        rule = RingleaderRule(gamma=float(gamma), phase1_target=self.phase1_hm_target,
+                              tables=new_tables(n, problem.d, buffer=True))
+        return Configuration(rule, active, n, {"gamma": gamma, "phase1_hm_target": self.phase1_hm_target})

@@ -9,27 +9,36 @@ needed: memory O(min(R, n) d + n).
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .. import theory
 from .._jit import kernel
 from ..engine.actions import delay_of, discard, drop_started_before, evaluate, restart, step, use
-from . import ids
+from ..engine.protocol import implements
 from .base import Configuration, Method, all_workers
 
 
+class RingmasterRule(NamedTuple):
+    """Ringmaster's parameters as its rule sees them."""
+
+    gamma: float  # stepsize
+    threshold: int  # R: gradients with delay >= R are never applied
+    stops: bool  # cancel jobs whose delay reaches R (Algorithm 5)
+
+
+@implements("on_arrival", RingmasterRule)
 @kernel
-def ringmaster_on_arrival(sim, worker):
+def ringmaster_on_arrival(rule, sim, problem, worker):
     """Apply the gradient if its delay is below R, else discard it; then enforce the threshold."""
-    threshold = sim.rule.threshold
-    if delay_of(sim, worker) >= threshold:  # reachable only without stops
+    if delay_of(sim, worker) >= rule.threshold:  # reachable only without stops
         discard(sim, worker)
         restart(sim, worker)
         return
-    evaluate(sim, worker)
+    evaluate(sim, problem, worker)
     use(sim, worker)
-    step(sim, sim.gradient, sim.rule.gamma)
+    step(sim, sim.gradient, rule.gamma)
     restart(sim, worker)
-    drop_started_before(sim, sim.iteration[0] - threshold + 1, sim.rule.stops)
+    drop_started_before(sim, sim.iteration[0] - rule.threshold + 1, rule.stops)
 
 
 @dataclass(frozen=True)
@@ -60,10 +69,14 @@ class Ringmaster(Method):
         self._check_flag("stops")
 
     def configure(self, problem, timing):
+        if self.threshold is None:
+            self._theory(problem, "sigma2")
         R = self.threshold or theory.threshold(problem.sigma2, self.eps)
+        if self.gamma is None:
+            self._theory(problem, "L", "sigma2")
         gamma = self.gamma or theory.stepsize_ringmaster(problem.L, problem.sigma2, self.eps, R)
         active = all_workers(timing)
-        rule = self._rule(ids.RINGMASTER, gamma, threshold=R, stops=self.stops)
+        rule = RingmasterRule(gamma=float(gamma), threshold=int(R), stops=self.stops)
         # Live jobs started on at most R distinct iterates, plus the one being created.
         capacity = min(R + 1, active.size)
         return Configuration(rule, active, capacity, {"gamma": gamma, "R": R, "stops": self.stops})

@@ -8,14 +8,12 @@ literature. The stochastic gradient is the minibatch gradient over b samples.
 import hashlib
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse
-import scipy.sparse.linalg
-import scipy.special
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
 from .. import _validate, datasets
-from . import ids, kernels, optimum
+from . import ids, optimum
 from .base import Problem
+from .logistic_kernels import LogisticData
 
 REGULARIZERS = {"l2": ids.L2, "nonconvex": ids.NONCONVEX}
 #: The regulariser's largest curvature per unit lambda: r'' = lam (l2), max of lam (2 - 6x^2)/(1 + x^2)^3 = 2 lam.
@@ -211,24 +209,22 @@ class Logistic(Problem):
         return digest.hexdigest()
 
     def _build_kernel_data(self):
-        fields = kernels.empty_fields()
         if scipy.sparse.issparse(self._features):
-            fields.update(storage=ids.CSR, csr_data=self._features.data,
-                          csr_indices=self._features.indices, csr_indptr=self._features.indptr)
+            storage = dict(storage=ids.CSR, dense=np.zeros((0, self.d)), csr_data=self._features.data,
+                           csr_indices=self._features.indices, csr_indptr=self._features.indptr)
         else:
-            fields.update(storage=ids.DENSE, dense=self._features)
-        if self.n_workers is not None:
-            fields.update(worker_offsets=self._offsets, worker_samples=self._samples)
-        fields.update(labels=self.labels, sample_weights=self.sample_weights,
-                      regularizer=REGULARIZERS[self.regularizer], lam=self.lam, batch=self.batch,
-                      replacement=self.replacement, f_star=self.f_star)
-        return kernels.ProblemData(model=ids.LOGISTIC, **fields)
+            storage = dict(storage=ids.DENSE, dense=self._features, csr_data=np.zeros(0),
+                           csr_indices=np.zeros(0, dtype=np.int64), csr_indptr=np.zeros(0, dtype=np.int64))
+        return LogisticData(**storage, labels=self.labels, sample_weights=self.sample_weights,
+                            regularizer=REGULARIZERS[self.regularizer], lam=self.lam, batch=self.batch,
+                            replacement=self.replacement, f_star=self.f_star, worker_offsets=self._offsets,
+                            worker_samples=self._samples, rows=np.zeros(0, dtype=np.int64), work=np.zeros(0))
 
     # --- what the simulator and results need -------------------------------------------------
 
     def data(self):
-        """The arrays the jitted engine uses."""
-        return self._kernel_data
+        """The arrays the jitted engine uses, with workspaces of this run's own."""
+        return self._kernel_data._replace(rows=np.zeros(self.batch, dtype=np.int64), work=np.zeros(self.d))
 
     def storage(self):
         """``csr`` or ``dense``."""

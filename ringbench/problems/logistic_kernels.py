@@ -3,15 +3,44 @@
 f(x) = sum_j w_j log(1 + exp(-y_j a_j'x)) + r(x) with labels y_j in {-1, +1},
 weights w_j (1/N for the plain average), and r(x) = lam/2 ||x||^2 or the nonconvex
 lam sum_k x_k^2 / (1 + x_k^2). The loops over samples take plain arrays, one kernel
-per storage: handing them the whole ``ProblemData`` made the full gradient 4x slower
-(numba passes a namedtuple's every field on each call that is not inlined).
+per storage: handing them the whole :class:`LogisticData` made the full gradient 4x
+slower (numba passes a namedtuple's every field on each call that is not inlined).
+
+Per-worker data (Ringleader's setting): worker i samples only
+``worker_samples[worker_offsets[i]:worker_offsets[i + 1]]``; empty arrays mean every
+worker samples all N.
 """
 
 import math
+from typing import NamedTuple
+
+import numpy as np
 
 from .._jit import REORDER_MATH, kernel
+from ..engine.protocol import implements
 from ..engine.rng import STREAM_NOISE, uniforms
-from .ids import DENSE, L2
+from .ids import CSR, DENSE, L2
+
+
+class LogisticData(NamedTuple):
+    """Arrays of a logistic regression; the storage it does not use is empty."""
+
+    storage: int  # DENSE or CSR: how the N x d features are stored
+    dense: np.ndarray  # float64 (N, d)
+    csr_data: np.ndarray  # float64 (nnz,)
+    csr_indices: np.ndarray  # int64 (nnz,)
+    csr_indptr: np.ndarray  # int64 (N + 1,)
+    labels: np.ndarray  # float64 (N,): y_j in {-1, +1}
+    sample_weights: np.ndarray  # float64 (N,): w_j, f(x) = sum_j w_j loss_j(x) + r(x)
+    regularizer: int  # L2 or NONCONVEX
+    lam: float  # regularisation strength lambda
+    batch: int  # b: samples per stochastic gradient
+    replacement: bool  # sample the minibatch with replacement
+    f_star: float  # f*
+    worker_offsets: np.ndarray  # int64 (n + 1,) or (0,): worker i's samples, as a range of worker_samples
+    worker_samples: np.ndarray  # int64 (N,) or (0,): sample indices grouped by worker
+    rows: np.ndarray  # int64 (b,): workspace, the job's minibatch
+    work: np.ndarray  # float64 (d,): workspace of the metrics
 
 
 @kernel
@@ -33,7 +62,7 @@ def sigmoid_of_negative(margin):
 
 @kernel
 def gradient_coefficient(label, margin, weight):
-    """c with weight * grad loss_j(x) = c a_j: -weight y_j / (1 + exp(y_j a_j'x))."""
+    """C with weight * grad loss_j(x) = c a_j: -weight y_j / (1 + exp(y_j a_j'x))."""
     return -weight * label * sigmoid_of_negative(margin)
 
 
@@ -58,7 +87,7 @@ def csr_dot(data, indices, indptr, row, x):
 
 @kernel(fastmath=REORDER_MATH)
 def dense_axpy(features, row, coefficient, out):
-    """out += coefficient * a_row for dense features."""
+    """Out += coefficient * a_row for dense features."""
     values = features[row]
     for k in range(out.size):
         out[k] += coefficient * values[k]
@@ -66,14 +95,14 @@ def dense_axpy(features, row, coefficient, out):
 
 @kernel(fastmath=REORDER_MATH)
 def csr_axpy(data, indices, indptr, row, coefficient, out):
-    """out += coefficient * a_row for CSR features."""
+    """Out += coefficient * a_row for CSR features."""
     for entry in range(indptr[row], indptr[row + 1]):
         out[indices[entry]] += coefficient * data[entry]
 
 
 @kernel
 def dense_loss_gradient(features, labels, weights, x, out):
-    """out += sum_j w_j grad loss_j(x); return sum_j w_j loss_j(x), over every sample."""
+    """Out += sum_j w_j grad loss_j(x); return sum_j w_j loss_j(x), over every sample."""
     loss = 0.0
     for row in range(labels.size):
         margin = labels[row] * dense_dot(features, row, x)
@@ -95,7 +124,7 @@ def csr_loss_gradient(data, indices, indptr, labels, weights, x, out):
 
 @kernel
 def dense_add_rows(features, labels, rows, count, x, weight, out):
-    """out += weight * sum of grad loss_j(x) over the first ``count`` entries of ``rows`` (no loss: not needed)."""
+    """Out += weight * sum of grad loss_j(x) over the first ``count`` entries of ``rows`` (no loss: not needed)."""
     for position in range(count):
         row = rows[position]
         margin = labels[row] * dense_dot(features, row, x)
@@ -113,7 +142,7 @@ def csr_add_rows(data, indices, indptr, labels, rows, count, x, weight, out):
 
 @kernel(fastmath=REORDER_MATH)
 def regularizer_gradient(regularizer, lam, x, out):
-    """out = grad r(x)."""
+    """Out = grad r(x)."""
     if regularizer == L2:
         for k in range(x.size):
             out[k] = lam * x[k]
@@ -174,30 +203,38 @@ def draw_minibatch(key, worker, job, offsets, pooled, n_samples, batch, replacem
                 drawn += 1
 
 
+@implements("stochastic_gradient", LogisticData)
 @kernel
-def logistic_stochastic_gradient(problem, key, point, worker, job, rows, out):
+def stochastic_gradient(problem, key, point, worker, job, out):
     """Minibatch gradient grad r(x) + 1/b sum_{j in B} grad loss_j(x) of one job; B as in :func:`draw_minibatch`."""
     batch = problem.batch
+    rows = problem.rows
     draw_minibatch(key, worker, job, problem.worker_offsets, problem.worker_samples, problem.labels.size, batch,
                    problem.replacement, rows)
     regularizer_gradient(problem.regularizer, problem.lam, point, out)
     if problem.storage == DENSE:
         dense_add_rows(problem.dense, problem.labels, rows, batch, point, 1.0 / batch, out)
-    else:
+    elif problem.storage == CSR:
         csr_add_rows(problem.csr_data, problem.csr_indices, problem.csr_indptr, problem.labels, rows, batch, point,
                      1.0 / batch, out)
+    else:
+        raise ValueError("unknown storage of the features")
 
 
+@implements("metrics", LogisticData)
 @kernel
-def logistic_metrics(problem, x, work):
-    """Exact ``(f(x) - f*, ||grad f(x)||^2)`` over every sample; ``work`` is a scratch d-vector."""
+def metrics(problem, x):
+    """Exact ``(f(x) - f*, ||grad f(x)||^2)`` over every sample."""
+    work = problem.work
     regularizer_gradient(problem.regularizer, problem.lam, x, work)
     loss = regularizer_value(problem.regularizer, problem.lam, x)
     if problem.storage == DENSE:
         loss += dense_loss_gradient(problem.dense, problem.labels, problem.sample_weights, x, work)
-    else:
+    elif problem.storage == CSR:
         loss += csr_loss_gradient(problem.csr_data, problem.csr_indices, problem.csr_indptr, problem.labels,
                                   problem.sample_weights, x, work)
+    else:
+        raise ValueError("unknown storage of the features")
     norm2 = 0.0
     for k in range(x.size):
         norm2 += work[k] * work[k]

@@ -10,23 +10,14 @@ machine.
 """
 
 import json
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
-import scipy.optimize
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
+
+from ..files import cache_directory, write_text_atomically
 
 GRADIENT_TOLERANCE = 1e-10
 _NEWTON_STEPS = 50
-
-
-def cache_directory():
-    """Where solved optima are kept."""
-    if os.environ.get("RINGBENCH_CACHE"):
-        return Path(os.environ["RINGBENCH_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "ringbench"
 
 
 def minimum(objective, digest):
@@ -46,7 +37,8 @@ def minimum(objective, digest):
     f_star, x_star, grad_norm = _solve(objective)
     entry = {"f_star": f_star, "x_star": x_star.tolist(), "grad_norm": grad_norm,
              "scipy": scipy.__version__}
-    _write_atomically(path, json.dumps(entry))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(path, json.dumps(entry))
     return f_star, x_star
 
 
@@ -66,11 +58,3 @@ def _solve(objective):
         raise RuntimeError(f"could not solve for f*: ||grad f|| = {grad_norm:.3g} after L-BFGS and "
                            f"{_NEWTON_STEPS} Newton steps (needs < {GRADIENT_TOLERANCE:g})")
     return float(value), x, grad_norm
-
-
-def _write_atomically(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(handle, "w") as file:
-        file.write(text)
-    os.replace(temporary, path)

@@ -5,13 +5,12 @@ import hashlib
 import warnings
 
 import numpy as np
-import scipy.linalg
-import scipy.sparse
-import scipy.sparse.linalg
+import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
 from .. import _validate
-from . import ids, kernels
+from . import ids
 from .base import Problem
+from .quadratic_kernels import QuadraticData, affine, empty_storage
 
 NOISE_KINDS = {"scalar": ids.NOISE_SCALAR, "isotropic": ids.NOISE_ISOTROPIC}
 STORAGES = {ids.TRIDIAGONAL: "tridiagonal", ids.DENSE: "dense", ids.CSR: "csr"}
@@ -168,7 +167,7 @@ class Quadratic(Problem):
         return cls(A, b, noise_std=noise_std, noise=noise, name=f"random dense quadratic (kappa={condition_number:g})")
 
     def per_worker(self, worker_b, worker_scale=None):
-        """This quadratic split across workers: worker i holds f_i(x) = s_i/2 x'Ax - b_i'x.
+        """The same quadratic split across workers: worker i holds f_i(x) = s_i/2 x'Ax - b_i'x.
 
         Our own heterogeneous benchmark (``algorithms.md`` F.15; the papers have none).
         f = 1/n sum_i f_i stays this quadratic, so the b_i must average to b and the s_i
@@ -247,15 +246,16 @@ class Quadratic(Problem):
     def _finish(self):
         self.f_star = float(-0.5 * self.b @ self.x_star)
         self.sigma2 = self.d * self.noise_std**2
-        fields = kernels.empty_fields()
-        fields.update(self._data, b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],
-                      noise_std=self.noise_std)
-        self._kernel_data = kernels.ProblemData(model=ids.QUADRATIC, **fields)
+        fields = empty_storage()
+        fields.update(self._data)
+        self._kernel_data = QuadraticData(**fields, b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],
+                                          noise_std=self.noise_std, worker_b=np.zeros((0, self.d)),
+                                          worker_scale=np.zeros(0), work=np.zeros(0))
         del self._data
 
     def data(self):
-        """The arrays the jitted engine uses."""
-        return self._kernel_data
+        """The arrays the jitted engine uses, with a workspace of this run's own."""
+        return self._kernel_data._replace(work=np.zeros(self.d))
 
     def storage(self):
         """How A is stored: ``tridiagonal``, ``dense`` or ``csr``."""
@@ -264,7 +264,7 @@ class Quadratic(Problem):
     def gradient(self, x):
         """Exact gradient Ax - b (NumPy; for tests and analysis)."""
         out = np.empty(self.d)
-        kernels.affine(self._kernel_data, _validate.array("x", x, length=self.d), self.b, 1.0, 0.0, out)
+        affine(self._kernel_data, _validate.array("x", x, length=self.d), self.b, 1.0, 0.0, out)
         return out
 
     def describe(self):
@@ -279,4 +279,5 @@ class Quadratic(Problem):
                 "sha256": digest.hexdigest()[:16]}
 
     def __repr__(self):
-        return f"Quadratic({self.name!r}, d={self.d}, storage={self.storage()!r}, L={self.L:.4g}, sigma2={self.sigma2:.4g})"
+        return (f"Quadratic({self.name!r}, d={self.d}, storage={self.storage()!r}, L={self.L:.4g}, "
+                f"sigma2={self.sigma2:.4g})")

@@ -1,8 +1,16 @@
 """Splitting a dataset's samples across workers (per-worker data, Ringleader's setting).
 
-Each function returns n arrays of sample indices, one per worker, that use every
+Each split function returns n arrays of sample indices, one per worker, that use every
 sample exactly once; worker sizes differ by at most one. All are deterministic given
-their arguments. Pass the result as ``Logistic(..., partition=...)``.
+their arguments and work for any number of classes (binary labels, MNIST's ten digits).
+Pass the result as ``Logistic(..., partition=...)``.
+
+The Ringleader experiments' preprocessing (``algorithms.md`` E.2) is :func:`trim` to a
+multiple of n with seed :data:`TRIM_SEED`, then :func:`dirichlet` on the kept samples with
+seed :data:`DIRICHLET_SEED`::
+
+    kept = splits.trim(labels, n, seed=splits.TRIM_SEED)
+    parts = [kept[part] for part in splits.dirichlet(labels[kept], n, 0.1, seed=splits.DIRICHLET_SEED)]
 """
 
 import numpy as np
@@ -10,6 +18,10 @@ import numpy as np
 from .. import _validate
 
 SPLITS = ("iid", "label-sorted", "dirichlet")
+
+#: Seeds of the Ringleader experiments' class-proportional trim and Dirichlet partition (``algorithms.md`` E.2).
+TRIM_SEED = 123456
+DIRICHLET_SEED = 654321
 
 
 def _sizes(n_samples, n_workers):
@@ -37,19 +49,23 @@ def label_sorted(labels, n_workers):
     return np.split(order, np.cumsum(_sizes(len(labels), n_workers))[:-1])
 
 
-def dirichlet(labels, n_workers, alpha, *, seed=0):
+def dirichlet(labels, n_workers, alpha, *, seed=0, classes=None):
     """Equal-size Dirichlet(alpha) label skew, as in the Ringleader experiments (``algorithms.md`` E.2).
 
-    For each worker draw class proportions p ~ Dir(alpha 1), take round(p * size)
-    samples of each class (rounding fixed so the counts add up to the worker's size),
-    and top up from the classes with the most samples left when a class runs out.
-    Small ``alpha`` gives each worker few classes.
+    For each worker draw class proportions p ~ Dir(alpha 1) over the K classes, take
+    round(p * size) samples of each class (rounding fixed so the counts add up to the
+    worker's size), and top up from the classes with the most samples left when a class
+    runs out. Small ``alpha`` gives each worker few classes. Any number of classes: K = 2
+    for a9a, K = 10 for MNIST.
+
+    ``classes`` fixes the K label values (default: those present, ``np.unique(labels)``),
+    e.g. ``range(10)`` to draw p over all ten digits even if a small sample lacks one.
     """
     n_workers = _validate.integer("n_workers", n_workers, minimum=1)
     alpha = _validate.real("alpha", alpha, positive=True)
     rng = _rng(seed)
     labels = np.asarray(labels)
-    classes = np.unique(labels)
+    classes = _classes(labels, classes)
     pools = [list(rng.permutation(np.flatnonzero(labels == value))) for value in classes]
     parts = []
     for size in _sizes(labels.size, n_workers):
@@ -65,6 +81,44 @@ def dirichlet(labels, n_workers, alpha, *, seed=0):
             del pools[fullest][:count]
         parts.append(np.sort(np.array(taken, dtype=np.int64)))
     return parts
+
+
+def trim(labels, multiple, *, seed=0):
+    """Drop samples so that a multiple of ``multiple`` remain, in proportion to the classes.
+
+    Keeps ``M = multiple * (N // multiple)`` samples: class c keeps round(M N_c / N) of its
+    N_c samples (largest remainders, ties to the smaller label, so the counts add up to M),
+    chosen uniformly at random from the class. The Ringleader experiments trim to a multiple
+    of n with seed :data:`TRIM_SEED` before their Dirichlet partition.
+
+    Returns
+    -------
+    ndarray of int64
+        The kept sample indices, sorted.
+    """
+    multiple = _validate.integer("multiple", multiple, minimum=1)
+    labels = np.asarray(labels)
+    if multiple > labels.size:
+        raise ValueError(f"multiple must be <= the number of samples ({labels.size}), got {multiple}")
+    rng = _rng(seed)
+    classes, class_counts = np.unique(labels, return_counts=True)
+    kept_total = labels.size - labels.size % multiple
+    keep = _rounded_counts(class_counts / labels.size, kept_total)
+    kept = [rng.choice(np.flatnonzero(labels == value), size=count, replace=False)
+            for value, count in zip(classes, keep)]
+    return np.sort(np.concatenate(kept).astype(np.int64))
+
+
+def _classes(labels, classes):
+    if classes is None:
+        return np.unique(labels)
+    classes = np.asarray(classes)
+    if classes.ndim != 1 or classes.size == 0 or np.unique(classes).size != classes.size:
+        raise ValueError(f"classes must be distinct label values, got {classes!r}")
+    if not np.isin(labels, classes).all():
+        stray = labels[~np.isin(labels, classes)][0]
+        raise ValueError(f"label {stray} is not one of classes ({', '.join(map(str, classes))})")
+    return classes
 
 
 def _rounded_counts(proportions, size):

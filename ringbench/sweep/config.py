@@ -48,8 +48,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import _validate
+from .. import _validate, extensions
 from .. import methods as method_registry
+from ..formatting import short
 from ..simulation import Recording
 from . import registry
 
@@ -236,12 +237,8 @@ def describe_setting(problem, timing):
 
 
 def _describe(parameters):
-    rest = " ".join(f"{key}={_short(value)}" for key, value in parameters.items() if key != "name")
+    rest = " ".join(f"{key}={short(value)}" for key, value in parameters.items() if key != "name")
     return f"{parameters['name']} {rest}".strip()
-
-
-def _short(value):
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _named(where, function, *args):
@@ -337,8 +334,8 @@ def _blocks(key, value, builders, reserved=()):
     expanded = []
     for index, table in enumerate(_tables(key, value)):
         where = f"{key}[{index}]"
-        name = _block_name(where, table, builders)
-        kinds = registry.builder_parameters(builders[name])
+        name = _block_name(where, table, builders, plugins=key == "problems")
+        kinds = registry.builder_parameters(registry.problem_builder(name) if key == "problems" else builders[name])
         for parameter in reserved:
             kinds.pop(parameter)
             if parameter in table:
@@ -362,12 +359,12 @@ def _method_blocks(value, n):
     blocks = []
     for index, table in enumerate(_tables("methods", value)):
         where = f"methods[{index}]"
-        name = _block_name(where, table, method_registry.METHODS)
+        name = _block_name(where, table, method_registry.METHODS, plugins=True)
         label = table.get("label", name)
         if not isinstance(label, str) or not label:
             raise ValueError(f"{where}.label must be a non-empty string, got {label!r}")
         axes = {key: table[key] for key in table if key not in ("name", "label")}
-        kinds = registry.method_parameters(name)
+        kinds = registry.method_parameters(name)  # imports a plug-in now: errors before any run
         _only_keys(where, axes, tuple(kinds))
         for parameter, axis in axes.items():
             for workers in n:
@@ -380,9 +377,12 @@ def _method_blocks(value, n):
     return tuple(blocks)
 
 
-def _block_name(where, table, builders):
+def _block_name(where, table, builders, *, plugins=False):
+    """The table's ``name``: one of ``builders``, or with ``plugins`` a plug-in's ``module:Class``."""
     if "name" not in table:
         raise ValueError(f"{where} needs a name; choose one of " + ", ".join(repr(key) for key in builders))
+    if plugins and extensions.is_plugin_name(table["name"]):
+        return table["name"]  # imported when its parameters are read: errors before any run
     return _validate.choice(f"{where}.name", table["name"], tuple(builders))
 
 

@@ -16,7 +16,7 @@ import json
 import numbers
 import types
 
-from .. import datasets
+from .. import datasets, extensions
 from .. import methods as method_registry
 from .. import problems as problem_classes
 from .. import timing as timing_models
@@ -90,7 +90,7 @@ def builder_parameters(builder):
 
 def method_parameters(name):
     """``{name: (type, required)}`` of a method's parameters (none is required: gamma or eps is checked later)."""
-    return {field.name: (_plain_type(field.type), False) for field in dataclasses.fields(method_registry.METHODS[name])}
+    return {field.name: (_plain_type(field.type), False) for field in dataclasses.fields(method_registry.resolve(name))}
 
 
 def _plain_type(annotation):
@@ -123,11 +123,21 @@ def canonical(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+def problem_builder(name):
+    """The builder of the problem called ``name``: one of :data:`PROBLEMS`, or a plug-in's class
+    (``package.module:Class`` or ``path/to/file.py:Class``), whose annotated constructor
+    arguments are what the configuration may set.
+    """
+    if extensions.is_plugin_name(name):
+        return extensions.load(name, base=problem_classes.Problem, what="problem")
+    return PROBLEMS[name]
+
+
 @functools.lru_cache(maxsize=8)
 def _build_cached(registry_name, text):
-    registry = PROBLEMS if registry_name == "problem" else TIMINGS
     parameters = json.loads(text)
-    return registry[parameters.pop("name")](**parameters)
+    name = parameters.pop("name")
+    return (problem_builder(name) if registry_name == "problem" else TIMINGS[name])(**parameters)
 
 
 def build_problem(spec):

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ..files import write_atomically
 from . import bands, table, tuning
 from .config import SweepConfig, describe_setting, load
 from .executors import open_executor
-from .store import Store, write_atomically
+from .store import Store
 from .task import execute
 
 

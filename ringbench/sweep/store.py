@@ -14,13 +14,10 @@ the directory. Run ids are digests of the run's configuration, so a resumed swee
 skips exactly the runs that finished.
 """
 
-import os
-import secrets
 from pathlib import Path
 
+from ..files import TEMPORARY, flush
 from ..results import load
-
-_TEMPORARY = "tmp-"
 
 
 class Store:
@@ -56,51 +53,28 @@ class Store:
 
     def _remove_incomplete(self):
         for path in self.runs.iterdir():
-            incomplete = path.name.startswith(_TEMPORARY) or (
+            incomplete = path.name.startswith((TEMPORARY, f".{TEMPORARY}")) or (
                 path.suffix == ".npz" and not path.with_suffix(".json").exists())
             if incomplete:
                 path.unlink()
 
     def finished(self):
         """The run ids whose results are complete."""
-        return {path.stem for path in self.runs.glob("*.json") if not path.name.startswith(_TEMPORARY)}
+        return {path.stem for path in self.runs.glob("*.json")}
 
     def path(self, run_id):
         """Stem of a run's files (``runs/<run_id>``)."""
         return self.runs / run_id
 
     def save(self, run_id, result):
-        """Write ``result`` as run ``run_id``, atomically: after a crash it is either complete or absent."""
-        temporary = self.runs / f"{_TEMPORARY}{run_id}-{secrets.token_hex(4)}"
-        written = result.save(temporary)
-        for path in written:
-            _flush(path)
-        for path in written:  # .npz first, then .json: the .json marks the run finished
-            os.replace(path, self.path(run_id).with_suffix(path.suffix))
-        _flush(self.runs)
+        """Write ``result`` as run ``run_id``: after a crash it is either complete or absent.
+
+        :meth:`ringbench.Result.save` writes each file atomically, the ``.npz`` first:
+        the ``.json`` marks the run finished.
+        """
+        result.save(self.path(run_id))
+        flush(self.runs)
 
     def load(self, run_id):
         """The :class:`ringbench.Result` of a finished run."""
         return load(self.path(run_id))
-
-
-def write_atomically(path, write):
-    """Call ``write(temporary_path)``, flush the file and rename it to ``path``."""
-    path = Path(path)
-    temporary = path.with_name(f".{_TEMPORARY}{path.name}-{secrets.token_hex(4)}")
-    try:
-        write(temporary)
-        _flush(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    return path
-
-
-def _flush(path):
-    """fsync a file or directory, so that a rename never exposes data still only in memory."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

@@ -11,7 +11,7 @@ Written as CSV, and as Parquet when pyarrow is installed.
 import csv
 import json
 
-from .store import write_atomically
+from ..files import write_atomically
 
 _COUNTERS = ("updates", "arrivals", "computed", "applied", "discarded", "cancelled", "wasted", "mean_delay",
              "max_delay", "end_time")
@@ -47,7 +47,8 @@ def row(spec, result, *, target=None, file=None):
     out.update(t_max=spec.t_max, max_updates=spec.max_updates, status=result.status)
     has_rows = result.time.size > 0
     out.update(final_time=float(result.time[-1]) if has_rows else None,
-               final_f_gap=float(result.f_gap[-1]) if has_rows else None,
+               final_f=float(result.f[-1]) if has_rows and result.f is not None else None,
+               final_f_gap=float(result.f_gap[-1]) if has_rows and result.f_gap is not None else None,
                final_grad_norm2=float(result.grad_norm2[-1]) if has_rows else None)
     if target is not None:
         out.update(target=target, time_to_target=result.time_to(target))

@@ -14,6 +14,7 @@ import dataclasses
 import json
 import math
 
+from ..formatting import short, text_table
 from .config import describe_setting, setting_key
 
 
@@ -123,18 +124,11 @@ def format_choices(choices, metric):
     """A plain-text table of the choices."""
     lines = [("setting", "method", "chosen parameters", f"mean final {metric}", "note")]
     for choice in choices:
-        parameters = ", ".join(f"{key}={_short(value)}" for key, value in choice.method.items() if key != "name")
+        parameters = ", ".join(f"{key}={short(value)}" for key, value in choice.method.items() if key != "name")
         lines.append((choice.setting, choice.label, parameters,
                       f"{choice.score:.3e}" if math.isfinite(choice.score) else "diverged",
                       "; ".join(choice.edges)))
-    widths = [max(len(line[column]) for line in lines) for column in range(len(lines[0]))]
-    text = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
-    text.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(text)
-
-
-def _short(value):
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return "\n".join(text_table(lines))
 
 
 __all__ = ["Choice", "chosen_methods", "format_choices", "score", "select", "to_json"]

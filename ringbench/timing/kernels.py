@@ -10,6 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._jit import kernel
+from ..engine.protocol import implements
 from ..engine.rng import STREAM_DURATION, normals, uniforms
 
 FIXED = 0
@@ -61,6 +62,7 @@ def _power_law_finish(timing, worker, start):
     return (power * work / coefficient + 1.0) ** (1.0 / power) - 1.0
 
 
+@implements("finish_time", TimingData)
 @kernel
 def finish_time(timing, key, worker, job, start):
     """Simulated time at which ``worker``'s ``job``-th job, started at ``start``, ends.
@@ -97,4 +99,6 @@ def finish_time(timing, key, worker, job, start):
         return start + timing.trace_values[first + job % length]
     if kind == PIECEWISE:
         return _piecewise_finish(timing, worker, start)
-    return _power_law_finish(timing, worker, start)
+    if kind == POWER_LAW:
+        return _power_law_finish(timing, worker, start)
+    raise ValueError("unknown timing kind")

@@ -1,0 +1,82 @@
+"""Compiled entry points of the event loop for runs that involve a user's plug-in.
+
+A run of built-ins uses :func:`ringbench.engine.loop.initialize` and
+:func:`~ringbench.engine.loop.advance` directly, from the package's on-disk cache.
+When the method, the problem or the timing model is a plug-in (its namedtuple class is
+defined outside ringbench), the loop must be compiled for the plug-in's types, and
+that compiled loop must be cached without ever going stale when the plug-in's file
+changes. numba stamps a cached function with its own source file only, and a jitted
+function passed as an argument misses the cache in every new process, so ringbench
+writes a small module of two entry points that call the loop, named by a digest of
+the plug-in modules' sources and of ringbench's jitted core, and compiles those with
+numba's ``cache=True``: the next process with the same plug-in sources loads them
+from the cache, and an edit to a plug-in gives a new module, compiled once.
+
+The generated modules live in ``$RINGBENCH_CACHE/plugins`` (default
+``~/.cache/ringbench/plugins``), their compiled code in its ``__pycache__``.
+"""
+
+import hashlib
+import importlib.util
+import inspect
+import sys
+
+from .. import _cache
+from .._jit import OPTIONS
+from ..files import cache_directory, write_text_atomically
+
+_TEMPLATE = '''"""ringbench's event loop specialised for plug-ins: {modules}. Generated; do not edit."""
+
+from numba import njit
+
+from ringbench.engine import loop
+
+
+@njit(cache=True, **{options!r})
+def initialize(sim, rule, problem):
+    return loop.initialize(sim, rule, problem)
+
+
+@njit(cache=True, **{options!r})
+def advance(sim, rule, problem, max_events):
+    return loop.advance(sim, rule, problem, max_events)
+'''
+
+
+def plugin_modules(*data):
+    """Names of the modules defining the namedtuple classes among ``data`` that are not ringbench's own."""
+    return sorted({type(item).__module__ for item in data if not type(item).__module__.startswith("ringbench.")})
+
+
+def _source_digest(modules):
+    digest = hashlib.sha256(_cache.SOURCE_DIGEST.encode())
+    for name in modules:
+        module = sys.modules[name]
+        try:
+            source = inspect.getsource(module)
+        except (OSError, TypeError):
+            raise ValueError(f"the plug-in module {name!r} has no source file; define plug-ins in a .py file") \
+                from None
+        digest.update(name.encode())
+        digest.update(source.encode())
+    return digest.hexdigest()[:20]
+
+
+_LOADED = {}
+
+
+def entry_points(modules):
+    """``(initialize, advance)`` compiled for plug-ins from ``modules`` (names, see :func:`plugin_modules`)."""
+    name = f"ringbench_plugin_{_source_digest(modules)}"
+    if name not in _LOADED:
+        directory = cache_directory() / "plugins"
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{name}.py"
+        if not path.exists():  # written once: numba stamps the cache with the file's mtime and size
+            write_text_atomically(path, _TEMPLATE.format(modules=", ".join(modules), options=OPTIONS))
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # numba's cache finds the functions' module by name
+        spec.loader.exec_module(module)
+        _LOADED[name] = (module.initialize, module.advance)
+    return _LOADED[name]

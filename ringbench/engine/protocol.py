@@ -1,0 +1,110 @@
+"""The plug-in points: the only calls from the jitted engine into methods, problems and timing models.
+
+The engine sees a method, a problem and a timing model only as namedtuples of arrays
+and scalars (their *data*), and calls four functions on them:
+
+=====================================================  ==================================
+call                                                   provided by
+=====================================================  ==================================
+``on_arrival(rule, sim, problem, worker)``             a method: its server rule
+``stochastic_gradient(problem, key, point, worker,     a problem: worker's stochastic
+job, out)``                                            gradient of its ``job``-th job
+``metrics(problem, x) -> (objective, grad_norm2)``     a problem: exact metrics
+``finish_time(timing, key, worker, job, start)``       a timing model
+=====================================================  ==================================
+
+Each call is resolved when numba compiles it, from the class of its first argument:
+a module registers its kernels for its own namedtuple class (:func:`register`), and
+numba compiles one specialisation of the event loop per combination of classes. No
+function travels at run time, so the compiled loop stays in numba's on-disk cache,
+and an unregistered class is a compile-time error naming the class, never another
+method's rule. With ``NUMBA_DISABLE_JIT=1`` the same calls dispatch in Python.
+
+``metrics`` returns f(x) - f* where the problem knows f*, else f(x); the Python
+problem says which (``Problem.f_star``).
+"""
+
+from numba.extending import overload
+
+from .._jit import OPTIONS
+
+#: Registered kernels: ``_IMPLEMENTATIONS[call][data class] = kernel``.
+_IMPLEMENTATIONS = {"on_arrival": {}, "stochastic_gradient": {}, "metrics": {}, "finish_time": {}}
+
+
+def register(call, data_class, implementation):
+    """Make ``implementation`` the kernel of ``call`` for data of class ``data_class``.
+
+    Parameters
+    ----------
+    call : {'on_arrival', 'stochastic_gradient', 'metrics', 'finish_time'}
+        The plug-in point.
+    data_class : type
+        A :class:`typing.NamedTuple` class: the method's rule parameters, the
+        problem's data or the timing model's data.
+    implementation : numba dispatcher
+        A jitted function with the call's signature (see the module docstring).
+    """
+    if call not in _IMPLEMENTATIONS:
+        raise ValueError(f"call must be one of {', '.join(_IMPLEMENTATIONS)}, got {call!r}")
+    if not (isinstance(data_class, type) and issubclass(data_class, tuple) and hasattr(data_class, "_fields")):
+        raise TypeError(f"{call}: data_class must be a typing.NamedTuple class, got {data_class!r}")
+    _IMPLEMENTATIONS[call][data_class] = implementation
+
+
+def implements(call, data_class):
+    """Decorator form of :func:`register`: ``@implements("metrics", MyData)`` above a kernel."""
+    def decorate(kernel):
+        register(call, data_class, kernel)
+        return kernel
+
+    return decorate
+
+
+def implementation(call, data_class):
+    """The kernel registered for ``call`` on ``data_class``; a TypeError names what is missing."""
+    try:
+        return _IMPLEMENTATIONS[call][data_class]
+    except KeyError:
+        raise TypeError(f"no {call} kernel is registered for {data_class.__module__}.{data_class.__qualname__}; "
+                        f"register one with ringbench.engine.protocol.register({call!r}, ...)") from None
+
+
+def _dispatched(stub):
+    """Resolve ``stub(data, ...)`` to the kernel registered for ``type(data)``, in numba and in Python."""
+    call = stub.__name__
+
+    @overload(stub, jit_options=OPTIONS)
+    def _typed(data, *arguments):
+        kernel = implementation(call, data.instance_class)
+
+        def dispatch(data, *arguments):
+            return kernel(data, *arguments)
+
+        return dispatch
+
+    return stub
+
+
+@_dispatched
+def on_arrival(rule, *arguments):
+    """Hand worker's arrival to the method whose rule tuple is ``rule``: ``(rule, sim, problem, worker)``."""
+    return implementation("on_arrival", type(rule))(rule, *arguments)
+
+
+@_dispatched
+def stochastic_gradient(problem, *arguments):
+    """Write a job's stochastic gradient into ``out``: ``(problem, key, point, worker, job, out)``."""
+    return implementation("stochastic_gradient", type(problem))(problem, *arguments)
+
+
+@_dispatched
+def metrics(problem, *arguments):
+    """Exact ``(objective, ||grad f(x)||^2)`` of the global objective at ``x``: ``(problem, x)``."""
+    return implementation("metrics", type(problem))(problem, *arguments)
+
+
+@_dispatched
+def finish_time(timing, *arguments):
+    """Simulated time at which a job ends: ``(timing, key, worker, job, start)``."""
+    return implementation("finish_time", type(timing))(timing, *arguments)

@@ -1,0 +1,67 @@
+"""Everything a plug-in method or problem is written with, in one import.
+
+A **method** is a frozen dataclass deriving from :class:`Method` whose
+:meth:`~Method.configure` returns a :class:`Configuration` with a rule tuple (a
+:class:`typing.NamedTuple` of its own class), and a server rule registered for that
+class::
+
+    class MyRule(NamedTuple):
+        gamma: float
+
+    @implements("on_arrival", MyRule)
+    @kernel
+    def my_on_arrival(rule, sim, problem, worker):
+        evaluate(sim, problem, worker)      # the gradient, at the iterate the job started from
+        use(sim, worker)
+        step(sim, sim.gradient, rule.gamma)
+        restart(sim, worker)
+
+A **problem** derives from :class:`Problem`; its :meth:`~Problem.data` returns a
+namedtuple of its own class, for which ``stochastic_gradient`` and ``metrics`` kernels
+are registered (see :mod:`ringbench.problems.base`).
+
+Kernels cannot allocate (every array comes from Python) and draw their randomness
+with :func:`normals` / :func:`uniforms` keyed by ``(key, STREAM_NOISE, worker, job,
+block)``, so that a job's gradient is the same whenever it is evaluated. Plug-ins run
+at compiled speed; the event loop specialised for them is cached on disk under a
+digest of their module's source (:mod:`ringbench.engine.plugins`). Name them as
+``package.module:Class`` or ``path/to/file.py:Class`` in the CLI and in sweeps.
+``examples/custom_method.py`` and ``examples/custom_problem.py`` are complete examples.
+"""
+
+from ._jit import REORDER_MATH
+from ._jit import plugin_kernel as kernel
+from .engine.actions import (
+                             cancel,
+                             delay_of,
+                             discard,
+                             drop_started_before,
+                             evaluate,
+                             make_idle,
+                             restart,
+                             restart_all,
+                             step,
+                             use,
+)
+from .engine.batch import Batch, collect, new_batch, step_with_batch
+from .engine.protocol import implements, register
+from .engine.rng import STREAM_NOISE, normals, uniforms
+from .engine.tables import (
+                             Tables,
+                             add_to_buffer,
+                             add_to_table,
+                             clear_table,
+                             harmonic_mean_reaches,
+                             new_tables,
+                             replace_in_table,
+                             step_with_table,
+                             swap_in_buffer,
+)
+from .methods.base import Configuration, Method, all_workers, fastest_workers
+from .problems.base import Problem
+
+__all__ = ["REORDER_MATH", "STREAM_NOISE", "Batch", "Configuration", "Method", "Problem", "Tables", "add_to_buffer",
+           "add_to_table", "all_workers", "cancel", "clear_table", "collect", "delay_of", "discard",
+           "drop_started_before", "evaluate", "fastest_workers", "harmonic_mean_reaches", "implements", "kernel",
+           "make_idle", "new_batch", "new_tables", "normals", "register", "replace_in_table", "restart",
+           "restart_all", "step", "step_with_batch", "step_with_table", "swap_in_buffer", "uniforms", "use"]

@@ -1,0 +1,213 @@
+"""User plug-ins: the two examples against plain implementations, through the API, the CLI, sweeps and dask,
+and the compiled loop of a plug-in cached across processes (and recompiled after an edit)."""
+
+import heapq
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ringbench
+from ringbench import Recording, methods, sweep, timing
+from ringbench.engine.rng import STREAM_NOISE, key_from_seed, uniforms
+from ringbench.problems import Quadratic
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+import custom_method  # noqa: E402  (the examples folder is not a package)
+import custom_problem  # noqa: E402
+
+
+def plain_polynomial_asgd(A, b, x0, tau, gamma, power, updates):
+    """ASGD with stepsize gamma / (1 + delay)^power, noise-free, fixed times: a heap of (finish, worker)."""
+    x, k = x0.copy(), 0
+    started = {worker: (0, x0.copy()) for worker in range(len(tau))}
+    events = [(tau[worker], worker) for worker in range(len(tau))]
+    heapq.heapify(events)
+    trajectory = []
+    while k < updates:
+        time, worker = heapq.heappop(events)
+        start, point = started[worker]
+        x = x - gamma / (1.0 + (k - start)) ** power * (A @ point - b)
+        k += 1
+        trajectory.append((time, k, float(np.sum((A @ x - b) ** 2))))
+        started[worker] = (k, x.copy())
+        heapq.heappush(events, (time + tau[worker], worker))
+    return x, trajectory
+
+
+def test_custom_method_equals_a_plain_implementation():
+    A = np.array([[2.0, 0.5, 0.0], [0.5, 1.5, 0.2], [0.0, 0.2, 1.0]])
+    b = np.array([1.0, -1.0, 0.5])
+    x0 = np.array([3.0, -2.0, 1.0])
+    tau = [1.0, 1.7, 2.3, 4.1]
+    problem = Quadratic(A, b, x0=x0)
+    method = custom_method.PolynomialASGD(gamma=0.3, power=0.7)
+    result = ringbench.simulate(problem, method, timing.fixed(tau), max_updates=60, record=Recording(every=1))
+    x, trajectory = plain_polynomial_asgd(A, b, x0, tau, 0.3, 0.7, 60)
+    np.testing.assert_allclose(result.x, x, rtol=1e-12, atol=1e-14)
+    time, iteration, norm2 = map(np.array, zip(*trajectory))
+    np.testing.assert_array_equal(result.iteration[1:], iteration)
+    np.testing.assert_allclose(result.time[1:], time, rtol=1e-15)
+    np.testing.assert_allclose(result.grad_norm2[1:], norm2, rtol=1e-9)
+    # power = 0 is vanilla ASGD, bit for bit: the plug-in shares the engine with the built-ins.
+    vanilla = ringbench.simulate(problem, custom_method.PolynomialASGD(gamma=0.3, power=0.0), timing.fixed(tau),
+                                 max_updates=60)
+    builtin = ringbench.simulate(problem, methods.ASGD(gamma=0.3), timing.fixed(tau), max_updates=60)
+    np.testing.assert_array_equal(vanilla.x, builtin.x)
+
+
+def test_custom_method_validates_its_parameters():
+    with pytest.raises(ValueError, match="power"):
+        custom_method.PolynomialASGD(gamma=0.1, power=-1.0)
+    with pytest.raises(ValueError, match="gamma"):
+        custom_method.PolynomialASGD(eps=0.1)
+
+
+def numpy_huber(problem, x, rows):
+    residual = problem.features[rows] @ x - problem.targets[rows]
+    slope = np.clip(residual, -problem.delta, problem.delta)
+    absolute = np.abs(residual)
+    loss = np.where(absolute <= problem.delta, 0.5 * residual**2, problem.delta * (absolute - 0.5 * problem.delta))
+    return loss.mean(), problem.features[rows].T @ slope / len(rows)
+
+
+def test_custom_problem_kernels_equal_numpy():
+    problem = custom_problem.HuberRegression(n_samples=40, d=4, batch=5, delta=0.5, outliers=0.2, seed=3)
+    x = np.array([0.4, -1.0, 2.0, 0.1])
+    value, gradient = numpy_huber(problem, x, np.arange(40))
+    objective, norm2 = problem.metrics(x)
+    assert objective == pytest.approx(value, rel=1e-12)
+    assert norm2 == pytest.approx(gradient @ gradient, rel=1e-12)
+    # Finite differences of the loss confirm the gradient itself.
+    step = 1e-6
+    numeric = [(numpy_huber(problem, x + step * e, np.arange(40))[0] - numpy_huber(problem, x - step * e,
+                                                                                    np.arange(40))[0]) / (2 * step)
+               for e in np.eye(4)]
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-9)
+    key = key_from_seed(np.random.SeedSequence(11))
+    for worker, job in ((0, 0), (3, 7)):
+        draws = np.concatenate([uniforms(key, STREAM_NOISE, worker, job, block) for block in range(2)])[:5]
+        rows = np.minimum((draws * 40).astype(int), 39)
+        out = np.empty(4)
+        custom_problem.huber_stochastic_gradient(problem.data(), key, x, worker, job, out)
+        np.testing.assert_allclose(out, numpy_huber(problem, x, rows)[1], rtol=1e-12, atol=1e-15)
+
+
+def test_a_problem_without_f_star_records_f_and_theory_mode_names_the_missing_constant():
+    problem = custom_problem.HuberRegression(n_samples=200, d=5)
+    model = timing.profile("paper", 6)
+    result = ringbench.simulate(problem, methods.ASGD(gamma=0.05), model, t_max=100.0, seed=2)
+    assert result.f_gap is None and result.status == "completed"
+    assert np.all(np.isfinite(result.f)) and result.f[-1] < result.f[0]
+    assert result.grad_norm2[-1] < result.grad_norm2[0]
+    with pytest.raises(ValueError, match="sigma2"):
+        ringbench.simulate(problem, methods.Ringmaster(eps=0.1), model, t_max=10.0)
+    assert result.config["prediction"] is None
+
+
+def test_a_plug_in_run_diverges_cleanly():
+    problem = Quadratic.worst_case(8, noise_std=0.01)
+    result = ringbench.simulate(problem, custom_method.PolynomialASGD(gamma=50.0, power=0.0),
+                                timing.profile("paper", 4), t_max=1000.0, blowup=1e6)
+    assert result.status == "diverged" and result.diverged_at["iteration"] >= 1
+    assert np.all(np.isfinite(result.grad_norm2))
+
+
+def _cli(*arguments, env=None):
+    return subprocess.run([sys.executable, "-m", "ringbench", *arguments], cwd=EXAMPLES, capture_output=True,
+                          text=True, env=env, timeout=600)
+
+
+def test_cli_runs_both_plug_ins_and_names_a_bad_one():
+    done = _cli("run", "--method", "custom_method.py:PolynomialASGD", "--gamma", "0.2", "--param", "power=0.5",
+                "--problem", "custom_problem.py:HuberRegression", "--problem-param", "n_samples=300",
+                "--problem-param", "d=6", "--n", "8", "--t-max", "50", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("polynomial-asgd: completed")
+    missing = _cli("run", "--method", "custom_method.py:NoSuchClass", "--gamma", "0.1", "--quiet")
+    assert missing.returncode == 2 and "has no 'NoSuchClass'" in missing.stderr
+    wrong = _cli("run", "--method", "custom_problem.py:HuberRegression", "--gamma", "0.1", "--quiet")
+    assert wrong.returncode == 2 and "subclass of ringbench.methods.base.Method" in wrong.stderr
+
+
+PLUGIN_SWEEP = """
+name = "plug-ins"
+n = [5]
+t_max = 40.0
+checkpoints = 10
+[seeds]
+root = 3
+replicates = 2
+[[problems]]
+name = "{examples}/custom_problem.py:HuberRegression"
+n_samples = 150
+d = [4, 6]
+[[timings]]
+name = "paper"
+[[methods]]
+name = "{examples}/custom_method.py:PolynomialASGD"
+gamma = 0.1
+power = [0.0, 1.0]
+[[methods]]
+name = "asgd"
+gamma = 0.1
+"""
+
+
+def test_sweep_with_plug_ins_gives_the_same_bits_on_threads_and_dask(tmp_path):
+    path = tmp_path / "plugins.toml"
+    path.write_text(PLUGIN_SWEEP.format(examples=EXAMPLES))
+    config = sweep.load(path)
+    threads = sweep.run(config, tmp_path / "threads", executor="threads", workers=2)
+    dask = sweep.run(config, tmp_path / "dask", executor="dask", workers=2)
+    files = sorted(path.name for path in (threads.out / "runs").glob("*.npz"))
+    assert len(files) == 2 * 3 * 2
+    assert files == sorted(path.name for path in (dask.out / "runs").glob("*.npz"))
+    for name in files:
+        a = ringbench.load(threads.out / "runs" / name)
+        b = ringbench.load(dask.out / "runs" / name)
+        assert a.x.tobytes() == b.x.tobytes() and a.grad_norm2.tobytes() == b.grad_norm2.tobytes()
+        assert a.status == "completed"
+
+
+PROBE = """
+import json, sys
+sys.path.insert(0, {folder!r})
+import numpy as np, ringbench
+from ringbench.engine import plugins
+import custom_method
+problem = ringbench.problems.Quadratic.worst_case(6, noise_std=0.1)
+result = ringbench.simulate(problem, custom_method.PolynomialASGD(gamma=0.1), ringbench.timing.profile("paper", 4),
+                            t_max=30.0, seed=1)
+initialize, advance = plugins.entry_points(["custom_method"])
+print(json.dumps({{"x": result.x.tolist(), "hits": sum(advance.stats.cache_hits.values()),
+                  "misses": sum(advance.stats.cache_misses.values())}}))
+"""
+
+
+def test_the_plug_in_loop_is_cached_across_processes_and_recompiled_after_an_edit(tmp_path):
+    folder = tmp_path / "plugin"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "custom_method.py", folder)
+    env = {**os.environ, "RINGBENCH_CACHE": str(tmp_path / "cache")}
+
+    def probe():
+        done = subprocess.run([sys.executable, "-c", PROBE.format(folder=str(folder))], env=env, capture_output=True,
+                              text=True, check=True, timeout=600)
+        return json.loads(done.stdout)
+
+    first, second = probe(), probe()
+    assert (first["misses"], second["misses"], second["hits"]) == (1, 0, 1)
+    assert first["x"] == second["x"]
+    source = folder / "custom_method.py"
+    source.write_text(source.read_text().replace("rule.gamma / (1.0 + delay) ** rule.power",
+                                                 "0.5 * rule.gamma / (1.0 + delay) ** rule.power"))
+    edited = probe()
+    assert edited["misses"] == 1 and edited["hits"] == 0 and edited["x"] != first["x"]
