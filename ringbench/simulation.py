@@ -15,7 +15,7 @@ from . import _validate, theory
 from .engine import loop, plugins
 from .engine.heap import new_heap
 from .engine.record import ROW_GRAD_NORM2, ROW_ITERATION, ROW_OBJECTIVE, ROW_TIME, new_recorder
-from .engine.rng import key_from_seed
+from .engine.rng import STREAM_VERSION, key_from_seed
 from .engine.snapshots import new_snapshots
 from .engine.state import (
     ARRIVALS,
@@ -276,4 +276,5 @@ def _versions():
 def _provenance(seed_sequence):
     return {"versions": dict(_versions()), "python": sys.version.split()[0], "platform": platform.platform(),
             "numba_num_threads": os.environ.get("NUMBA_NUM_THREADS"),
-            "seed_entropy": str(seed_sequence.entropy), "seed_spawn_key": list(seed_sequence.spawn_key)}
+            "seed_entropy": str(seed_sequence.entropy), "seed_spawn_key": list(seed_sequence.spawn_key),
+            "stream_version": STREAM_VERSION}
