@@ -122,22 +122,22 @@ def _stats(samples):
 def _reference_kernels():
     """Compile-on-first-call reference loops, built on ringbench's own kernels (never cached)."""
     import numba
-    from ringbench.problems.kernels import stochastic_gradient
 
     from ringbench.engine import heap as heap_kernels
+    from ringbench.engine.protocol import stochastic_gradient
     from ringbench.engine.snapshots import attach, detach, iterate_changed
     from ringbench.timing.kernels import finish_time
 
     @numba.njit(nogil=True)
-    def bare_sgd(problem, key, x, gradient, gamma, iterations, n_workers, samples):
+    def bare_sgd(problem, key, x, gradient, gamma, iterations, n_workers):
         """The bare arithmetic: one stochastic gradient at x and x -= gamma * g per iteration."""
         for k in range(iterations):
-            stochastic_gradient(problem, key, x, k % n_workers, k // n_workers, samples, gradient)
+            stochastic_gradient(problem, key, x, k % n_workers, k // n_workers, gradient)
             for i in range(x.size):
                 x[i] -= gamma * gradient[i]
 
     @numba.njit(nogil=True)
-    def stale_sgd(problem, key, x, gradient, gamma, iterations, n_workers, pool, samples):
+    def stale_sgd(problem, key, x, gradient, gamma, iterations, n_workers, pool):
         """The same arithmetic at stale points: row k % rows holds x from `rows` updates ago.
 
         After the update x is written back into the row just read, as the engine's restart does
@@ -146,7 +146,7 @@ def _reference_kernels():
         rows = pool.shape[0]
         for k in range(iterations):
             row = pool[k % rows]
-            stochastic_gradient(problem, key, row, k % n_workers, k // n_workers, samples, gradient)
+            stochastic_gradient(problem, key, row, k % n_workers, k // n_workers, gradient)
             for i in range(x.size):
                 x[i] -= gamma * gradient[i]
             for i in range(x.size):
@@ -216,9 +216,8 @@ def _warm_up(kernels):
 
     key = key_from_seed(np.random.SeedSequence(0))
     x, gradient = problem.x0.copy(), np.zeros(problem.d)
-    kernels["bare_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros(0, dtype=np.int64))
-    kernels["stale_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros((2, problem.d)),
-                         np.zeros(0, dtype=np.int64))
+    kernels["bare_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4)
+    kernels["stale_sgd"](problem.data(), key, x, gradient, 1e-3, 2, 4, np.zeros((2, problem.d)))
     kernels["snapshot_churn"](new_snapshots(4, problem.d, 4), x, 8, 4, 0)
     kernels["draw_durations"](small.data(), key, 2, 4)
     queue, jobs = new_heap(small.n), np.zeros(small.n, dtype=np.int64)
@@ -282,13 +281,13 @@ def _engine_overhead(config, kernels):
     def bare():
         x, gradient = problem.x0.copy(), np.zeros(d)
         started = perf_counter()
-        kernels["bare_sgd"](data, key, x, gradient, gamma, iterations, n, np.zeros(0, dtype=np.int64))
+        kernels["bare_sgd"](data, key, x, gradient, gamma, iterations, n)
         return perf_counter() - started, {"updates": iterations}
 
     def stale():
         x, gradient, pool = problem.x0.copy(), np.zeros(d), np.tile(problem.x0, (n, 1))
         started = perf_counter()
-        kernels["stale_sgd"](data, key, x, gradient, gamma, iterations, n, pool, np.zeros(0, dtype=np.int64))
+        kernels["stale_sgd"](data, key, x, gradient, gamma, iterations, n, pool)
         return perf_counter() - started, {"updates": iterations}
 
     def churn():

@@ -14,7 +14,25 @@ if "RINGBENCH_DATA" not in os.environ and _SHARED_DATA.is_dir():
     os.environ["RINGBENCH_DATA"] = str(_SHARED_DATA)
 
 
+import numba  # noqa: E402
 import pytest  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """With ``NUMBA_DISABLE_JIT=1`` (kernels run as Python, for coverage and debugging):
+
+    * tests marked ``compiled`` skip: they check numba's cache or dispatchers, rely on a compiled
+      chunk being uninterruptible, or drive long runs against timeouts sized for compiled code;
+    * RuntimeWarnings are not errors: numpy warns on the overflow and NaN that compiled kernels
+      (``error_model="numpy"``) produce silently, and the divergence tests provoke them on purpose.
+    """
+    if not numba.config.DISABLE_JIT:
+        return
+    skip = pytest.mark.skip(reason="needs compiled kernels (NUMBA_DISABLE_JIT=1)")
+    for item in items:
+        if "compiled" in item.keywords:
+            item.add_marker(skip)
+        item.add_marker(pytest.mark.filterwarnings("ignore::RuntimeWarning"))
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -34,6 +34,7 @@ def _probe(package_root, cache_dir):
     return json.loads(done.stdout)
 
 
+@pytest.mark.compiled
 def test_cache_hits_in_a_fresh_process_and_tracks_edits_in_other_files(tmp_path):
     root = tmp_path / "src"
     shutil.copytree(Path(ringbench.__file__).parent, root / "ringbench", ignore=shutil.ignore_patterns("__pycache__"))
@@ -55,6 +56,7 @@ def test_cache_hits_in_a_fresh_process_and_tracks_edits_in_other_files(tmp_path)
     assert edited["value"] != first["value"]
 
 
+@pytest.mark.compiled
 def test_kernel_outside_the_digested_core_is_refused():
     from ringbench._jit import kernel
 

@@ -99,6 +99,8 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+# Compiled chunks cannot be interrupted halfway; Python-mode kernels can, mid-event.
+@pytest.mark.compiled
 def test_sigint_interrupts_and_keeps_results():
     completed = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr

@@ -26,6 +26,7 @@ from ringbench.methods import (
     IA2SGD,
     METHODS,
     DelayAdaptiveASGD,
+    FedAsync,
     FedBuff,
     Hero,
     Malenia,
@@ -455,7 +456,7 @@ def test_every_method_decreases_the_gradient_norm_on_a_small_logistic_problem(na
 
 def test_the_method_table_is_covered():
     assert {cls for cls in METHODS.values()} == {ASGD, DelayAdaptiveASGD, Rennala, Minibatch, Hero, NaiveOptimalASGD,
-                                                 Ringmaster, Ringleader, Malenia, IA2SGD, FedBuff}
+                                                 Ringmaster, Ringleader, Malenia, IA2SGD, FedBuff, FedAsync}
 
 
 # --- real data -----------------------------------------------------------------------------------------------

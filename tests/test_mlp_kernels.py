@@ -59,6 +59,7 @@ def loss_gradient(theta, inputs, hidden, classes, features, labels, rows):
     return loss, out
 
 
+@pytest.mark.compiled
 def test_kernels_are_compiled():
     theta, features, labels = network(6, 5, 3, 10, 0)
     loss_gradient(theta, 6, 5, 3, features, labels, [0, 1])

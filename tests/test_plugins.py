@@ -193,6 +193,7 @@ print(json.dumps({{"x": result.x.tolist(), "hits": sum(advance.stats.cache_hits.
 """
 
 
+@pytest.mark.compiled
 def test_the_plug_in_loop_is_cached_across_processes_and_recompiled_after_an_edit(tmp_path):
     folder = tmp_path / "plugin"
     folder.mkdir()

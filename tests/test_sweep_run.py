@@ -220,6 +220,7 @@ def start_sweep_and_signal(config, out, signal_number, after):
     return status, done
 
 
+@pytest.mark.compiled
 def test_interrupted_then_killed_sweep_restarts_to_every_run_exactly_once(tmp_path):
     config = write(tmp_path, KILLABLE)
     out = tmp_path / "out"

@@ -323,6 +323,7 @@ _CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.compiled
 def test_no_kernel_is_compiled_or_loaded_for_bad_input():
     """In a fresh process, bad inputs touch no numba dispatcher; a good run then does."""
     completed = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, timeout=300)
