@@ -11,7 +11,16 @@ bit for bit against :class:`numpy.random.Philox`.
 
 A draw is addressed by a 4-word counter ``(worker, job, block, stream)`` under the
 run's 2-word key (derived from the run's :class:`numpy.random.SeedSequence`).
+
+Stream version 2 (:data:`STREAM_VERSION`; :func:`fill_normals`, :func:`job_normal`,
+:func:`fill_uniforms`, :func:`job_uniform`) keeps the addressing per job but pays Philox
+once per job: its block ``(worker, job, 2**64 - 1, stream)`` is the state of a
+xoshiro256++ generator, whose words give uniforms (top 53 bits) and normals (a 256-layer
+ziggurat) in sequence. Draw t of a job is still a pure function of (key, stream, worker,
+job, t), at about 2 ns a normal instead of 15-20 ns. The version-1 functions are unchanged.
 """
+
+import math
 
 import numpy as np
 
@@ -119,3 +128,288 @@ def normals(key, stream, worker, job, block):
 def key_from_seed(seed_sequence):
     """Derive the 2-word Philox key of a run from its :class:`numpy.random.SeedSequence`."""
     return seed_sequence.generate_state(2, dtype=np.uint64)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stream version 2: a fast generator inside each job.
+#
+# One Philox block per job keys a xoshiro256++ generator (Blackman & Vigna, "Scrambled linear pseudorandom number
+# generators", ACM TOMS 2021), whose words feed a 256-layer ziggurat (Marsaglia & Tsang, "The ziggurat method for
+# generating random variables", J. Stat. Softw. 2000). Every draw stays a pure function of (key, stream, worker,
+# job) and of its position within the job; the Philox block is paid once per job instead of once per four draws,
+# and each draw costs a few nanoseconds instead of a logarithm, a square root and a sine or cosine.
+
+#: Version of the draws' definition; results record it in their provenance. Version 1 is :func:`normals` and
+#: :func:`uniforms`; version 2 is :func:`job_state` and the functions built on it (:func:`fill_normals`, ...).
+STREAM_VERSION = 2
+
+#: The Philox counter word that holds a version-1 draw's block index (``c2``) holds this for a job's state, so
+#: no job state is ever a block of version-1 draws.
+_STATE_BLOCK = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+_SHIFT17 = np.uint64(17)
+_SHIFT23 = np.uint64(23)
+_SHIFT45 = np.uint64(45)
+_SHIFT64 = np.uint64(64)
+_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+#: Ziggurat layers. A normal draw reads one 64-bit word: its low 8 bits pick the layer, bit 8 the sign (together
+#: the table index, 0 to 511), and its top 53 bits the magnitude.
+ZIGGURAT_LAYERS = 256
+_INDEX_MASK = np.uint64(2 * ZIGGURAT_LAYERS - 1)
+_LAYER_MASK = ZIGGURAT_LAYERS - 1
+
+
+def _ziggurat_edges(layers=ZIGGURAT_LAYERS):
+    """Right edges of the ziggurat of the normal density's shape f(x) = exp(-x^2 / 2).
+
+    The ziggurat covers the right half of f with ``layers`` strips of equal area v: layer 0 is
+    the base, [0, r] x [0, f(r)] plus the tail beyond r, drawn as a rectangle of width
+    ``x[0] = v / f(r)``; layer i >= 1 is the rectangle [0, x[i]] x [f(x[i]), f(x[i + 1])]. With
+    x[1] = r, the areas fix x[i + 1] = f^-1(f(x[i]) + v / x[i]), and r is the root of
+    "the top layer ends at f = 1", x[layers] = 0, found by bisection.
+
+    Returns
+    -------
+    r : float
+        The base layer's right edge, where the tail starts.
+    x : ndarray of float64, shape (layers + 1,)
+        The edges, decreasing from ``x[0] = v / f(r)`` to ``x[layers] = 0``.
+    """
+    def excess(r):
+        # f(x[layers - 1]) + v / x[layers - 1] - 1: positive when r is too small (the layers overshoot the top).
+        area = r * math.exp(-0.5 * r * r) + math.sqrt(math.pi / 2.0) * math.erfc(r / math.sqrt(2.0))
+        edge = r
+        for _ in range(layers - 2):
+            height = math.exp(-0.5 * edge * edge) + area / edge
+            if height >= 1.0:
+                return 1.0
+            edge = math.sqrt(-2.0 * math.log(height))
+        return math.exp(-0.5 * edge * edge) + area / edge - 1.0
+
+    low, high = 1.0, 10.0
+    while True:
+        middle = 0.5 * (low + high)
+        if middle in (low, high):
+            break
+        low, high = (middle, high) if excess(middle) > 0.0 else (low, middle)
+    r = high
+    area = r * math.exp(-0.5 * r * r) + math.sqrt(math.pi / 2.0) * math.erfc(r / math.sqrt(2.0))
+    x = np.zeros(layers + 1)
+    x[0], x[1] = area / math.exp(-0.5 * r * r), r
+    for i in range(1, layers - 1):
+        x[i + 1] = math.sqrt(-2.0 * math.log(math.exp(-0.5 * x[i] * x[i]) + area / x[i]))
+    return r, x
+
+
+def _ziggurat_tables(layers=ZIGGURAT_LAYERS):
+    """The sampler's tables, indexed by a word's low 9 bits (layer, then sign at bit 8).
+
+    Returns
+    -------
+    accept : ndarray of int64, shape (2 * layers,)
+        A 53-bit magnitude ``m`` below ``accept[index]`` lies under f in the whole layer:
+        ``floor(2**53 x[i + 1] / x[i])``.
+    width : ndarray of float64, shape (2 * layers,)
+        ``+-x[i] 2**-53``: the draw is ``m * width[index]``, signed.
+    density : ndarray of float64, shape (layers + 1,)
+        ``f(x[i])``, with ``density[0] = 0`` (the base layer starts on the axis) and ``density[layers] = 1``.
+    r : float
+        Where the tail starts.
+    """
+    r, x = _ziggurat_edges(layers)
+    accept = np.floor(np.ldexp(x[1:] / x[:-1], 53)).astype(np.int64)
+    width = np.ldexp(x[:-1], -53)
+    density = np.exp(-0.5 * x * x)
+    density[0], density[layers] = 0.0, 1.0
+    return np.concatenate([accept, accept]), np.concatenate([width, -width]), density, r
+
+
+# numba freezes these arrays into the compiled kernels (and their on-disk cache): read-only, so they cannot drift.
+_ZIGGURAT_ACCEPT, _ZIGGURAT_WIDTH, _ZIGGURAT_DENSITY, ZIGGURAT_R = _ziggurat_tables()
+for _table in (_ZIGGURAT_ACCEPT, _ZIGGURAT_WIDTH, _ZIGGURAT_DENSITY):
+    _table.setflags(write=False)
+del _table
+_ZIGGURAT_INVERSE_R = 1.0 / ZIGGURAT_R
+
+
+@kernel
+def job_state(key, stream, worker, job):
+    """The xoshiro256++ state that starts the draws of one job: a Philox4x64-10 block.
+
+    The counter is ``(worker, job, 2**64 - 1, stream)`` under the run's key: distinct
+    ``(stream, worker, job)`` give distinct states (Philox is a bijection of the counter),
+    and no state is a block of the version-1 draws (:func:`uniforms`), whose third counter
+    word is a small block index.
+
+    Parameters
+    ----------
+    key : ndarray of uint64, shape (2,)
+        The run's Philox key.
+    stream, worker, job : int
+        The job's address.
+
+    Returns
+    -------
+    tuple of four uint64
+        A state for :func:`next_word`, :func:`next_uniform` and :func:`next_normal`.
+    """
+    s0, s1, s2, s3 = philox4x64(np.uint64(worker), np.uint64(job), _STATE_BLOCK, np.uint64(stream), key[0], key[1])
+    if (s0 | s1 | s2 | s3) == np.uint64(0):
+        s0 = _WEYL_0  # the one state xoshiro cannot leave (probability 2**-256)
+    return s0, s1, s2, s3
+
+
+@kernel
+def _rotate_left(word, count):
+    return (word << count) | (word >> (_SHIFT64 - count))
+
+
+@kernel
+def next_word(state):
+    """One step of xoshiro256++: a uniform uint64 and the next state.
+
+    Parameters
+    ----------
+    state : tuple of four uint64
+        Not all zero.
+
+    Returns
+    -------
+    word : uint64
+    state : tuple of four uint64
+    """
+    # The casts cost nothing on uint64 words; they type a state of Python integers passed in from Python.
+    s0, s1, s2, s3 = np.uint64(state[0]), np.uint64(state[1]), np.uint64(state[2]), np.uint64(state[3])
+    word = _rotate_left(s0 + s3, _SHIFT23) + s0
+    t = s1 << _SHIFT17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotate_left(s3, _SHIFT45)
+    return word, (s0, s1, s2, s3)
+
+
+@kernel
+def next_uniform(state):
+    """A U[0, 1) draw, the top 53 bits of :func:`next_word`, and the next state.
+
+    Returns
+    -------
+    u : float
+        A multiple of 2**-53 in [0, 1).
+    state : tuple of four uint64
+    """
+    word, state = next_word(state)
+    return np.float64(np.int64(word >> _SHIFT11)) * _UNIT, state
+
+
+@kernel
+def _normal_after_rejection(index, magnitude, state):
+    """Finish a ziggurat draw whose first word fell outside its layer's inner rectangle.
+
+    ``index`` and ``magnitude`` are that word's low 9 bits and top 53 bits. In the base layer
+    the point is past r: draw from the tail (Marsaglia's exponential method). In another
+    layer it lies in the wedge beside the curve: accept it when a uniform height falls under
+    f. On rejection start over with a new word; every branch then repeats until it accepts.
+    """
+    while True:
+        layer = index & _LAYER_MASK
+        if layer == 0:
+            while True:
+                u, state = next_uniform(state)
+                v, state = next_uniform(state)
+                excess = -np.log1p(-u) * _ZIGGURAT_INVERSE_R
+                if -2.0 * np.log1p(-v) > excess * excess:
+                    tail = ZIGGURAT_R + excess
+                    return (-tail if index >= ZIGGURAT_LAYERS else tail), state
+        z = np.float64(magnitude) * _ZIGGURAT_WIDTH[index]
+        u, state = next_uniform(state)
+        bottom = _ZIGGURAT_DENSITY[layer]
+        if bottom + u * (_ZIGGURAT_DENSITY[layer + 1] - bottom) < np.exp(-0.5 * z * z):
+            return z, state
+        word, state = next_word(state)
+        index = np.intp(word & _INDEX_MASK)
+        magnitude = np.int64(word >> _SHIFT11)
+        if magnitude < _ZIGGURAT_ACCEPT[index]:
+            return np.float64(magnitude) * _ZIGGURAT_WIDTH[index], state
+
+
+@kernel
+def next_normal(state):
+    """A standard normal draw (256-layer ziggurat on :func:`next_word`) and the next state.
+
+    One word per draw, except about 1.5 % of the time, when the word falls in a wedge or the
+    tail and :func:`_normal_after_rejection` draws more.
+
+    Returns
+    -------
+    z : float
+    state : tuple of four uint64
+    """
+    word, state = next_word(state)
+    index = np.intp(word & _INDEX_MASK)
+    magnitude = np.int64(word >> _SHIFT11)
+    if magnitude < _ZIGGURAT_ACCEPT[index]:
+        return np.float64(magnitude) * _ZIGGURAT_WIDTH[index], state
+    return _normal_after_rejection(index, magnitude, state)
+
+
+@kernel
+def fill_normals(key, stream, worker, job, out, scale):
+    """Add ``scale`` times one job's standard normal draws to ``out``: ``out[i] += scale * z_i``.
+
+    ``z_0, z_1, ...`` are the successive :func:`next_normal` draws from :func:`job_state`, so
+    they depend only on ``(key, stream, worker, job)``, and ``z_0`` is :func:`job_normal`.
+    A longer ``out`` extends the same sequence.
+
+    Parameters
+    ----------
+    key : ndarray of uint64, shape (2,)
+        The run's Philox key.
+    stream, worker, job : int
+        The job's address.
+    out : ndarray of float64, shape (d,)
+        Updated in place; any stride.
+    scale : float
+        Standard deviation of the added noise.
+    """
+    state = job_state(key, stream, worker, job)
+    for i in range(out.size):
+        z, state = next_normal(state)
+        out[i] += scale * z
+
+
+@kernel
+def fill_uniforms(key, stream, worker, job, out):
+    """Overwrite ``out`` with one job's successive U[0, 1) draws (:func:`next_uniform` from :func:`job_state`).
+
+    ``out[0]`` is :func:`job_uniform`. Parameters as in :func:`fill_normals`.
+    """
+    state = job_state(key, stream, worker, job)
+    for i in range(out.size):
+        out[i], state = next_uniform(state)
+
+
+@kernel
+def job_normal(key, stream, worker, job):
+    """One job's first standard normal draw, ``z_0`` of :func:`fill_normals`.
+
+    Returns
+    -------
+    float
+    """
+    return next_normal(job_state(key, stream, worker, job))[0]
+
+
+@kernel
+def job_uniform(key, stream, worker, job):
+    """One job's first U[0, 1) draw, ``out[0]`` of :func:`fill_uniforms`.
+
+    Returns
+    -------
+    float
+    """
+    return next_uniform(job_state(key, stream, worker, job))[0]
