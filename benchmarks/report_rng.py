@@ -120,7 +120,7 @@ def _cases(draws, stick):
 
 
 def measure(draws=10**6, rounds=7, stick_path=_DEFAULT_STICK):
-    """ns per draw of every case, one list of ``rounds`` figures each, the cases interleaved round by round."""
+    """Ns per draw of every case, one list of ``rounds`` figures each, the cases interleaved round by round."""
     stick = _stick_loops(stick_path) if stick_path and Path(stick_path).is_file() else None
     cases = _cases(draws, stick)
     figures = {case: [] for case in cases}

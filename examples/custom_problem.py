@@ -56,8 +56,9 @@ def huber_stochastic_gradient(data, key, point, worker, job, out):
     """Mean gradient over the job's b samples, drawn with the job's own uniforms."""
     out[:] = 0.0
     n_samples = data.targets.size
-    for draw in range(data.batch):
-        u = plugin.uniforms(key, plugin.STREAM_NOISE, worker, job, draw // 4)[draw % 4]
+    state = plugin.job_state(key, plugin.STREAM_NOISE, worker, job)
+    for _ in range(data.batch):
+        u, state = plugin.next_uniform(state)
         _add_sample_gradient(data, min(int(u * n_samples), n_samples - 1), point, 1.0 / data.batch, out)
 
 

@@ -21,8 +21,9 @@ namedtuple of its own class, for which ``stochastic_gradient`` and ``metrics`` k
 are registered (see :mod:`ringbench.problems.base`).
 
 Kernels cannot allocate (every array comes from Python) and draw their randomness
-with :func:`normals` / :func:`uniforms` keyed by ``(key, STREAM_NOISE, worker, job,
-block)``, so that a job's gradient is the same whenever it is evaluated. Plug-ins run
+from the job's own stream (``job_state(key, STREAM_NOISE, worker, job)`` then
+``next_uniform`` / ``next_normal``, or ``fill_normals`` / ``fill_uniforms`` /
+``job_normal``), so that a job's gradient is the same whenever it is evaluated. Plug-ins run
 at compiled speed; the event loop specialised for them is cached on disk under a
 digest of their module's source (:mod:`ringbench.engine.plugins`). Name them as
 ``package.module:Class`` or ``path/to/file.py:Class`` in the CLI and in sweeps.
@@ -45,7 +46,16 @@ from .engine.actions import (
 )
 from .engine.batch import Batch, collect, new_batch, step_with_batch
 from .engine.protocol import implements, register
-from .engine.rng import STREAM_NOISE, normals, uniforms
+from .engine.rng import (
+                             STREAM_NOISE,
+                             fill_normals,
+                             fill_uniforms,
+                             job_normal,
+                             job_state,
+                             job_uniform,
+                             next_normal,
+                             next_uniform,
+)
 from .engine.tables import (
                              Tables,
                              add_to_buffer,
@@ -63,5 +73,6 @@ from .problems.base import Problem
 __all__ = ["REORDER_MATH", "STREAM_NOISE", "Batch", "Configuration", "Method", "Problem", "Tables", "add_to_buffer",
            "add_to_table", "all_workers", "cancel", "clear_table", "collect", "delay_of", "discard",
            "drop_started_before", "evaluate", "fastest_workers", "harmonic_mean_reaches", "implements", "kernel",
-           "make_idle", "new_batch", "new_tables", "normals", "register", "replace_in_table", "restart",
-           "restart_all", "step", "step_with_batch", "step_with_table", "swap_in_buffer", "uniforms", "use"]
+           "fill_normals", "fill_uniforms", "job_normal", "job_state", "job_uniform", "make_idle", "new_batch",
+           "new_tables", "next_normal", "next_uniform", "register", "replace_in_table", "restart", "restart_all",
+           "step", "step_with_batch", "step_with_table", "swap_in_buffer", "use"]

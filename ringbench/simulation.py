@@ -25,7 +25,7 @@ from .engine.record import (
     UPDATE_FIELDS,
     new_recorder,
 )
-from .engine.rng import key_from_seed
+from .engine.rng import STREAM_VERSION, key_from_seed
 from .engine.snapshots import new_snapshots
 from .engine.state import (
     ARRIVALS,
@@ -323,4 +323,5 @@ def _versions():
 def _provenance(seed_sequence):
     return {"versions": dict(_versions()), "python": sys.version.split()[0], "platform": platform.platform(),
             "numba_num_threads": os.environ.get("NUMBA_NUM_THREADS"),
-            "seed_entropy": str(seed_sequence.entropy), "seed_spawn_key": list(seed_sequence.spawn_key)}
+            "seed_entropy": str(seed_sequence.entropy), "seed_spawn_key": list(seed_sequence.spawn_key),
+            "stream_version": STREAM_VERSION}

@@ -21,7 +21,7 @@ import ringbench.problems.splits as splits
 from ringbench import Recording, datasets, methods, problems, timing
 
 #: Version of the random streams (job durations, gradient noise, sampling) the golden files were made with.
-STREAM_VERSION = 1
+STREAM_VERSION = 2
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GOLDEN_DIR = ROOT / "data" / "golden"

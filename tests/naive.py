@@ -24,11 +24,12 @@ per-worker fields, partitions) is checked too.
 
 * Quadratic: worker i's gradient is s_i A x - b_i + noise (s_i = 1, b_i = b without
   per-worker data); ``scalar`` noise is one N(0, s^2) draw on every coordinate,
-  ``isotropic`` is N(0, s^2 I), both from ``normals(key, STREAM_NOISE, i, job, block)``.
+  ``isotropic`` is N(0, s^2 I): ``job_normal(key, STREAM_NOISE, i, job)`` and the d draws
+  of ``fill_normals`` (stream version 2, :mod:`ringbench.engine.rng`).
 * Logistic: grad r(x) + 1/b sum over the job's minibatch of the per-sample loss
   gradient -y a sigma(-y a'x), computed with numpy. The minibatch is derived exactly
-  as documented: uniforms(key, STREAM_NOISE, worker, job, block) for block = 0, 1, ...,
-  four per block, position = min(int(u * pool), pool - 1) into the worker's own sample
+  as documented: the successive ``next_uniform`` draws from ``job_state(key, STREAM_NOISE,
+  worker, job)``, position = min(int(u * pool), pool - 1) into the worker's own sample
   list (the whole data set without partition); without replacement a repeated
   position is rejected and the next uniform is used.
 
@@ -52,7 +53,7 @@ import pytest
 import scipy.special
 
 from ringbench import theory
-from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals, uniforms
+from ringbench.engine.rng import STREAM_NOISE, fill_normals, job_normal, job_state, key_from_seed, next_uniform
 from ringbench.methods import (
     ASGD,
     IA2SGD,
@@ -98,9 +99,10 @@ class QuadraticOracle:
         if self.noise_std == 0.0:
             return gradient
         if self.noise == "scalar":
-            return gradient + self.noise_std * normals(key, STREAM_NOISE, worker, job, 0)[0] * np.ones(self.d)
-        return gradient + self.noise_std * np.array([normals(key, STREAM_NOISE, worker, job, c // 4)[c % 4]
-                                                     for c in range(self.d)])
+            return gradient + self.noise_std * job_normal(key, STREAM_NOISE, worker, job) * np.ones(self.d)
+        noise = np.zeros(self.d)
+        fill_normals(key, STREAM_NOISE, worker, job, noise, 1.0)
+        return gradient + self.noise_std * noise
 
     def value_and_gradient(self, x):
         scale = 1.0 if self.worker_scale is None else self.worker_scale.mean()
@@ -139,16 +141,12 @@ class LogisticOracle:
         """Row indices of the job's minibatch, in draw order (see the module docstring)."""
         pool = self.pool(worker)
         positions = []
-        block = 0
+        state = job_state(key, STREAM_NOISE, worker, job)
         while len(positions) < self.batch:
-            for u in uniforms(key, STREAM_NOISE, worker, job, block):
-                if len(positions) == self.batch:
-                    break
-                position = min(int(u * pool.size), pool.size - 1)
-                if not self.replacement and position in positions:
-                    continue
+            u, state = next_uniform(state)
+            position = min(int(u * pool.size), pool.size - 1)
+            if self.replacement or position not in positions:
                 positions.append(position)
-            block += 1
         return pool[np.array(positions)]
 
     def regularizer_value_and_gradient(self, x):

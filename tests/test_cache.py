@@ -45,12 +45,12 @@ def test_cache_hits_in_a_fresh_process_and_tracks_edits_in_other_files(tmp_path)
     second = _probe(root, cache)
     assert first["misses"] == 1 and second == {**first, "hits": 1, "misses": 0}
 
-    # stochastic_gradient lives in problems/quadratic_kernels.py and calls normals() from engine/rng.py.
+    # stochastic_gradient lives in problems/quadratic_kernels.py and calls job_normal() from engine/rng.py.
     # numba's own stamp only watches problems/quadratic_kernels.py and would serve the stale code here.
     rng = root / "ringbench" / "engine" / "rng.py"
     source = rng.read_text()
-    assert "_TWO_PI = 2.0 * np.pi" in source
-    rng.write_text(source.replace("_TWO_PI = 2.0 * np.pi", "_TWO_PI = 1.0 * np.pi"))
+    assert "_STATE_BLOCK = np.uint64(0xFFFFFFFFFFFFFFFF)" in source
+    rng.write_text(source.replace("_STATE_BLOCK = np.uint64(0xFFFFFFFFFFFFFFFF)", "_STATE_BLOCK = np.uint64(0xFFFF)"))
     edited = _probe(root, cache)
     assert edited["misses"] == 1 and edited["hits"] == 0
     assert edited["value"] != first["value"]

@@ -20,7 +20,7 @@ import ringbench
 from ringbench import datasets
 from ringbench.datasets import synthetic
 from ringbench.engine import protocol
-from ringbench.engine.rng import STREAM_NOISE, key_from_seed, uniforms
+from ringbench.engine.rng import STREAM_NOISE, job_state, key_from_seed, next_uniform
 from ringbench.methods import (
     ASGD,
     IA2SGD,
@@ -210,16 +210,14 @@ def test_labels_01_and_pm1_give_the_same_problem():
 
 
 def documented_minibatch(pool, batch, replacement, worker, job, key=KEY):
-    """The documented draw: 4 uniforms per block; position = min(int(u * pool), pool - 1); without
-    replacement a repeated position is rejected and the next uniform is used."""
-    positions, block = [], 0
+    """The documented draw: the job's successive uniforms; position = min(int(u * pool), pool - 1);
+    without replacement a repeated position is rejected and the next uniform is used."""
+    positions, state = [], job_state(key, STREAM_NOISE, worker, job)
     while len(positions) < batch:
-        for u in uniforms(key, STREAM_NOISE, worker, job, block):
-            if len(positions) < batch:
-                position = min(int(u * len(pool)), len(pool) - 1)
-                if replacement or position not in positions:
-                    positions.append(position)
-        block += 1
+        u, state = next_uniform(state)
+        position = min(int(u * len(pool)), len(pool) - 1)
+        if replacement or position not in positions:
+            positions.append(position)
     return [pool[position] for position in positions]
 
 

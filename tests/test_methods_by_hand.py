@@ -14,7 +14,7 @@ import pytest
 
 import ringbench
 from ringbench.engine.record import ACTIONS
-from ringbench.engine.rng import STREAM_NOISE, key_from_seed, normals
+from ringbench.engine.rng import STREAM_NOISE, job_normal, key_from_seed
 from ringbench.methods import (
     ASGD,
     IA2SGD,
@@ -209,7 +209,7 @@ def test_naive_optimal_asgd_runs_on_the_m_star_fastest_workers():
     key = key_from_seed(np.random.SeedSequence(seed))
 
     def z(worker, job):
-        return normals(key, STREAM_NOISE, worker, job, 0)[0]
+        return job_normal(key, STREAM_NOISE, worker, job)
 
     x = [1.0]
     for worker, job, start in [(1, 0, 0), (1, 1, 1), (2, 0, 0), (1, 2, 2), (1, 3, 4), (2, 1, 3)]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._jit import REORDER_MATH, kernel
 from ..engine.protocol import implements
-from ..engine.rng import STREAM_NOISE, uniforms
+from ..engine.rng import STREAM_NOISE, job_state, next_uniform
 from .ids import CSR, DENSE, L2
 
 
@@ -180,27 +180,24 @@ def draw_minibatch(key, worker, job, offsets, pooled, n_samples, batch, replacem
 
     The worker's samples are ``pooled[offsets[worker]:offsets[worker + 1]]``, or all
     ``n_samples`` when ``offsets`` is empty. Draw t uses uniform t of the job's noise
-    stream, position = floor(u * pool); without replacement, a repeated sample is
-    rejected and the next uniform is used.
+    stream (:func:`ringbench.engine.rng.next_uniform` from its ``job_state``), position =
+    floor(u * pool); without replacement, a repeated sample is rejected and the next
+    uniform is used.
     """
     if offsets.size:
         first = offsets[worker]
         pool = offsets[worker + 1] - first
     else:
         first, pool = 0, n_samples
+    state = job_state(key, STREAM_NOISE, worker, job)
     drawn = 0
-    block = 0
     while drawn < batch:
-        draws = uniforms(key, STREAM_NOISE, worker, job, block)
-        block += 1
-        for lane in range(4):
-            if drawn == batch:
-                break
-            position = min(int(draws[lane] * pool), pool - 1)
-            row = pooled[first + position] if offsets.size else position
-            if replacement or not _already_drawn(rows, drawn, row):
-                rows[drawn] = row
-                drawn += 1
+        u, state = next_uniform(state)
+        position = min(int(u * pool), pool - 1)
+        row = pooled[first + position] if offsets.size else position
+        if replacement or not _already_drawn(rows, drawn, row):
+            rows[drawn] = row
+            drawn += 1
 
 
 @implements("stochastic_gradient", LogisticData)

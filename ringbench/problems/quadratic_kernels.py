@@ -15,7 +15,7 @@ import numpy as np
 
 from .._jit import REORDER_MATH, kernel
 from ..engine.protocol import implements
-from ..engine.rng import STREAM_NOISE, normals
+from ..engine.rng import STREAM_NOISE, fill_normals, job_normal
 from .ids import CSR, DENSE, NOISE_SCALAR, TRIDIAGONAL
 
 
@@ -105,17 +105,12 @@ def stochastic_gradient(problem, key, point, worker, job, out):
         b, scale = problem.b, 1.0
     std = problem.noise_std
     if problem.noise_kind == NOISE_SCALAR:
-        shift = std * normals(key, STREAM_NOISE, worker, job, 0)[0] if std > 0.0 else 0.0
+        shift = std * job_normal(key, STREAM_NOISE, worker, job) if std > 0.0 else 0.0
         affine(problem, point, b, scale, shift, out)
         return
     affine(problem, point, b, scale, 0.0, out)
-    if std == 0.0:
-        return
-    d = out.size
-    for block in range((d + 3) // 4):
-        draws = normals(key, STREAM_NOISE, worker, job, block)
-        for lane in range(min(4, d - 4 * block)):
-            out[4 * block + lane] += std * draws[lane]
+    if std > 0.0:
+        fill_normals(key, STREAM_NOISE, worker, job, out, std)
 
 
 @implements("metrics", QuadraticData)

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._jit import kernel
 from ..engine.protocol import implements
-from ..engine.rng import STREAM_DURATION, normals, uniforms
+from ..engine.rng import STREAM_DURATION, job_normal, job_uniform
 
 FIXED = 0
 HALF_NORMAL = 1
@@ -85,13 +85,13 @@ def finish_time(timing, key, worker, job, start):
     if kind == FIXED:
         return start + timing.base[worker]
     if kind == HALF_NORMAL:
-        z = normals(key, STREAM_DURATION, worker, job, 0)[0]
+        z = job_normal(key, STREAM_DURATION, worker, job)
         return start + timing.base[worker] + timing.scale[worker] * abs(z)
     if kind == EXPONENTIAL:
-        u = uniforms(key, STREAM_DURATION, worker, job, 0)[0]
+        u = job_uniform(key, STREAM_DURATION, worker, job)
         return start + timing.base[worker] - timing.scale[worker] * np.log1p(-u)
     if kind == LOG_NORMAL:
-        z = normals(key, STREAM_DURATION, worker, job, 0)[0]
+        z = job_normal(key, STREAM_DURATION, worker, job)
         return start + timing.base[worker] * np.exp(timing.scale[worker] * z)
     if kind == TRACE:
         first = timing.trace_offsets[worker]
