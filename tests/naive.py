@@ -28,8 +28,8 @@ per-worker fields, partitions) is checked too.
   of ``fill_normals`` (stream version 2, :mod:`ringbench.engine.rng`).
 * Logistic: grad r(x) + 1/b sum over the job's minibatch of the per-sample loss
   gradient -y a sigma(-y a'x), computed with numpy. The minibatch is derived exactly
-  as documented: the successive ``next_uniform`` draws from ``job_state(key, STREAM_NOISE,
-  worker, job)``, position = min(int(u * pool), pool - 1) into the worker's own sample
+  as documented: the successive uniforms of ``fill_uniforms(key, STREAM_NOISE, worker,
+  job, ...)``, position = min(int(u * pool), pool - 1) into the worker's own sample
   list (the whole data set without partition); without replacement a repeated
   position is rejected and the next uniform is used.
 
@@ -53,7 +53,7 @@ import pytest
 import scipy.special
 
 from ringbench import theory
-from ringbench.engine.rng import STREAM_NOISE, fill_normals, job_normal, job_state, key_from_seed, next_uniform
+from ringbench.engine.rng import STREAM_NOISE, fill_normals, fill_uniforms, job_normal, key_from_seed
 from ringbench.methods import (
     ASGD,
     IA2SGD,
@@ -140,13 +140,18 @@ class LogisticOracle:
     def minibatch(self, key, worker, job):
         """Row indices of the job's minibatch, in draw order (see the module docstring)."""
         pool = self.pool(worker)
-        positions = []
-        state = job_state(key, STREAM_NOISE, worker, job)
-        while len(positions) < self.batch:
-            u, state = next_uniform(state)
-            position = min(int(u * pool.size), pool.size - 1)
-            if self.replacement or position not in positions:
-                positions.append(position)
+        count = 4 * self.batch
+        while True:  # a longer draw extends the same sequence: retry longer if rejections used it up
+            draws = np.empty(count)
+            fill_uniforms(key, STREAM_NOISE, worker, job, draws)
+            positions = []
+            for u in draws:
+                position = min(int(u * pool.size), pool.size - 1)
+                if self.replacement or position not in positions:
+                    positions.append(position)
+                if len(positions) == self.batch:
+                    return pool[np.array(positions)]
+            count *= 2
         return pool[np.array(positions)]
 
     def regularizer_value_and_gradient(self, x):

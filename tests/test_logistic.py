@@ -20,7 +20,7 @@ import ringbench
 from ringbench import datasets
 from ringbench.datasets import synthetic
 from ringbench.engine import protocol
-from ringbench.engine.rng import STREAM_NOISE, job_state, key_from_seed, next_uniform
+from ringbench.engine.rng import STREAM_NOISE, fill_uniforms, key_from_seed
 from ringbench.methods import (
     ASGD,
     IA2SGD,
@@ -212,13 +212,15 @@ def test_labels_01_and_pm1_give_the_same_problem():
 def documented_minibatch(pool, batch, replacement, worker, job, key=KEY):
     """The documented draw: the job's successive uniforms; position = min(int(u * pool), pool - 1);
     without replacement a repeated position is rejected and the next uniform is used."""
-    positions, state = [], job_state(key, STREAM_NOISE, worker, job)
-    while len(positions) < batch:
-        u, state = next_uniform(state)
+    draws = np.empty(64 * batch)  # far more than rejections can use up at these sizes
+    fill_uniforms(key, STREAM_NOISE, worker, job, draws)
+    positions = []
+    for u in draws:
         position = min(int(u * len(pool)), len(pool) - 1)
         if replacement or position not in positions:
             positions.append(position)
-    return [pool[position] for position in positions]
+    assert len(positions) >= batch
+    return [pool[position] for position in positions[:batch]]
 
 
 @pytest.mark.parametrize("replacement", [True, False])
