@@ -6,12 +6,25 @@ is allowed, never after a compile or a long run.
 """
 
 import numbers
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
+#: The largest integer the jitted kernels hold (their counters and parameters are int64).
+INT64_MAX = int(np.iinfo(np.int64).max)
+#: Environment variable overriding the memory a run may plan to use, in bytes (suffixes K, M, G, T allowed).
+MEMORY_ENV_VAR = "RINGBENCH_MEMORY_LIMIT"
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
-def integer(name, value, *, minimum=None):
-    """Return ``value`` as an int; reject floats with a fraction, bools, NaN."""
+
+def integer(name, value, *, minimum=None, maximum=INT64_MAX):
+    """Return ``value`` as an int in [``minimum``, ``maximum``]; reject floats with a fraction, bools, NaN.
+
+    ``maximum`` defaults to the int64 range every jitted kernel holds, so an integer that
+    passes never overflows inside compiled code.
+    """
     if isinstance(value, bool) or not isinstance(value, (numbers.Integral, float, np.floating)):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if isinstance(value, (float, np.floating)) and not (np.isfinite(value) and value == int(value)):
@@ -19,11 +32,111 @@ def integer(name, value, *, minimum=None):
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum}, got {value}")
     return value
 
 
-def real(name, value, *, positive=False, minimum=None):
-    """Return ``value`` as a finite float, optionally > 0 or >= ``minimum``."""
+def memory_limit():
+    """Bytes a run may plan to allocate: ``$RINGBENCH_MEMORY_LIMIT``, else the machine's physical memory."""
+    text = os.environ.get(MEMORY_ENV_VAR, "").strip().upper().removesuffix("B")
+    if text:
+        number, unit = (text[:-1], text[-1]) if text[-1] in _UNITS else (text, "")
+        try:
+            limit = float(number) * _UNITS[unit]
+        except ValueError:
+            limit = float("nan")
+        if not limit > 0 or not np.isfinite(limit):
+            raise ValueError(f"${MEMORY_ENV_VAR} must be a positive number of bytes (suffix K, M, G or T "
+                             f"allowed), got {os.environ[MEMORY_ENV_VAR]!r}")
+        return limit
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def memory(name, value, nbytes):
+    """Check that ``nbytes``, what ``name`` = ``value`` needs, fits in :func:`memory_limit`.
+
+    Called before allocating, so that a size too large for the machine is a one-line
+    error in milliseconds instead of a ``MemoryError`` (or swapping) later.
+    """
+    limit = memory_limit()
+    if nbytes > limit:
+        raise ValueError(f"{name} = {value} needs about {_size(nbytes)} of memory, more than the "
+                         f"{_size(limit)} available; make it smaller (or set ${MEMORY_ENV_VAR}, in bytes, "
+                         "to allow more)")
+
+
+def _size(nbytes):
+    for unit in ("T", "G", "M", "K"):
+        if nbytes >= _UNITS[unit]:
+            return f"{nbytes / _UNITS[unit]:.3g} {unit}B"
+    return f"{nbytes:.0f} B"
+
+
+def count(name, value, *, minimum=1, bytes_each):
+    """:func:`integer` >= ``minimum`` whose ``value * bytes_each`` bytes fit in :func:`memory_limit`."""
+    value = integer(name, value, minimum=minimum)
+    memory(name, value, value * bytes_each)
+    return value
+
+
+#: Bytes per checkpoint: its grid time, its row in the recorder, its entries in the Result arrays.
+CHECKPOINT_BYTES = 8 + 4 * 8 + 5 * 8
+#: Bytes per worker of the timing model, heap, and per-worker state (a few int64/float64 arrays each).
+WORKER_BYTES = 8 * 8
+#: Bytes per stale iterate besides its d float64 values: pool bookkeeping and heap entries.
+SNAPSHOT_OVERHEAD = 6 * 8
+
+
+def run_memory(n, d, snapshots, checkpoints):
+    """Check the arrays of one simulation fit in memory: n workers, snapshots iterates of size d, checkpoints."""
+    nbytes = n * WORKER_BYTES + snapshots * (8 * d + SNAPSHOT_OVERHEAD) + checkpoints * CHECKPOINT_BYTES + 8 * 8 * d
+    memory("the run (n workers, dimension d, stale iterates, checkpoints)", f"({n}, {d}, {snapshots}, {checkpoints})",
+           nbytes)
+
+
+#: Job arrivals beyond which a run given only a time budget could not finish (days at ~10^7 events per second).
+MAX_ARRIVALS = 1e12
+
+
+def run_length(t_max, max_updates, tau, *, name="t_max"):
+    """Check a run bounded only by ``t_max`` can finish: about t_max * sum_i 1/tau_i arrivals, at most MAX_ARRIVALS."""
+    if max_updates is not None or t_max is None:
+        return
+    rate = float(np.sum(1.0 / tau))  # expected job arrivals per simulated second
+    if t_max * rate > MAX_ARRIVALS:
+        raise ValueError(f"{name} = {t_max:g} means about {t_max * rate:.3g} job arrivals, more than the "
+                         f"{MAX_ARRIVALS:.0e} a run can finish; allowed is {name} <= {MAX_ARRIVALS / rate:.3g} for "
+                         "this timing model, or bound the run by updates as well")
+
+
+def boolean(name, value):
+    """Return ``value`` if it is True or False (not a truthy string such as ``"no"``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def writable_directory(name, path):
+    """Create directory ``path`` if needed and check a file can be written in it; return it as a Path.
+
+    Done before a run starts, so that its results are never lost to a destination that
+    cannot take them (a file, a read-only place, a path under /proc).
+    """
+    path = Path(path).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except FileExistsError:
+        raise ValueError(f"{name} {str(path)!r} must be a directory, but a file of that name is in the way") from None
+    except OSError as error:
+        raise ValueError(f"{name} {str(path)!r} is not a writable directory ({error.strerror or error})") from None
+    return path
+
+
+def real(name, value, *, positive=False, minimum=None, maximum=None):
+    """Return ``value`` as a finite float, optionally > 0, >= ``minimum`` or <= ``maximum``."""
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise ValueError(f"{name} must be a real number, got {value!r}")
     value = float(value)
@@ -33,6 +146,8 @@ def real(name, value, *, positive=False, minimum=None):
         raise ValueError(f"{name} must be > 0, got {value}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum:g}, got {value:g}")
     return value
 
 

@@ -335,7 +335,7 @@ def read_libsvm(source, n_features=None):
         ``n_features``, labels outside {0, 1} and {-1, +1}, or a file without samples.
     """
     if n_features is not None:
-        n_features = _validate.integer("n_features", n_features, minimum=1)
+        n_features = _validate.count("n_features", n_features, bytes_each=_FEATURE_BYTES)
     text = _read_text(source)
 
     labels, row_lengths, line_numbers, indices, values = [], [], [], [], []
@@ -361,7 +361,12 @@ def read_libsvm(source, n_features=None):
     y = _labels_to_signs(np.asarray(labels, dtype=np.float64), line_numbers)
     indptr = np.zeros(len(row_lengths) + 1, dtype=np.int64)
     np.cumsum(row_lengths, out=indptr[1:])
-    columns = np.asarray(indices, dtype=np.int64) - 1
+    try:
+        columns = np.asarray(indices, dtype=np.int64) - 1
+    except OverflowError:
+        entry = next(entry for entry, index in enumerate(indices) if not 0 <= index <= _validate.INT64_MAX)
+        raise ValueError(f"line {_line_of_entry(entry, indptr, line_numbers)}: feature index {indices[entry]} is "
+                         f"not allowed; indices must be in 1..{_validate.INT64_MAX}") from None
     data = np.asarray(values, dtype=np.float64)
     n_features = _check_entries(columns, data, indptr, line_numbers, n_features)
     columns, data = _sort_rows(columns, data, indptr, line_numbers)
@@ -427,6 +432,10 @@ def _line_of_entry(entry, indptr, line_numbers):
     return int(line_numbers[np.searchsorted(indptr, entry, side="right") - 1])
 
 
+#: Bytes per feature a model of the file's dimension needs at least: a few float64 vectors of length d.
+_FEATURE_BYTES = 8 * 8
+
+
 def _check_entries(columns, data, indptr, line_numbers, n_features):
     """Check indices and values; return the number of columns (``n_features`` or the largest index)."""
     if columns.size == 0:
@@ -441,6 +450,10 @@ def _check_entries(columns, data, indptr, line_numbers, n_features):
                          f"has the non-finite value {data[entry]}")
     largest = int(columns.max()) + 1
     if n_features is None:
+        # The index sets the dimension d: every model vector (x, gradients, stale iterates) has that many entries.
+        entry = int(np.argmax(columns))
+        _validate.memory(f"line {_line_of_entry(entry, indptr, line_numbers)}: feature index", largest,
+                         largest * _FEATURE_BYTES)
         return largest
     if largest > n_features:
         entry = int(np.argmax(columns >= n_features))
@@ -472,6 +485,8 @@ _PARSED = {}
 
 # False inside ``with offline():``; None: decided by download= and $RINGBENCH_OFFLINE.
 _DOWNLOADS = contextvars.ContextVar("ringbench_datasets_downloads", default=None)
+#: How messages name the place to look first: the ``path`` argument, or the command line's ``--data-path``.
+_PATH_OPTION = contextvars.ContextVar("path_option", default="path=")
 
 
 @contextlib.contextmanager
@@ -486,6 +501,16 @@ def offline(enabled=True):
     finally:
         if token is not None:
             _DOWNLOADS.reset(token)
+
+
+@contextlib.contextmanager
+def path_option(name):
+    """Within the block, messages call :func:`load`'s ``path`` argument ``name`` (the CLI's ``--data-path``)."""
+    token = _PATH_OPTION.set(name)
+    try:
+        yield
+    finally:
+        _PATH_OPTION.reset(token)
 
 
 def data_cache_dir():
@@ -675,17 +700,20 @@ def _places(dataset, file, path):
     """Every (candidate file or None if the place is not configured, where it comes from), in lookup order."""
     looked = []
     if path is not None:
+        option = _PATH_OPTION.get().rstrip("=")
         if not isinstance(path, (str, os.PathLike)):
-            raise ValueError(f"path must be a file or directory path, got {type(path).__name__}")
+            raise ValueError(f"{option} must be a file or directory path, got {type(path).__name__}")
         given = pathlib.Path(path).expanduser()
+        if not given.exists():  # a typo must not fall back silently on the other places
+            raise ValueError(f"{option} {str(path)!r}: no such file or directory")
         if given.is_dir():
-            looked.append((given / file.filename, "the path argument"))
+            looked.append((given / file.filename, option))
             if dataset.subdir:
-                looked.append((given / dataset.subdir / file.filename, "the path argument"))
+                looked.append((given / dataset.subdir / file.filename, option))
         elif len(dataset.files) == 1:
-            looked.append((given, "the path argument"))
-        else:  # a file of a multi-file set (or a directory that does not exist): its directory
-            looked.append(((given.parent if given.is_file() else given) / file.filename, "the path argument"))
+            looked.append((given, option))
+        else:  # a file of a multi-file set: its directory
+            looked.append((given.parent / file.filename, option))
     directory = os.environ.get(ENV_VAR)
     looked.append((pathlib.Path(directory).expanduser() / dataset.subdir / file.filename if directory else None,
                    f"${ENV_VAR}"))
@@ -768,11 +796,11 @@ def _not_found_message(dataset, missing, reason):
                f"  python -c \"import ringbench; ringbench.datasets.fetch('{dataset.name}')\"\n"
                f"or download\n" + "".join(f"  {url}\n" for url in urls) +
                f"(listed at {dataset.page}) into {cache} or data/{dataset.subdir + '/' if dataset.subdir else ''} "
-               f"here, pass the location as path= (--data-path), or set ${ENV_VAR} to the directory that holds "
+               f"here, pass the location as {_PATH_OPTION.get()}, or set ${ENV_VAR} to the directory that holds "
                f"{'it' if len(urls) == 1 else 'them'}.")
     else:
         how = (f"Copy the files from {dataset.page.rsplit('/', 1)[0]} into {cache} or data/ here, pass their "
-               f"directory as path= (--data-path), or set ${ENV_VAR} to it.")
+               f"directory as {_PATH_OPTION.get()}, or set ${ENV_VAR} to it.")
     note = f"\nNote: {dataset.note} Load another copy with verify=False." if dataset.note else ""
     return (f"dataset {dataset.name!r} ({what}) was not found. " + "\n".join(lines) + f"\n{reason}\n{how}{note}")
 

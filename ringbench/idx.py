@@ -21,6 +21,7 @@ gzip, images of an unexpected size, image and label counts that differ, labels o
 """
 
 import gzip
+import math
 import os
 import pathlib
 import zlib
@@ -77,7 +78,7 @@ def read_idx(source, *, magic=None, name=None):
         raise ValueError(f"{name}: truncated IDX header: {ndim} dimensions need {header} bytes, the file has "
                          f"{len(data)}")
     shape = tuple(int.from_bytes(data[4 + 4 * axis:8 + 4 * axis], "big") for axis in range(ndim))
-    expected = int(np.prod(shape, dtype=np.int64))
+    expected = math.prod(shape)  # Python ints: a product of uint32 dimensions can exceed int64
     body = len(data) - header
     dims = " x ".join(map(str, shape))
     if body < expected:

@@ -72,7 +72,7 @@ class Recording:
         if self.times is None:
             grid = np.linspace(0.0, t_max, 1001)[1:] if t_max is not None else np.zeros(0)
         elif np.isscalar(self.times):
-            count = _validate.integer("record times", self.times, minimum=1)
+            count = _validate.count("record times", self.times, bytes_each=_validate.CHECKPOINT_BYTES)
             if t_max is None:
                 raise ValueError("record times as a count needs t_max")
             grid = np.linspace(0.0, t_max, count + 1)[1:]
@@ -161,7 +161,10 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     if not (isinstance(trace, bool) or isinstance(trace, str) and trace in _TRACE_MODES):
         raise ValueError(f"trace must be False, True, 'events' or 'iterates', got {trace!r}")
     trace_limit = _validate.integer("trace_limit", trace_limit, minimum=1)
+    _validate.boolean("progress", progress)
     configuration = method.configure(problem, timing)
+    _validate.run_memory(timing.n, problem.d, configuration.snapshot_capacity, grid.size)
+    _validate.run_length(t_max, max_updates, timing.expected_durations())
 
     rule, data = configuration.rule, problem.data()
     sim = Simulation(

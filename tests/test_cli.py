@@ -53,11 +53,11 @@ def test_compare_writes_table_summary_plot_and_results(tmp_path, capsys):
     (["run", "--method", "asgd"], "gamma"),
     (["run", "--method", "nope", "--gamma", "0.1"], "method"),
     (["run", "--method", "asgd", "--gamma", "0.1", "--timing", "nope"], "timing profile"),
-    (["run", "--method", "asgd", "--gamma", "0.1", "--t-max", "0"], "t_max"),
-    (["run", "--method", "asgd", "--gamma", "0.1", "--n", "0"], "n must"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--t-max", "0"], "--t-max"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--n", "0"], "--n must"),
     (["run", "--method", "asgd", "--gamma", "0.1", "--threshold", "3"], "threshold"),
     (["compare", "--methods", "ringmaster,nope"], "method"),
-    (["compare", "--target", "0"], "target"),
+    (["compare", "--target", "0"], "--target"),
 ])
 def test_bad_input_is_one_line_and_status_2(arguments, parameter, capsys):
     assert main(arguments + ["--quiet"]) == 2

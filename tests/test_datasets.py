@@ -296,10 +296,11 @@ def test_search_order_path_then_env_then_data_dir(isolated, monkeypatch):
     from_env = write_fake(isolated / "env", 2)
     from_data_dir = write_fake(isolated / "data", 3)
     monkeypatch.setenv(datasets.ENV_VAR, str(isolated / "env"))
-    for path, expected in [(from_path, from_path), (isolated / "given", from_path), (None, from_env),
-                           (isolated / "nothing-here", from_env)]:
+    for path, expected in [(from_path, from_path), (isolated / "given", from_path), (None, from_env)]:
         loaded = datasets.load("a9a", path=path, verify=False)
         assert (loaded.path, loaded.shape) == (expected, (int(expected.read_text().count("\n")), 123))
+    with pytest.raises(ValueError, match="path 'nothing-here': no such file or directory"):  # no silent fallback
+        datasets.load("a9a", path="nothing-here", verify=False)
     monkeypatch.delenv(datasets.ENV_VAR)
     loaded = datasets.load("a9a", verify=False)
     assert (loaded.path, loaded.shape[0]) == (from_data_dir, 3)
@@ -307,6 +308,7 @@ def test_search_order_path_then_env_then_data_dir(isolated, monkeypatch):
 
 def test_missing_file_lists_every_place_and_the_download_address(isolated, monkeypatch):
     monkeypatch.setenv(datasets.ENV_VAR, str(isolated / "env"))
+    (isolated / "mine").mkdir()
     with pytest.raises(FileNotFoundError) as error:  # tests run with $RINGBENCH_OFFLINE=1 (conftest.py)
         datasets.load("w8a", path=isolated / "mine")
     assert isinstance(error.value, datasets.DatasetNotFoundError) and isinstance(error.value, ValueError)

@@ -1,10 +1,11 @@
 """Pieces shared by the subcommands: the parser class, the common options, and building a problem from them."""
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 
-from .. import datasets, experiments, extensions, timing
+from .. import _validate, datasets, experiments, extensions, timing
 from ..problems import Logistic, Problem, Quadratic, splits
 
 if sys.version_info >= (3, 11):
@@ -15,6 +16,10 @@ else:  # pragma: no cover
 DEFAULT_TARGET = 1e-3
 INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
 PROBLEMS = ("worst-case", "random-dense", "logistic")
+PROBLEM_GROUP = "problem options"
+#: Problem options whose destination is not the name of the builder parameter they set.
+_PARAMETER_OF = {"data_path": "path", "without_replacement": "replacement", "split": "partition",
+                 "no_download": "path"}
 
 
 class Parser(argparse.ArgumentParser):
@@ -32,7 +37,7 @@ def add_common(parser):
     setting's values.
     """
     parser.add_argument("--n", type=int, help="number of workers (default: the setting's)")
-    parser.add_argument("--d", type=int, default=experiments.PAPER_D,
+    problem_group(parser).add_argument("--d", type=int, default=experiments.PAPER_D,
                         help="quadratic: dimension (default: %(default)s)")
     parser.add_argument("--timing", metavar="PROFILE",
                         help=f"timing profile: {', '.join(timing.PROFILES)} (default: the setting's)")
@@ -44,8 +49,71 @@ def add_common(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
+def problem_group(parser):
+    """The argument group of the options that describe the problem (checked against the problem chosen)."""
+    if getattr(parser, "title", None) == PROBLEM_GROUP:
+        return parser
+    group = next((group for group in parser._action_groups if group.title == PROBLEM_GROUP), None)
+    return group or parser.add_argument_group(PROBLEM_GROUP)
+
+
+def given_options(args):
+    """``{dest: flag}`` of the problem options (of ``args.parser``) set to other than their defaults."""
+    actions = problem_group(args.parser)._group_actions
+    return {action.dest: action.option_strings[0] for action in actions
+            if getattr(args, action.dest) != action.default}
+
+
+def parameters_of(*builders):
+    """The keyword parameters of problem builders: the problem options that apply to what they build."""
+    return {name for builder in builders for name in inspect.signature(builder).parameters}
+
+
+def reject_inapplicable(args, what, builders):
+    """Raise if a problem option was given that none of ``builders`` (the chosen problem's) has a parameter for."""
+    accepted = parameters_of(*builders)
+    for dest, flag in given_options(args).items():
+        if _PARAMETER_OF.get(dest, dest) not in accepted:
+            raise ValueError(f"{flag} does not apply to {what}; leave it out (it would be ignored)")
+
+
+def budget(args, model, t_max, max_updates=None):
+    """Check ``--t-max`` (and ``--max-updates``) describe a run that can finish on ``model``; return them."""
+    t_max = _validate.real("--t-max", t_max, positive=True)
+    if max_updates is not None:
+        max_updates = _validate.integer("--max-updates", max_updates, minimum=1)
+    _validate.run_length(t_max, max_updates, model.expected_durations(), name="--t-max")
+    return t_max, max_updates
+
+
+def workers(args, default):
+    """``--n`` (or ``default``), bounded by what the machine's memory holds."""
+    return _validate.count("--n", default if args.n is None else args.n, bytes_each=_validate.WORKER_BYTES)
+
+
+def comma_list(flag, text, convert=str):
+    """The items of a comma-separated option, converted; none empty, none repeated."""
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise ValueError(f"{flag} must be a comma-separated list without empty items, got {text!r}")
+    try:
+        values = [convert(item) for item in items]
+    except ValueError:
+        raise ValueError(f"{flag} items must be {convert.__name__} values, got {text!r}") from None
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise ValueError(f"{flag} names {', '.join(repeated)} more than once; each is run once")
+    return values
+
+
+def checked_out(args):
+    """``args.out`` created and checked writable before any run, or None."""
+    return None if args.out is None else _validate.writable_directory("--out", args.out)
+
+
 def add_dataset_options(parser):
     """Which LIBSVM dataset, and where to find it."""
+    parser = problem_group(parser)
     parser.add_argument("--dataset", default="a9a", help="logistic: a registered dataset, a9a or w8a "
                                                          "(default: %(default)s)")
     parser.add_argument("--data-path", type=Path, help="logistic: file or directory to look in first "
@@ -78,6 +146,7 @@ def add_problem_options(parser):
                              "plug-in: package.module:Class or path/to/file.py:Class")
     parser.add_argument("--problem-param", action="append", metavar="KEY=VALUE",
                         help="a plug-in problem's constructor argument (repeatable)")
+    parser = problem_group(parser)
     parser.add_argument("--condition-number", type=float, default=100.0, help="random-dense: condition number")
     parser.add_argument("--noise-std", type=float, default=experiments.PAPER_NOISE_STD,
                         help="quadratic: gradient noise s (default: %(default)s)")
@@ -94,6 +163,17 @@ def add_problem_options(parser):
     parser.add_argument("--split", help=f"logistic: split the samples over the workers: {', '.join(splits.SPLITS)}")
     parser.add_argument("--alpha", type=float, default=experiments.HETEROGENEOUS_ALPHA,
                         help="logistic --split dirichlet: concentration alpha (default: %(default)s)")
+
+
+def check_problem_options(args):
+    """Raise if a problem option is given that ``--problem`` does not take (it would be silently ignored)."""
+    quadratic = (Quadratic.split_randomly,)
+    builders = {"worst-case": (Quadratic.worst_case, *quadratic), "random-dense": (Quadratic.random_dense, *quadratic),
+                "logistic": (Logistic.from_dataset, Logistic.__init__, splits.split)}
+    if args.problem in builders or extensions.is_plugin_name(args.problem):
+        reject_inapplicable(args, f"--problem {args.problem}", builders.get(args.problem, ()))
+    if args.split != "dirichlet" and args.alpha != args.parser.get_default("alpha"):
+        raise ValueError("--alpha is the concentration of --split dirichlet; without that split it would be ignored")
 
 
 def problem_from(args, n):

@@ -11,7 +11,17 @@ papers' data and horizons).
 import json
 
 from .. import _validate, experiments, plotting, timing
-from .common import INTERRUPTED, add_common, add_dataset_options
+from ..files import write_text_atomically
+from .common import (
+    INTERRUPTED,
+    add_common,
+    add_dataset_options,
+    budget,
+    checked_out,
+    comma_list,
+    reject_inapplicable,
+    workers,
+)
 
 
 def register(commands):
@@ -23,25 +33,36 @@ def register(commands):
     compare.add_argument("--paper-scale", action="store_true",
                          help="MNIST settings: the papers' full training set and horizon instead of the reduced "
                               "default (downloads the data set if missing; see README)")
-    compare.add_argument("--problem", default="quadratic",
+    compare.add_argument("--problem",
                          help="homogeneous setting: quadratic (the Ringmaster paper's; default) or logistic")
     compare.add_argument("--methods", help="comma-separated methods (default: the setting's)")
     compare.add_argument("--theory", type=float, metavar="EPS",
                          help="theory-mode parameters for this eps instead of the tuned ones")
     add_dataset_options(compare)
     add_common(compare)
-    compare.set_defaults(handler=handle, dataset=None)  # None: the setting's own (a9a, or an MNIST setting's)
+    # dataset None: the setting's own (a9a, or an MNIST setting's)
+    compare.set_defaults(handler=handle, parser=compare, dataset=None)
 
 
 def _setting(args):
-    _validate.choice("setting", args.setting, ("homogeneous", "heterogeneous", *experiments.DEFAULT_DATA))
+    _validate.choice("--setting", args.setting, ("homogeneous", "heterogeneous", *experiments.DEFAULT_DATA))
     if args.paper_scale and args.setting not in experiments.PAPER_SCALE:
         raise ValueError(f"--paper-scale applies to the settings {', '.join(experiments.PAPER_SCALE)}, "
                          f"not {args.setting!r}")
     if args.setting != "homogeneous":
+        if args.problem is not None:
+            raise ValueError(f"--problem {args.problem} does not apply to --setting {args.setting} (the setting "
+                             "fixes its problem); leave --problem out")
         return experiments.SETTINGS[args.setting]
-    _validate.choice("problem", args.problem, ("quadratic", "logistic"))
-    return experiments.SETTINGS[args.problem]
+    _validate.choice("--problem", args.problem or "quadratic", ("quadratic", "logistic"))
+    return experiments.SETTINGS[args.problem or "quadratic"]
+
+
+#: The builder of each setting's problem: the problem options it takes are its parameters.
+_BUILDERS = {"quadratic": experiments.paper_problem, "logistic": experiments.logistic_problem,
+             "heterogeneous": experiments.heterogeneous_problem, "ringmaster-mnist": experiments.mnist_problem,
+             **{name: experiments.ringleader_problem for name in experiments.DEFAULT_DATA
+                if name != "ringmaster-mnist"}}
 
 
 def _data(setting, args):
@@ -79,32 +100,35 @@ def _timing(setting, args, n):
 
 
 def handle(args):
+    out = checked_out(args)
     setting = _setting(args)
-    n = setting.n if args.n is None else args.n
-    default_t_max = experiments.PAPER_SCALE[setting.name]["t_max"] if args.paper_scale else setting.t_max
-    t_max = _validate.real("t_max", default_t_max if args.t_max is None else args.t_max, positive=True)
+    reject_inapplicable(args, f"the {setting.name} setting", (_BUILDERS[setting.name],))
+    n = workers(args, setting.n)
     # With --theory EPS the methods aim at EPS, so time to EPS is the column to compare with the predictions.
+    if args.theory is not None:
+        _validate.real("--theory", args.theory, positive=True)
     default_target = setting.target if args.theory is None else args.theory
-    target = _validate.real("target", default_target if args.target is None else args.target, positive=True)
-    names = setting.compared if args.methods is None else [name.strip() for name in args.methods.split(",")
-                                                             if name.strip()]
+    target = _validate.real("--target", default_target if args.target is None else args.target, positive=True)
+    names = setting.compared if args.methods is None else comma_list("--methods", args.methods)
     chosen = experiments.paper_methods(names, eps=args.theory, tuned=setting.tuned)
     model, timing_label = _timing(setting, args, n)
+    default_t_max = experiments.PAPER_SCALE[setting.name]["t_max"] if args.paper_scale else setting.t_max
+    t_max, _ = budget(args, model, default_t_max if args.t_max is None else args.t_max)
     problem = _problem(setting, args, n)
     results = experiments.compare(chosen, problem, model, t_max=t_max, seed=args.seed, progress=not args.quiet,
                                   checkpoints=setting.checkpoints, target=target)
     rows = experiments.summary(results, target)
-    print(f"{problem!r}; n = {n} workers ({timing_label} timing); {t_max:g} simulated seconds; seed {args.seed}")
-    print(experiments.format_table(rows, target))
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
+    if out:  # written before anything is printed
         for result in results:
-            result.save(args.out / result.method)
-        (args.out / "summary.json").write_text(json.dumps(
+            result.save(out / result.method)
+        write_text_atomically(out / "summary.json", json.dumps(
             {"setting": setting.name, "target": target, "rows": rows, "problem": problem.describe(),
              "timing": model.describe(), "t_max": t_max, "seed": args.seed}, indent=2))
         figure = plotting.convergence(results, metric=("grad_norm2", "f_gap"),
                                       title=f"{problem.name}, n = {n}, {timing_label} timing")
-        plot = plotting.save(figure, args.out / "compare.png")
-        print(f"wrote {args.out / 'summary.json'}, {plot} and one result per method in {args.out}")
+        plot = plotting.save(figure, out / "compare.png")
+    print(f"{problem!r}; n = {n} workers ({timing_label} timing); {t_max:g} simulated seconds; seed {args.seed}")
+    print(experiments.format_table(rows, target))
+    if out:
+        print(f"wrote {out / 'summary.json'}, {plot} and one result per method in {out}")
     return INTERRUPTED if results and results[-1].status == "interrupted" else 0

@@ -2,7 +2,18 @@
 
 from .. import _validate, experiments, methods, timing
 from ..simulation import simulate
-from .common import DEFAULT_TARGET, INTERRUPTED, add_common, add_problem_options, assignments, problem_from
+from .common import (
+    DEFAULT_TARGET,
+    INTERRUPTED,
+    add_common,
+    add_problem_options,
+    assignments,
+    budget,
+    check_problem_options,
+    checked_out,
+    problem_from,
+    workers,
+)
 
 #: The method options of ``run``: flag -> the parameter it sets.
 _METHOD_FLAGS = {"--gamma": "gamma", "--eps": "eps", "--threshold": "threshold", "-S": "S", "--buffer": "buffer",
@@ -29,7 +40,7 @@ def register(commands):
                      help="record the event and update tables (saved with --out; see ringbench plot)")
     add_problem_options(run)
     add_common(run)
-    run.set_defaults(handler=handle)
+    run.set_defaults(handler=handle, parser=run)
 
 
 def _method_from(args):
@@ -54,20 +65,24 @@ def _method_from(args):
 
 
 def handle(args):
+    out = checked_out(args)
     method = _method_from(args)
-    n = args.n if args.n is not None else (
-        experiments.LOGISTIC_N if args.problem == "logistic" else experiments.PAPER_N)
+    check_problem_options(args)
+    n = workers(args, experiments.LOGISTIC_N if args.problem == "logistic" else experiments.PAPER_N)
     model = timing.profile(args.timing or "paper", n)
-    target = DEFAULT_TARGET if args.target is None else args.target
-    t_max = _validate.real("t_max", experiments.PAPER_T_MAX if args.t_max is None else args.t_max, positive=True)
+    target = _validate.real("--target", DEFAULT_TARGET if args.target is None else args.target, positive=True)
+    t_max, max_updates = budget(args, model, experiments.PAPER_T_MAX if args.t_max is None else args.t_max,
+                                args.max_updates)
+    seed = _validate.integer("--seed", args.seed, minimum=0)
     problem = problem_from(args, n)
-    result = simulate(problem, method, model, t_max=t_max,
-                      max_updates=args.max_updates, target=target if args.stop_at_target else None, seed=args.seed,
-                      progress=not args.quiet, trace=args.trace)
+    result = simulate(problem, method, model, t_max=t_max, max_updates=max_updates,
+                      target=target if args.stop_at_target else None, seed=seed, progress=not args.quiet,
+                      trace=args.trace)
+    # Saved before anything is printed: a closed stdout (| head) or a signal while printing loses nothing.
+    paths = result.save(out / method.name) if out else ()
     print(result.summary())
     reached = result.time_to(target)
     print(f"time to ||grad f||^2 <= {target:g}: " + ("not reached" if reached is None else f"{reached:.6g} s"))
-    if args.out:
-        paths = result.save(args.out / method.name)
+    if paths:
         print("wrote " + ", ".join(str(path) for path in paths))
     return INTERRUPTED if result.status == "interrupted" else 0

@@ -3,8 +3,9 @@
 import json
 from pathlib import Path
 
-from .. import plotting, scaling, theory, timing
-from .common import INTERRUPTED
+from .. import _validate, plotting, scaling, theory, timing
+from ..files import write_text_atomically
+from .common import INTERRUPTED, comma_list
 
 
 def register(commands):
@@ -29,33 +30,33 @@ def register(commands):
     parser.set_defaults(handler=handle)
 
 
-def _list(text, convert):
-    return [convert(item.strip()) for item in text.split(",") if item.strip()]
-
-
 def handle(args):
-    try:
-        ns = _list(args.ns, int)
-    except ValueError:
-        raise ValueError(f"ns must be comma-separated integers, got {args.ns!r}") from None
-    names = _list(args.methods, str)
+    out = _validate.writable_directory("--out", args.out)
+    ns = [_validate.count("--ns", n, bytes_each=_validate.WORKER_BYTES) for n in comma_list("--ns", args.ns, int)]
+    names = [_validate.choice("--methods", name, theory.HOMOGENEOUS) for name in comma_list("--methods", args.methods)]
     problem = scaling.problem(args.d, args.sigma2)
+    R = theory.threshold(problem.sigma2, _validate.real("--eps", args.eps, positive=True))
+    # One worker count at a time, so that an interrupt (Ctrl-C, SIGTERM) keeps the counts finished before it.
+    rows, status = [], 0
     try:
-        rows = scaling.study(problem, args.timing, ns, eps=args.eps, names=names, seeds=args.seeds,
-                             budget=args.budget, progress=not args.quiet)
+        for n in ns:
+            rows += scaling.study(problem, args.timing, [n], eps=args.eps, names=names, seeds=args.seeds,
+                                  budget=args.budget, progress=not args.quiet)
     except KeyboardInterrupt:
-        return INTERRUPTED
-    heading = (f"{problem!r}, isotropic noise; {args.timing} timing; eps = {args.eps:g} "
-               f"(R = S = {theory.threshold(problem.sigma2, args.eps)}); median of {args.seeds} seed(s)")
+        status = INTERRUPTED
+        if not rows:
+            return status
+    heading = (f"{problem!r}, isotropic noise; {args.timing} timing; eps = {args.eps:g} (R = S = {R}); "
+               f"median of {args.seeds} seed(s)" + ("; interrupted" if status else ""))
     table = scaling.format_table(rows)
+    # Written before anything is printed.
+    write_text_atomically(out / "scaling.txt", f"{heading}\n{table}\n")
+    write_text_atomically(out / "scaling.json", json.dumps(
+        {"problem": problem.describe(), "timing": args.timing, "eps": args.eps, "seeds": args.seeds,
+         "budget": args.budget, "rows": rows, "interrupted": bool(status),
+         "bands": {name: list(band) for name, band in scaling.bands(rows).items()}}, indent=2))
+    plot = plotting.save(scaling.plot(rows, title=heading), out / "scaling.png")
     print(heading)
     print(table)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "scaling.txt").write_text(f"{heading}\n{table}\n")
-    (args.out / "scaling.json").write_text(json.dumps(
-        {"problem": problem.describe(), "timing": args.timing, "eps": args.eps, "seeds": args.seeds,
-         "budget": args.budget, "rows": rows,
-         "bands": {name: list(band) for name, band in scaling.bands(rows).items()}}, indent=2))
-    plot = plotting.save(scaling.plot(rows, title=heading), args.out / "scaling.png")
-    print(f"wrote {args.out / 'scaling.txt'}, {args.out / 'scaling.json'} and {plot}")
-    return 0
+    print(f"wrote {out / 'scaling.txt'}, {out / 'scaling.json'} and {plot}")
+    return status

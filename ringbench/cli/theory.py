@@ -2,7 +2,7 @@
 
 import json
 
-from .. import experiments, theory, timing
+from .. import _validate, experiments, theory, timing
 from ..formatting import text_table
 
 _FORMULA = "min_m tau_h^m (L Delta/eps + sigma^2 L Delta/(m eps^2))"
@@ -20,7 +20,7 @@ def register(commands):
     parser.add_argument("--L", type=float, dest="L", help="smoothness L (default: the paper's quadratic's)")
     parser.add_argument("--delta", type=float, help="f(x0) - f* (default: the paper's quadratic's)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, uses_cache=False)
 
 
 def report(tau, L, Delta, sigma2, eps):
@@ -69,7 +69,8 @@ def handle(args):
     eps = args.eps
     sigma2 = args.sigma2 if args.sigma2 is not None else experiments.PAPER_D * experiments.PAPER_NOISE_STD**2
     theory.threshold(sigma2, eps)  # validates both before any other work
-    tau = timing.profile(args.timing, args.n).expected_durations()
+    n = _validate.count("--n", args.n, bytes_each=_validate.WORKER_BYTES)
+    tau = timing.profile(args.timing, n).expected_durations()
     L, Delta = args.L, args.delta
     if L is None or Delta is None:
         paper = experiments.paper_problem()

@@ -143,7 +143,7 @@ class Quadratic(Problem):
         A = tridiag(-1, 2, -1) / 4 (L close to 1), b = (-1/4, 0, ..., 0),
         x0 = (sqrt(d), 0, ..., 0); with the defaults sigma^2 = d * 0.01^2 = 0.1729.
         """
-        d = _validate.integer("d", d, minimum=1)
+        d = _validate.count("d", d, bytes_each=8 * 8)  # b, x0, the three diagonals and the run's vectors
         b = np.zeros(d)
         b[0] = -0.25
         x0 = np.zeros(d)
@@ -159,6 +159,7 @@ class Quadratic(Problem):
         eigenvectors; b ~ N(0, I / d) and x0 = 0, all from ``seed``.
         """
         d = _validate.integer("d", d, minimum=1)
+        _validate.memory("d", d, 4 * 8 * d * d)  # the basis, A and two temporaries of d x d
         condition_number = _validate.real("condition_number", condition_number, minimum=1.0)
         rng = np.random.default_rng(_validate.integer("seed", seed, minimum=0))
         basis, _ = np.linalg.qr(rng.standard_normal((d, d)))

@@ -178,7 +178,7 @@ def profile(name, n, *, permutation_seed=None):
         Fixed tau_i = i + 1, sqrt(i + 1) and 1.
     """
     _validate.choice("timing profile", name, PROFILES)
-    n = _validate.integer("n", n, minimum=1)
+    n = _validate.count("n", n, bytes_each=_validate.WORKER_BYTES)
     index = np.arange(n, dtype=np.float64)
     if name in ("linear", "sqrt", "constant"):
         tau = {"linear": index + 1.0, "sqrt": np.sqrt(index + 1.0), "constant": np.ones(n)}[name]
