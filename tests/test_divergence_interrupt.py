@@ -85,7 +85,7 @@ _CHILD = textwrap.dedent("""
 
     threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
     started = time.perf_counter()
-    result = ringbench.simulate(problem, method, model, t_max=1e12, record=Recording(times=10, every=500))
+    result = ringbench.simulate(problem, method, model, t_max=1e9, record=Recording(times=10, every=500))
     elapsed = time.perf_counter() - started
     c = result.counters
     print(json.dumps({
