@@ -1,9 +1,20 @@
 """The engine's overhead per applied update on the MLP: ASGD's run time vs the bare gradient kernel in a loop.
 
-Side by side in one process, CPU time: (1) ``simulate`` with vanilla ASGD on the E.2
-problem (784-128-10, minibatch 4) for a fixed number of updates, two checkpoints; (2) the
-problem's ``stochastic_gradient`` kernel called as many times in a jitted loop. The
-overhead per update is (1) / updates - (2) / calls, reported as a fraction of (2).
+Side by side in one process, CPU time, best of ``--repeats``:
+
+1. ``simulate`` with vanilla ASGD on the E.2 problem (784-128-10, minibatch 4, n = 100
+   workers) for ``--updates`` updates and two checkpoints, whose cost (a forward and
+   backward pass over the training set each) is measured apart and subtracted;
+2. the problem's ``stochastic_gradient`` called in a jitted loop at one point, which
+   stays in cache (the figure the overhead is a fraction of);
+3. the same at the rows of an (n, d) array in turn: the gradient at a stale iterate
+   that is no longer in cache, as ASGD with n distinct snapshots must read it;
+4. one pass x -= gamma * g over d coordinates, the update every SGD method makes, and
+   one copy of x into a snapshot row.
+
+The overhead per update is (1) - (2), as a fraction of (2); the part of it that no
+ASGD with lazily evaluated stale gradients avoids is (3) - (2) plus the pass of (4),
+and what is left is the engine's own bookkeeping and snapshot copy.
 
     python benchmarks/report_mlp_overhead.py --updates 100000
 """
@@ -21,9 +32,39 @@ from ringbench.engine.rng import key_from_seed
 
 
 @njit
-def gradient_loop(problem, key, point, calls, out):
+def gradient_loop(problem, key, points, calls, out):
     for job in range(calls):
-        protocol.stochastic_gradient(problem, key, point, job % 100, job, out)
+        protocol.stochastic_gradient(problem, key, points[job % points.shape[0]], job % 100, job, out)
+
+
+@njit
+def checkpoint_once(problem, x):
+    return protocol.metrics(problem, x)
+
+
+@njit
+def step_loop(x, direction, calls):
+    for _ in range(calls):
+        for i in range(x.size):
+            x[i] -= 1e-12 * direction[i]
+
+
+@njit
+def copy_loop(x, rows, calls):
+    for call in range(calls):
+        row = rows[call % rows.shape[0]]
+        for i in range(x.size):
+            row[i] = x[i]
+
+
+def best_time(function, repeats):
+    """Least CPU time of ``repeats`` calls of ``function()``."""
+    times = []
+    for _ in range(repeats):
+        started = time.process_time()
+        function()
+        times.append(time.process_time() - started)
+    return min(times)
 
 
 def main():
@@ -35,23 +76,41 @@ def main():
         parser.error("--updates and --repeats must be >= 1")
     problem = experiments.ringleader_problem("mnist5k")
     timing = experiments.heterogeneous_timing()
-    data, out, key = problem.data(), np.zeros(problem.d), key_from_seed(np.random.SeedSequence(0))
-    gradient_loop(data, key, problem.x0, 10, out)  # compile
+    data, key = problem.data(), key_from_seed(np.random.SeedSequence(0))
+    out, x = np.zeros(problem.d), problem.x0.copy()
+    hot = problem.x0[np.newaxis, :]
+    stale = np.tile(problem.x0, (timing.n, 1))
+    gradient_loop(data, key, hot, 2, out), step_loop(x, out, 1), copy_loop(x, stale, 1), checkpoint_once(data, x)
     simulate(problem, m.get("asgd", gamma=0.01), timing, max_updates=10, record=Recording(every=10**9))
-    engine, bare = [], []
-    for _ in range(args.repeats):
-        started = time.process_time()
-        result = simulate(problem, m.get("asgd", gamma=0.01), timing, max_updates=args.updates,
-                          record=Recording(every=10**9))
-        engine.append((time.process_time() - started) / result.counters["applied"])
-        started = time.process_time()
-        gradient_loop(data, key, problem.x0, args.updates, out)
-        bare.append((time.process_time() - started) / args.updates)
-    per_update, per_gradient = min(engine), min(bare)
-    print(f"{problem!r}: ASGD {per_update * 1e6:.2f} us per applied update, bare gradient {per_gradient * 1e6:.2f} us; "
-          f"engine overhead {(per_update - per_gradient) / per_gradient:.1%} of the gradient's cost "
-          f"(best of {args.repeats}, {args.updates} updates; includes 2 checkpoints of "
-          f"{problem.n_samples} samples)")
+
+    calls = args.updates
+    checkpoint = best_time(lambda: checkpoint_once(data, x), args.repeats)
+    runs = []
+
+    def engine():
+        runs.append(simulate(problem, m.get("asgd", gamma=0.01), timing, max_updates=calls,
+                             record=Recording(every=10**9)))
+
+    engine_total = best_time(engine, args.repeats)
+    applied = runs[-1].counters["applied"]
+    per_update = (engine_total - 2 * checkpoint) / applied
+    gradient_hot = best_time(lambda: gradient_loop(data, key, hot, calls, out), args.repeats) / calls
+    gradient_stale = best_time(lambda: gradient_loop(data, key, stale, calls, out), args.repeats) / calls
+    step = best_time(lambda: step_loop(x, out, calls), args.repeats) / calls
+    copy = best_time(lambda: copy_loop(x, stale, calls), args.repeats) / calls
+
+    overhead = per_update - gradient_hot
+    unavoidable = gradient_stale - gradient_hot + step
+    print(f"{problem!r}, {timing.n} workers; CPU time per applied update, best of {args.repeats}, {calls} updates")
+    for label, seconds in (("ASGD in ringbench (checkpoints subtracted)", per_update),
+                           ("bare gradient, point in cache", gradient_hot),
+                           ("bare gradient, stale point out of cache", gradient_stale),
+                           ("one pass x -= gamma g", step),
+                           ("one copy of x into a snapshot row", copy)):
+        print(f"  {label:<45} {seconds * 1e6:9.2f} us")
+    print(f"engine overhead {overhead / gradient_hot:.1%} of the gradient's cost; of it, the stale read and the "
+          f"step every ASGD pays: {unavoidable / gradient_hot:.1%}; the rest (bookkeeping, snapshot copy): "
+          f"{(overhead - unavoidable) / gradient_hot:.1%}")
 
 
 if __name__ == "__main__":
