@@ -308,6 +308,7 @@ def test_offline_error_lists_every_place_and_what_to_download(server, nowhere, m
         monkeypatch.setenv(datasets.OFFLINE_ENV_VAR, "1")
     elif how == "argument":
         options["download"] = False
+    (nowhere.parent / "mine").mkdir()  # an existing, empty place: a path that does not exist is an error of its own
     with datasets.offline(how == "context"), pytest.raises(datasets.DatasetNotFoundError) as error:
         datasets.load("mnist", path=nowhere.parent / "mine", **options)
     message = str(error.value)
