@@ -53,7 +53,7 @@ import pytest
 import scipy.special
 
 from ringbench import theory
-from ringbench.engine.rng import STREAM_NOISE, fill_normals, fill_uniforms, job_normal, key_from_seed
+from ringbench.engine.rng import STREAM_ASSIGNMENT, STREAM_NOISE, fill_normals, fill_uniforms, job_normal, key_from_seed
 from ringbench.methods import (
     ASGD,
     IA2SGD,
@@ -64,9 +64,11 @@ from ringbench.methods import (
     Malenia,
     Minibatch,
     NaiveOptimalASGD,
+    RandomASGD,
     Rennala,
     Ringleader,
     Ringmaster,
+    ShuffledASGD,
 )
 from ringbench.problems import Logistic
 from ringbench.timing.kernels import finish_time
@@ -296,12 +298,13 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
                                   job.start_iteration))
         return evaluated[-1]
 
-    def start(worker):
-        """Start a new job of ``worker`` now, on the current iterate."""
+    def start(worker, sent=None):
+        """Start a new job of ``worker`` now, on the current iterate or on ``sent`` = (s, x^s) if given."""
         number = state.job_counter.get(worker, 0)
         state.job_counter[worker] = number + 1
         finish = finish_time(timing_data, key, worker, number, state.clock)
-        state.jobs[worker] = Job(number, state.k, state.x.copy(), finish)
+        s, x_start = (state.k, state.x) if sent is None else sent
+        state.jobs[worker] = Job(number, s, x_start.copy(), finish)
         heapq.heappush(state.heap, (finish, worker, number))
 
     def cancel_and_restart(worker):
@@ -408,6 +411,41 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         step(state.x - mixed, 1.0, worker, [g])
         start(worker)
 
+    queues = {}  # worker -> [(s, x^s)]: jobs sent to it while busy (random and shuffled ASGD)
+    orders = {}  # epoch -> shuffled ASGD's order of the workers
+
+    def chosen_worker(k):
+        """j_k, from the uniforms of STREAM_ASSIGNMENT as random_asgd's docstring defines them."""
+        m = n_active
+        if not isinstance(method, ShuffledASGD):
+            u = np.empty(1)
+            fill_uniforms(key, STREAM_ASSIGNMENT, 0, k, u)
+            return active[min(int(u[0] * m), m - 1)]
+        epoch = k // m
+        if epoch not in orders:
+            u = np.empty(m)
+            fill_uniforms(key, STREAM_ASSIGNMENT, 1, epoch, u)
+            order = list(active)
+            for draw, i in enumerate(range(m - 1, 0, -1)):  # Fisher-Yates
+                j = min(int(u[draw] * (i + 1)), i)
+                order[i], order[j] = order[j], order[i]
+            orders[epoch] = order
+        return orders[epoch][k % m]
+
+    def assigned(worker, job, delay):
+        # AsGrad: apply, the worker takes up its oldest queued job, x^{k+1} goes to j_k (queued if busy).
+        g = gradient(job, worker)
+        use(delay)
+        k = state.k
+        step(g.value, gamma, worker, [g])
+        if queues.get(worker):
+            start(worker, queues[worker].pop(0))
+        target = chosen_worker(k)
+        if target in state.jobs:
+            queues.setdefault(target, []).append((state.k, state.x.copy()))
+        else:
+            start(target)
+
     def table_average():
         """1/n sum_i G_i / b_i over the table, from the plain sums G_i."""
         return sum(sum(g.value for g in entries) / len(entries) for entries in state.table.values()) / n_active
@@ -491,6 +529,8 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         rule = fedbuff
     elif isinstance(method, FedAsync):
         rule = fedasync
+    elif isinstance(method, RandomASGD):  # includes ShuffledASGD
+        rule = assigned
     elif isinstance(method, ASGD):  # includes DelayAdaptiveASGD, Hero, NaiveOptimalASGD
         rule = asgd
     else:
