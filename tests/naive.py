@@ -34,7 +34,8 @@ per-worker fields, partitions) is checked too.
   position is rejected and the next uniform is used.
 
 Only the random-number functions, ``theory.optimal_workers`` (naive optimal ASGD's m*)
-and the timing model's ``finish_time`` are shared with the engine; everything else
+and the compute-time model's ``finish_time`` are shared with the engine (communication
+times are re-derived: :func:`job_finish`); everything else
 (event order, the server rules, the linear algebra, the counters) is re-derived here.
 
 Counters follow ``Result.counters``' documentation: ``applied`` counts gradients that
@@ -53,7 +54,17 @@ import pytest
 import scipy.special
 
 from ringbench import theory
-from ringbench.engine.rng import STREAM_ASSIGNMENT, STREAM_NOISE, fill_normals, fill_uniforms, job_normal, key_from_seed
+from ringbench.engine.rng import (
+    STREAM_ASSIGNMENT,
+    STREAM_DOWNLOAD,
+    STREAM_NOISE,
+    STREAM_UPLOAD,
+    fill_normals,
+    fill_uniforms,
+    job_normal,
+    job_uniform,
+    key_from_seed,
+)
 from ringbench.methods import (
     ASGD,
     IA2SGD,
@@ -71,6 +82,7 @@ from ringbench.methods import (
     ShuffledASGD,
 )
 from ringbench.problems import Logistic
+from ringbench.timing.communication import CommunicatingData
 from ringbench.timing.kernels import finish_time
 
 TOL = 1e-12  # iterates agree to this: the engine and the reference sum in different orders
@@ -302,7 +314,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         """Start a new job of ``worker`` now, on the current iterate or on ``sent`` = (s, x^s) if given."""
         number = state.job_counter.get(worker, 0)
         state.job_counter[worker] = number + 1
-        finish = finish_time(timing_data, key, worker, number, state.clock)
+        finish = job_finish(timing_data, key, worker, number, state.clock)
         s, x_start = (state.k, state.x) if sent is None else sent
         state.jobs[worker] = Job(number, s, x_start.copy(), finish)
         heapq.heappush(state.heap, (finish, worker, number))
@@ -570,6 +582,28 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     result.update(applied=applied, pending=pending, overwritten=overwritten, updates=state.k, end_time=state.clock,
                   mean_delay=counters["delay_sum"] / used if used else 0.0)
     return NaiveRun(events, result, state.x, updates)
+
+
+def _link_end(kind, start, base, scale, key, stream, worker, job):
+    """When a transfer started at ``start`` ends: timing.communicating's formulas, summed left to right."""
+    if kind == 1:  # half-normal
+        return start + base + scale * abs(job_normal(key, stream, worker, job))
+    if kind == 2:  # exponential
+        return start + base - scale * np.log1p(-job_uniform(key, stream, worker, job))
+    if kind == 3:  # log-normal
+        return start + base * np.exp(scale * job_normal(key, stream, worker, job))
+    return start + base
+
+
+def job_finish(timing_data, key, worker, job, start):
+    """Arrival of a job sent at ``start``: with communication, download, then compute from then, then upload."""
+    if not isinstance(timing_data, CommunicatingData):
+        return finish_time(timing_data, key, worker, job, start)
+    received = _link_end(timing_data.download_kind, start, timing_data.download_base[worker],
+                         timing_data.download_scale[worker], key, STREAM_DOWNLOAD, worker, job)
+    computed = job_finish(timing_data.compute, key, worker, job, received)
+    return _link_end(timing_data.upload_kind, computed, timing_data.upload_base[worker],
+                     timing_data.upload_scale[worker], key, STREAM_UPLOAD, worker, job)
 
 
 def _dense_rows(data, rows, columns):
