@@ -34,6 +34,10 @@ def register(commands):
     run.add_argument("--phase1-hm-target", type=float, help="Ringleader's phase-1 harmonic-mean target (>= 1)")
     run.add_argument("--no-stops", action="store_true",
                      help="Ringmaster/Rennala/Malenia: discard stale gradients on arrival instead of stopping jobs")
+    run.add_argument("--download", type=float, metavar="SECONDS",
+                     help="time to send the iterate to a worker, every worker and job (default: 0)")
+    run.add_argument("--upload", type=float, metavar="SECONDS",
+                     help="time to send a gradient back to the server, every worker and job (default: 0)")
     run.add_argument("--max-updates", type=int, help="update budget")
     run.add_argument("--stop-at-target", action="store_true", help="stop once ||grad f||^2 <= --target")
     run.add_argument("--trace", action="store_true",
@@ -70,6 +74,10 @@ def handle(args):
     check_problem_options(args)
     n = workers(args, experiments.LOGISTIC_N if args.problem == "logistic" else experiments.PAPER_N)
     model = timing.profile(args.timing or "paper", n)
+    if args.download is not None or args.upload is not None:
+        model = timing.communicating(
+            model, download=_validate.real("--download", 0.0 if args.download is None else args.download, minimum=0.0),
+            upload=_validate.real("--upload", 0.0 if args.upload is None else args.upload, minimum=0.0))
     target = _validate.real("--target", DEFAULT_TARGET if args.target is None else args.target, positive=True)
     t_max, max_updates = budget(args, model, experiments.PAPER_T_MAX if args.t_max is None else args.t_max,
                                 args.max_updates)
