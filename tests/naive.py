@@ -58,6 +58,7 @@ from ringbench.engine.rng import (
     STREAM_ASSIGNMENT,
     STREAM_DOWNLOAD,
     STREAM_NOISE,
+    STREAM_SLOWDOWN,
     STREAM_UPLOAD,
     fill_normals,
     fill_uniforms,
@@ -83,6 +84,7 @@ from ringbench.methods import (
 )
 from ringbench.problems import Logistic
 from ringbench.timing.communication import CommunicatingData
+from ringbench.timing.correlated import CorrelatedData
 from ringbench.timing.kernels import finish_time
 
 TOL = 1e-12  # iterates agree to this: the engine and the reference sum in different orders
@@ -585,7 +587,7 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
 
 
 def _link_end(kind, start, base, scale, key, stream, worker, job):
-    """When a transfer started at ``start`` ends: timing.communicating's formulas, summed left to right."""
+    """When a step started at ``start`` ends: timing.random's formulas for links and shared slowdowns, left to right."""
     if kind == 1:  # half-normal
         return start + base + scale * abs(job_normal(key, stream, worker, job))
     if kind == 2:  # exponential
@@ -597,6 +599,10 @@ def _link_end(kind, start, base, scale, key, stream, worker, job):
 
 def job_finish(timing_data, key, worker, job, start):
     """Arrival of a job sent at ``start``: with communication, download, then compute from then, then upload."""
+    if isinstance(timing_data, CorrelatedData):  # one draw for all workers: by job index or by window of starts
+        shared = job if timing_data.window == 0.0 else int(np.floor(start / timing_data.window))
+        return _link_end(timing_data.kind, start, timing_data.base[worker], timing_data.scale[worker], key,
+                         STREAM_SLOWDOWN, 0, shared)
     if not isinstance(timing_data, CommunicatingData):
         return finish_time(timing_data, key, worker, job, start)
     received = _link_end(timing_data.download_kind, start, timing_data.download_base[worker],

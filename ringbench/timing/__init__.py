@@ -1,7 +1,8 @@
-"""Time models of the workers: compute (fixed, random per job, universal v_i(t), traces) and communication."""
+"""Time models of the workers: compute (fixed, random per job, correlated, universal v_i(t), traces), communication."""
 
 from .communication import communicating
+from .correlated import correlated
 from .models import PROFILES, TimingModel, fixed, outages, piecewise, power_law, profile, random, trace
 
-__all__ = ["PROFILES", "TimingModel", "communicating", "fixed", "outages", "piecewise", "power_law", "profile",
-           "random", "trace"]
+__all__ = ["PROFILES", "TimingModel", "communicating", "correlated", "fixed", "outages", "piecewise", "power_law",
+           "profile", "random", "trace"]
