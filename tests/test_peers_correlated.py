@@ -102,3 +102,14 @@ def test_bad_parameters_are_rejected(options, pattern):
     arguments = dict(base=[1.0, 2.0], scale=[0.5, 0.5]) | options
     with pytest.raises(ValueError, match=pattern):
         correlated(arguments.pop("base"), arguments.pop("scale"), **arguments)
+
+
+def test_run_command_shares_the_slowdown(tmp_path, capsys):
+    from ringbench.cli import main
+    small = ["--method", "asgd", "--gamma", "0.05", "--n", "4", "--d", "10", "--t-max", "20", "--quiet"]
+    assert main(["run", *small, "--shared-slowdown", "5", "--out", str(tmp_path)]) == 0
+    assert ringbench.load(tmp_path / "asgd").config["timing"]["shared"] == {"window": 5.0}
+    assert main(["run", *small, "--shared-slowdown", "job", "--timing", "linear"]) == 2
+    assert "--shared-slowdown needs a random profile" in capsys.readouterr().err
+    assert main(["run", *small, "--shared-slowdown", "soon"]) == 2
+    assert "--shared-slowdown must be 'job' or a window in seconds > 0, got 'soon'" in capsys.readouterr().err

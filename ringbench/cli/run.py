@@ -34,6 +34,9 @@ def register(commands):
     run.add_argument("--phase1-hm-target", type=float, help="Ringleader's phase-1 harmonic-mean target (>= 1)")
     run.add_argument("--no-stops", action="store_true",
                      help="Ringmaster/Rennala/Malenia: discard stale gradients on arrival instead of stopping jobs")
+    run.add_argument("--shared-slowdown", metavar="job|SECONDS",
+                     help="random profiles (paper, ringleader): one slowdown shared by all workers, per job index "
+                          "(job) or per window of this many seconds, instead of independent draws")
     run.add_argument("--download", type=float, metavar="SECONDS",
                      help="time to send the iterate to a worker, every worker and job (default: 0)")
     run.add_argument("--upload", type=float, metavar="SECONDS",
@@ -68,12 +71,30 @@ def _method_from(args):
     return methods.get(args.method, **parameters)
 
 
+def _shared(model, text):
+    """``model`` (a random profile) with its draws shared by all workers, per job index or per window."""
+    if model.name != "half-normal":
+        raise ValueError(f"--shared-slowdown needs a random profile (paper or ringleader), got {model.describe()}")
+    if text == "job":
+        window = None
+    else:
+        try:
+            window = float(text)
+        except ValueError:
+            raise ValueError(f"--shared-slowdown must be 'job' or a window in seconds > 0, got {text!r}") from None
+        window = _validate.real("--shared-slowdown", window, positive=True)
+    data = model.data()
+    return timing.correlated(data.base, data.scale, window=window)
+
+
 def handle(args):
     out = checked_out(args)
     method = _method_from(args)
     check_problem_options(args)
     n = workers(args, experiments.LOGISTIC_N if args.problem == "logistic" else experiments.PAPER_N)
     model = timing.profile(args.timing or "paper", n)
+    if args.shared_slowdown is not None:
+        model = _shared(model, args.shared_slowdown)
     if args.download is not None or args.upload is not None:
         model = timing.communicating(
             model, download=_validate.real("--download", 0.0 if args.download is None else args.download, minimum=0.0),
