@@ -4,6 +4,11 @@ Problem of the hand tests: f(x) = x^2 / 2 (grad f(x) = x), x0 = 1, no noise, gam
 two workers with fixed times tau = (1, 3).
 """
 
+import subprocess
+import sys
+from contextlib import redirect_stdout
+from io import StringIO
+
 import numpy as np
 import pytest
 from naive import assert_same_run, naive_simulate
@@ -139,3 +144,27 @@ def test_registered_with_asgd_theory_stepsize():
         ShuffledASGD(gamma=-1.0)
     with pytest.raises(ValueError, match="give a stepsize gamma > 0, or eps > 0"):
         RandomASGD()
+
+
+SCRIPT = """
+import numpy as np, ringbench
+from ringbench.methods import {method}
+from ringbench.problems import Quadratic
+from ringbench.timing import communicating, correlated, random
+timing = communicating(correlated(np.ones(5), np.linspace(0.1, 1, 5), window=2.0), download=0.1,
+                       upload=random(np.full(5, 0.05), np.full(5, 0.2), "exponential"))
+result = ringbench.simulate(Quadratic.worst_case(6, noise_std=0.1), {method}(gamma=0.05), timing, seed=12,
+                            t_max=40.0, trace="events")
+print(result.x.tobytes().hex(), result.trace["time"].tobytes().hex(), result.trace["worker"].tobytes().hex())
+"""
+
+
+@pytest.mark.parametrize("method", ["RandomASGD", "ShuffledASGD"])
+def test_bit_identical_in_another_process(method):
+    """With every new piece at once: shared slowdowns under links, the server's draws."""
+    script = SCRIPT.format(method=method)
+    elsewhere = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    buffer = StringIO()
+    with redirect_stdout(buffer):
+        exec(script, {})
+    assert elsewhere == buffer.getvalue() and len(elsewhere) > 100
