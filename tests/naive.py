@@ -69,6 +69,7 @@ from ringbench.engine.rng import (
 from ringbench.methods import (
     ASGD,
     IA2SGD,
+    Capped,
     DelayAdaptiveASGD,
     FedAsync,
     FedBuff,
@@ -290,6 +291,9 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     read from the problem's stored arrays with plain numpy. Returns a :class:`NaiveRun`.
     """
     assert method.gamma is not None, "the reference needs an explicit stepsize"
+    capped = method if isinstance(method, Capped) else None
+    if capped is not None:
+        method = capped.method
     assert t_max is not None or max_updates is not None
     if oracle is None:
         oracle = oracle_of(problem)
@@ -299,6 +303,9 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     key = key_from_seed(np.random.SeedSequence(seed))
     timing_data = timing.data()
     active = _active_workers(method, timing.expected_durations(), problem.sigma2)
+    waiting = []  # with a cap: idle workers waiting for a slot, longest first
+    if capped is not None:
+        active, waiting = active[:capped.cap], active[capped.cap:]
     n_active = len(active)
     state = _State(x=problem.x0.astype(float).copy())
     counters = state.counters
@@ -549,6 +556,21 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         rule = asgd
     else:
         raise ValueError(f"no reference for {method!r}")
+
+    if capped is not None:
+        method_rule = rule
+
+        def rule(worker, job, delay):
+            # The method's rule restarted the arriving worker; with someone waiting, that job never
+            # runs (its number is reused) and the longest-waiting worker starts instead.
+            method_rule(worker, job, delay)
+            if waiting:
+                taken = state.jobs.pop(worker)
+                state.heap.remove((taken.finish, worker, taken.number))
+                heapq.heapify(state.heap)
+                state.job_counter[worker] -= 1
+                waiting.append(worker)
+                start(waiting.pop(0))
 
     # --- the event loop ------------------------------------------------------------------
     events = []

@@ -34,6 +34,8 @@ def register(commands):
     run.add_argument("--phase1-hm-target", type=float, help="Ringleader's phase-1 harmonic-mean target (>= 1)")
     run.add_argument("--no-stops", action="store_true",
                      help="Ringmaster/Rennala/Malenia: discard stale gradients on arrival instead of stopping jobs")
+    run.add_argument("--cap", type=int, metavar="C",
+                     help=f"at most C workers compute at once (methods {', '.join(methods.CAPPABLE)})")
     run.add_argument("--shared-slowdown", metavar="job|SECONDS",
                      help="random profiles (paper, ringleader): one slowdown shared by all workers, per job index "
                           "(job) or per window of this many seconds, instead of independent draws")
@@ -68,7 +70,8 @@ def _method_from(args):
         if key in parameters:
             raise ValueError(f"--param {key} repeats a parameter its own flag already sets")
         parameters[key] = value
-    return methods.get(args.method, **parameters)
+    method = methods.get(args.method, **parameters)
+    return method if args.cap is None else methods.Capped(method=method, cap=args.cap)
 
 
 def _shared(model, text):

@@ -28,6 +28,7 @@ from dataclasses import fields
 from .. import _validate, extensions
 from .asgd import ASGD, DelayAdaptiveASGD
 from .base import Configuration, Method
+from .capped import CAPPABLE, Capped
 from .fedasync import FedAsync
 from .fedbuff import FedBuff
 from .hero import Hero
@@ -69,6 +70,6 @@ def get(name, **parameters):
     return resolve(name)(**parameters)
 
 
-__all__ = ["ASGD", "IA2SGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "FedAsync", "FedBuff", "Hero", "Malenia",
-           "Method", "Minibatch", "NaiveOptimalASGD", "RandomASGD", "Rennala", "Ringleader", "Ringmaster",
-           "ShuffledASGD", "get", "parameters_of", "resolve"]
+__all__ = ["ASGD", "CAPPABLE", "IA2SGD", "METHODS", "Capped", "Configuration", "DelayAdaptiveASGD", "FedAsync",
+           "FedBuff", "Hero", "Malenia", "Method", "Minibatch", "NaiveOptimalASGD", "RandomASGD", "Rennala",
+           "Ringleader", "Ringmaster", "ShuffledASGD", "get", "parameters_of", "resolve"]
