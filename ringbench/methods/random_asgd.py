@@ -15,7 +15,8 @@ delay counts from the iterate it was sent (its s), its duration from when the wo
 takes it up, as that worker's next job (common random numbers). A worker with nothing
 queued waits idle. Exactly m jobs are outstanding at all times (each arrival ends one
 and sends one), so the rule keeps at most m iterates; it stores them itself, as a queued
-job's iterate is no longer the current one when its computation starts.
+job's iterate is no longer the current one when its computation starts. The result's
+``in_flight`` counts the jobs being computed at the end, not those still queued.
 
 The choice is a pure function of (seed, k): random ASGD takes
 u = ``job_uniform(key, STREAM_ASSIGNMENT, 0, k)`` and j_k = active[min(floor(u m), m - 1)].
