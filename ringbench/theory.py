@@ -372,7 +372,10 @@ def prediction(problem, method, timing, *, target=None):
     """The theory's prediction for one run's configuration, as stored in ``Result.config``.
 
     The target is the method's theory-mode eps, else ``target``; tau_i are the timing
-    model's expected durations (first-job durations for the universal model). When
+    model's expected durations (first-job durations for the universal model; with
+    communication, :func:`ringbench.timing.communicating`, the round trip
+    E D_i + tau_i + E U_i, as each job's transfers and computation run in sequence [R]:
+    the spec's complexities assume free communication). When
     every worker samples the same objective the setting is homogeneous: D.1 times
     and lower bound, and D.2 times for Malenia and Ringleader (identical data is a
     special case of theirs). When the problem's data is split over the workers it

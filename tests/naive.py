@@ -34,7 +34,8 @@ per-worker fields, partitions) is checked too.
   position is rejected and the next uniform is used.
 
 Only the random-number functions, ``theory.optimal_workers`` (naive optimal ASGD's m*)
-and the timing model's ``finish_time`` are shared with the engine; everything else
+and the compute-time model's ``finish_time`` are shared with the engine (communication
+times are re-derived: :func:`job_finish`); everything else
 (event order, the server rules, the linear algebra, the counters) is re-derived here.
 
 Counters follow ``Result.counters``' documentation: ``applied`` counts gradients that
@@ -53,10 +54,22 @@ import pytest
 import scipy.special
 
 from ringbench import theory
-from ringbench.engine.rng import STREAM_NOISE, fill_normals, fill_uniforms, job_normal, key_from_seed
+from ringbench.engine.rng import (
+    STREAM_ASSIGNMENT,
+    STREAM_DOWNLOAD,
+    STREAM_NOISE,
+    STREAM_SLOWDOWN,
+    STREAM_UPLOAD,
+    fill_normals,
+    fill_uniforms,
+    job_normal,
+    job_uniform,
+    key_from_seed,
+)
 from ringbench.methods import (
     ASGD,
     IA2SGD,
+    Capped,
     DelayAdaptiveASGD,
     FedAsync,
     FedBuff,
@@ -64,11 +77,15 @@ from ringbench.methods import (
     Malenia,
     Minibatch,
     NaiveOptimalASGD,
+    RandomASGD,
     Rennala,
     Ringleader,
     Ringmaster,
+    ShuffledASGD,
 )
 from ringbench.problems import Logistic
+from ringbench.timing.communication import CommunicatingData
+from ringbench.timing.correlated import CorrelatedData
 from ringbench.timing.kernels import finish_time
 
 TOL = 1e-12  # iterates agree to this: the engine and the reference sum in different orders
@@ -274,6 +291,9 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     read from the problem's stored arrays with plain numpy. Returns a :class:`NaiveRun`.
     """
     assert method.gamma is not None, "the reference needs an explicit stepsize"
+    capped = method if isinstance(method, Capped) else None
+    if capped is not None:
+        method = capped.method
     assert t_max is not None or max_updates is not None
     if oracle is None:
         oracle = oracle_of(problem)
@@ -283,6 +303,9 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     key = key_from_seed(np.random.SeedSequence(seed))
     timing_data = timing.data()
     active = _active_workers(method, timing.expected_durations(), problem.sigma2)
+    waiting = []  # with a cap: idle workers waiting for a slot, longest first
+    if capped is not None:
+        active, waiting = active[:capped.cap], active[capped.cap:]
     n_active = len(active)
     state = _State(x=problem.x0.astype(float).copy())
     counters = state.counters
@@ -296,12 +319,13 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
                                   job.start_iteration))
         return evaluated[-1]
 
-    def start(worker):
-        """Start a new job of ``worker`` now, on the current iterate."""
+    def start(worker, sent=None):
+        """Start a new job of ``worker`` now, on the current iterate or on ``sent`` = (s, x^s) if given."""
         number = state.job_counter.get(worker, 0)
         state.job_counter[worker] = number + 1
-        finish = finish_time(timing_data, key, worker, number, state.clock)
-        state.jobs[worker] = Job(number, state.k, state.x.copy(), finish)
+        finish = job_finish(timing_data, key, worker, number, state.clock)
+        s, x_start = (state.k, state.x) if sent is None else sent
+        state.jobs[worker] = Job(number, s, x_start.copy(), finish)
         heapq.heappush(state.heap, (finish, worker, number))
 
     def cancel_and_restart(worker):
@@ -408,6 +432,41 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         step(state.x - mixed, 1.0, worker, [g])
         start(worker)
 
+    queues = {}  # worker -> [(s, x^s)]: jobs sent to it while busy (random and shuffled ASGD)
+    orders = {}  # epoch -> shuffled ASGD's order of the workers
+
+    def chosen_worker(k):
+        """j_k, from the uniforms of STREAM_ASSIGNMENT as random_asgd's docstring defines them."""
+        m = n_active
+        if not isinstance(method, ShuffledASGD):
+            u = np.empty(1)
+            fill_uniforms(key, STREAM_ASSIGNMENT, 0, k, u)
+            return active[min(int(u[0] * m), m - 1)]
+        epoch = k // m
+        if epoch not in orders:
+            u = np.empty(m)
+            fill_uniforms(key, STREAM_ASSIGNMENT, 1, epoch, u)
+            order = list(active)
+            for draw, i in enumerate(range(m - 1, 0, -1)):  # Fisher-Yates
+                j = min(int(u[draw] * (i + 1)), i)
+                order[i], order[j] = order[j], order[i]
+            orders[epoch] = order
+        return orders[epoch][k % m]
+
+    def assigned(worker, job, delay):
+        # AsGrad: apply, the worker takes up its oldest queued job, x^{k+1} goes to j_k (queued if busy).
+        g = gradient(job, worker)
+        use(delay)
+        k = state.k
+        step(g.value, gamma, worker, [g])
+        if queues.get(worker):
+            start(worker, queues[worker].pop(0))
+        target = chosen_worker(k)
+        if target in state.jobs:
+            queues.setdefault(target, []).append((state.k, state.x.copy()))
+        else:
+            start(target)
+
     def table_average():
         """1/n sum_i G_i / b_i over the table, from the plain sums G_i."""
         return sum(sum(g.value for g in entries) / len(entries) for entries in state.table.values()) / n_active
@@ -491,10 +550,27 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         rule = fedbuff
     elif isinstance(method, FedAsync):
         rule = fedasync
+    elif isinstance(method, RandomASGD):  # includes ShuffledASGD
+        rule = assigned
     elif isinstance(method, ASGD):  # includes DelayAdaptiveASGD, Hero, NaiveOptimalASGD
         rule = asgd
     else:
         raise ValueError(f"no reference for {method!r}")
+
+    if capped is not None:
+        method_rule = rule
+
+        def rule(worker, job, delay):
+            # The method's rule restarted the arriving worker; with someone waiting, that job never
+            # runs (its number is reused) and the longest-waiting worker starts instead.
+            method_rule(worker, job, delay)
+            if waiting:
+                taken = state.jobs.pop(worker)
+                state.heap.remove((taken.finish, worker, taken.number))
+                heapq.heapify(state.heap)
+                state.job_counter[worker] -= 1
+                waiting.append(worker)
+                start(waiting.pop(0))
 
     # --- the event loop ------------------------------------------------------------------
     events = []
@@ -530,6 +606,32 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     result.update(applied=applied, pending=pending, overwritten=overwritten, updates=state.k, end_time=state.clock,
                   mean_delay=counters["delay_sum"] / used if used else 0.0)
     return NaiveRun(events, result, state.x, updates)
+
+
+def _link_end(kind, start, base, scale, key, stream, worker, job):
+    """When a step started at ``start`` ends: timing.random's formulas for links and shared slowdowns, left to right."""
+    if kind == 1:  # half-normal
+        return start + base + scale * abs(job_normal(key, stream, worker, job))
+    if kind == 2:  # exponential
+        return start + base - scale * np.log1p(-job_uniform(key, stream, worker, job))
+    if kind == 3:  # log-normal
+        return start + base * np.exp(scale * job_normal(key, stream, worker, job))
+    return start + base
+
+
+def job_finish(timing_data, key, worker, job, start):
+    """Arrival of a job sent at ``start``: with communication, download, then compute from then, then upload."""
+    if isinstance(timing_data, CorrelatedData):  # one draw for all workers: by job index or by window of starts
+        shared = job if timing_data.window == 0.0 else int(np.floor(start / timing_data.window))
+        return _link_end(timing_data.kind, start, timing_data.base[worker], timing_data.scale[worker], key,
+                         STREAM_SLOWDOWN, 0, shared)
+    if not isinstance(timing_data, CommunicatingData):
+        return finish_time(timing_data, key, worker, job, start)
+    received = _link_end(timing_data.download_kind, start, timing_data.download_base[worker],
+                         timing_data.download_scale[worker], key, STREAM_DOWNLOAD, worker, job)
+    computed = job_finish(timing_data.compute, key, worker, job, received)
+    return _link_end(timing_data.upload_kind, computed, timing_data.upload_base[worker],
+                     timing_data.upload_scale[worker], key, STREAM_UPLOAD, worker, job)
 
 
 def _dense_rows(data, rows, columns):

@@ -26,9 +26,13 @@ import numpy as np
 
 from .._jit import kernel
 
-#: Stream ids: independent families of draws under one key.
-STREAM_DURATION = 0
-STREAM_NOISE = 1
+#: Stream ids: independent families of draws under one key (listed here, so no two families share one).
+STREAM_DURATION = 0  # compute times, by (worker, job)
+STREAM_NOISE = 1  # gradient noise and minibatches, by (worker, job)
+STREAM_ASSIGNMENT = 2  # server-side choices of a worker (random and shuffled ASGD), by event or epoch
+STREAM_DOWNLOAD = 3  # times to send a job's iterate to its worker, by (worker, job)
+STREAM_UPLOAD = 4  # times to send a job's gradient back, by (worker, job)
+STREAM_SLOWDOWN = 5  # slowdowns shared by all workers, by job index or time window (worker 0)
 
 _MULTIPLIER_0 = np.uint64(0xD2E7470EE14C6C93)
 _MULTIPLIER_1 = np.uint64(0xCA5A826395121157)

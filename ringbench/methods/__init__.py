@@ -14,6 +14,9 @@ name                       class                                       reference
 ``malenia``                :class:`Malenia`                            Tyurin & Richtarik 2023
 ``ia2sgd``                 :class:`IA2SGD`                             Wang, Sun, Wai, Zhang 2024
 ``fedbuff``                :class:`FedBuff`                            Nguyen et al. 2022
+``fedasync``               :class:`FedAsync`                           Xie, Koyejo, Gupta 2019
+``random-asgd``            :class:`RandomASGD`                         Islamov et al. 2024 (AsGrad)
+``shuffled-asgd``          :class:`ShuffledASGD`                       Islamov et al. 2024 (AsGrad)
 =========================  ==========================================  ============================
 
 The last four balance the gradients per worker or buffer them, for heterogeneous data
@@ -25,6 +28,7 @@ from dataclasses import fields
 from .. import _validate, extensions
 from .asgd import ASGD, DelayAdaptiveASGD
 from .base import Configuration, Method
+from .capped import CAPPABLE, Capped
 from .fedasync import FedAsync
 from .fedbuff import FedBuff
 from .hero import Hero
@@ -32,12 +36,13 @@ from .ia2sgd import IA2SGD
 from .malenia import Malenia
 from .minibatch import Minibatch
 from .naive_optimal import NaiveOptimalASGD
+from .random_asgd import RandomASGD, ShuffledASGD
 from .rennala import Rennala
 from .ringleader import Ringleader
 from .ringmaster import Ringmaster
 
 METHODS = {cls.name: cls for cls in (Ringmaster, ASGD, DelayAdaptiveASGD, Rennala, Minibatch, Hero, NaiveOptimalASGD,
-                                     Ringleader, Malenia, IA2SGD, FedBuff, FedAsync)}
+                                     Ringleader, Malenia, IA2SGD, FedBuff, FedAsync, RandomASGD, ShuffledASGD)}
 
 
 def resolve(name):
@@ -65,6 +70,6 @@ def get(name, **parameters):
     return resolve(name)(**parameters)
 
 
-__all__ = ["ASGD", "IA2SGD", "METHODS", "Configuration", "DelayAdaptiveASGD", "FedAsync", "FedBuff", "Hero", "Malenia",
-           "Method", "Minibatch", "NaiveOptimalASGD", "Rennala", "Ringleader", "Ringmaster", "get", "parameters_of",
-           "resolve"]
+__all__ = ["ASGD", "CAPPABLE", "IA2SGD", "METHODS", "Capped", "Configuration", "DelayAdaptiveASGD", "FedAsync",
+           "FedBuff", "Hero", "Malenia", "Method", "Minibatch", "NaiveOptimalASGD", "RandomASGD", "Rennala",
+           "Ringleader", "Ringmaster", "ShuffledASGD", "get", "parameters_of", "resolve"]

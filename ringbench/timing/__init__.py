@@ -1,5 +1,8 @@
-"""Compute-time models of the workers: fixed, random per job, universal v_i(t), traces."""
+"""Time models of the workers: compute (fixed, random per job, correlated, universal v_i(t), traces), communication."""
 
+from .communication import communicating
+from .correlated import correlated
 from .models import PROFILES, TimingModel, fixed, outages, piecewise, power_law, profile, random, trace
 
-__all__ = ["PROFILES", "TimingModel", "fixed", "outages", "piecewise", "power_law", "profile", "random", "trace"]
+__all__ = ["PROFILES", "TimingModel", "communicating", "correlated", "fixed", "outages", "piecewise", "power_law",
+           "profile", "random", "trace"]

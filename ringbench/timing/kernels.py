@@ -62,6 +62,23 @@ def _power_law_finish(timing, worker, start):
     return (power * work / coefficient + 1.0) ** (1.0 / power) - 1.0
 
 
+@kernel
+def random_finish(kind, start, base, scale, key, stream, worker, job):
+    """End of a step of ``kind`` (FIXED to LOG_NORMAL) started at ``start``: one draw of (stream, worker, job).
+
+    ``start + base`` (FIXED), ``+ scale |z|`` (HALF_NORMAL), ``+ scale Exp(1)`` with
+    Exp(1) = -log(1 - u) (EXPONENTIAL), or ``start + base exp(scale z)`` (LOG_NORMAL), where z
+    is :func:`job_normal` and u :func:`job_uniform` of ``(key, stream, worker, job)``.
+    """
+    if kind == HALF_NORMAL:
+        return start + base + scale * abs(job_normal(key, stream, worker, job))
+    if kind == EXPONENTIAL:
+        return start + base - scale * np.log1p(-job_uniform(key, stream, worker, job))
+    if kind == LOG_NORMAL:
+        return start + base * np.exp(scale * job_normal(key, stream, worker, job))
+    return start + base
+
+
 @implements("finish_time", TimingData)
 @kernel
 def finish_time(timing, key, worker, job, start):
@@ -84,15 +101,8 @@ def finish_time(timing, key, worker, job, start):
     kind = timing.kind
     if kind == FIXED:
         return start + timing.base[worker]
-    if kind == HALF_NORMAL:
-        z = job_normal(key, STREAM_DURATION, worker, job)
-        return start + timing.base[worker] + timing.scale[worker] * abs(z)
-    if kind == EXPONENTIAL:
-        u = job_uniform(key, STREAM_DURATION, worker, job)
-        return start + timing.base[worker] - timing.scale[worker] * np.log1p(-u)
-    if kind == LOG_NORMAL:
-        z = job_normal(key, STREAM_DURATION, worker, job)
-        return start + timing.base[worker] * np.exp(timing.scale[worker] * z)
+    if kind <= LOG_NORMAL:
+        return random_finish(kind, start, timing.base[worker], timing.scale[worker], key, STREAM_DURATION, worker, job)
     if kind == TRACE:
         first = timing.trace_offsets[worker]
         length = timing.trace_offsets[worker + 1] - first

@@ -97,7 +97,8 @@ class TimingModel:
                             (power * amount / coefficient + 1.0) ** (1.0 / power) - 1.0)
 
     def _universal_data(self):
-        if self._data.kind not in (kernels.FIXED, kernels.PIECEWISE, kernels.POWER_LAW):
+        universal = (kernels.FIXED, kernels.PIECEWISE, kernels.POWER_LAW)
+        if not isinstance(self._data, kernels.TimingData) or self._data.kind not in universal:
             raise ValueError(f"timing model {self.name!r} has no speed functions v_i(t); use a fixed, piecewise, "
                              "outages or power-law model")
         return self._data
