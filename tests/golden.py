@@ -147,6 +147,8 @@ METHODS = {
     "ia2sgd": lambda s: methods.IA2SGD(gamma=0.05 * s),
     "fedbuff": lambda s: methods.FedBuff(gamma=0.1 * s, buffer=3),
     "fedasync": lambda s: methods.FedAsync(gamma=0.1 * s, alpha=0.8),  # added after the refactor
+    "random-asgd": lambda s: methods.RandomASGD(gamma=0.05 * s),  # added with issue 17
+    "shuffled-asgd": lambda s: methods.ShuffledASGD(gamma=0.05 * s),
 }
 
 # ---------------------------------------------------------------------------------------------- timings
@@ -165,6 +167,12 @@ TIMINGS = {
     "power-law": lambda: timing.power_law(1.0 / _TAU, np.linspace(-0.5, 0.2, N)),
     "trace": lambda: timing.trace([np.random.default_rng(worker).uniform(0.5, 2.0, 5) * _TAU[worker]
                                    for worker in range(N)]),
+    # added with issue 17
+    "communicating": lambda: timing.communicating(timing.profile("paper", N),
+                                                  download=timing.random(0.2 * _TAU, 0.1 * _TAU, "exponential"),
+                                                  upload=0.5),
+    "correlated-job": lambda: timing.correlated(_TAU, 0.5 * _TAU, "exponential"),
+    "correlated-window": lambda: timing.correlated(_TAU, np.full(N, 0.3), "log-normal", window=7.0),
 }
 
 # ------------------------------------------------------------------------------------------------ cases
@@ -186,6 +194,8 @@ def _cases():
         ("ringleader", "ringleader-permuted"), ("ringleader-hm2", "piecewise"), ("malenia", "fixed"),
         ("malenia-nostops", "trace"), ("ia2sgd", "exponential"), ("fedbuff", "outages"),
         ("asgd", "power-law"), ("ringmaster", "outages"),
+        ("ringmaster", "communicating"), ("random-asgd", "communicating"), ("shuffled-asgd", "correlated-job"),
+        ("rennala", "correlated-window"), ("asgd", "correlated-job"),
     ]
     for method, timing_name in extra_timings:
         cases[f"{method}__worst-isotropic__{timing_name}"] = _case("worst-isotropic", method, timing_name)
@@ -214,6 +224,11 @@ def _cases():
         "worst-isotropic", "asgd", "fixed", t_max=1500.0, record=Recording(times=20))
     cases["seed__rennala__csr"] = _case("csr", "rennala", seed=123456789)
     cases["record-default__fedbuff__dense"] = _case("dense", "fedbuff", record=None)
+    # a concurrency cap around a method (issue 17)
+    cases["capped__asgd__worst-isotropic"] = _case("worst-isotropic", methods.Capped(method=methods.ASGD(gamma=0.05),
+                                                                                   cap=3))
+    cases["capped__fedasync__logistic-split__exponential"] = _case(
+        "logistic-split", methods.Capped(method=methods.FedAsync(gamma=0.1, alpha=0.8), cap=2), "exponential")
     return cases
 
 

@@ -38,7 +38,7 @@ def test_golden_cases_cover_every_method_problem_and_status():
     from ringbench import methods
     names = {golden.METHODS[case["method"]](1.0).name if isinstance(case["method"], str) else case["method"].name
              for case in golden.CASES.values()}
-    assert names == set(methods.METHODS)
+    assert set(methods.METHODS) <= names  # and compositions such as a concurrency cap
     assert {case["problem"] for case in golden.CASES.values()} == set(golden.PROBLEMS)
     assert {case["timing"] for case in golden.CASES.values()} == set(golden.TIMINGS)
     statuses = {str(golden.load(name)["status"]) for name in golden.CASES}
