@@ -201,4 +201,4 @@ class Split:
 
     def describe(self):
         """A short label, e.g. ``Dirichlet(0.1)``."""
-        return {"iid": "iid", "label-sorted": "label-sorted"}.get(self.kind, f"Dirichlet({self.alpha:g})")
+        return f"Dirichlet({self.alpha:g})" if self.kind == "dirichlet" else self.kind
