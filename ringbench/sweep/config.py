@@ -252,8 +252,16 @@ def describe_setting(problem, timing):
 
 
 def _describe(parameters):
-    rest = " ".join(f"{key}={short(value)}" for key, value in parameters.items() if key != "name")
+    rest = " ".join(f"{key}={_value_text(value)}" for key, value in parameters.items() if key != "name")
     return f"{parameters['name']} {rest}".strip()
+
+
+def _value_text(value):
+    """A parameter value in a label; a structured one (a split table) as ``kind(key=value,...)``."""
+    if isinstance(value, dict):
+        inner = ",".join(f"{key}={short(item)}" for key, item in value.items() if key != "kind")
+        return f"{value.get('kind', '')}({inner})" if inner else str(value.get("kind", value))
+    return short(value)
 
 
 def _named(where, function, *args):

@@ -113,11 +113,7 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
                 choices = None
             else:
                 specs, reported, ran, skipped, choices = _tune(config, store, pool, progress, files, summary)
-        rows = summary.rows(specs, store, rebuild=rebuild_summary)
-        files["summary_csv"] = table.write_csv(rows, out / "summary.csv")
-        files["summary_parquet"] = table.write_parquet(rows, out / "summary.parquet")
-        statistics = report.statistics(reported, {row["run_id"]: row for row in rows})
-        files["bands_csv"] = table.write_csv(statistics, out / "bands.csv")
+        rows, statistics = _write_tables(specs, reported, store, summary, files, rebuild_summary)
         files["figures"] = report.write_figures(reported, store.load, out)
     return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, statistics=statistics,
                    choices=choices)
@@ -138,6 +134,39 @@ class _Summary:
                                 rebuild=rebuild)
         runs = store.runs.name
         return [table.row(spec, columns[spec.run_id], file=f"{runs}/{spec.run_id}") for spec in specs]
+
+
+def summarize(config, out, *, rebuild=False):
+    """Write the summary and ``bands.csv`` of a finished plain sweep in ``out``, without running or plotting.
+
+    Reads the index of finished runs (a result file only for a run the index lacks), or
+    with ``rebuild`` every result file.
+
+    Returns
+    -------
+    rows, statistics : list of dict
+        The summary table and the per-point quartiles (see :func:`.report.statistics`).
+    """
+    config = _configuration(config)
+    if config.tuning is not None:
+        raise ValueError("summarize takes a plain sweep; a tuning sweep's reporting runs follow from its tuning: run "
+                         "it (finished runs are skipped)")
+    specs = config.specs()
+    missing = {spec.run_id for spec in specs} - Store(out).finished()
+    if missing:
+        raise ValueError(f"{len(missing)} runs of the configuration are not finished in {str(out)!r}; run the sweep")
+    with Store(out) as store:
+        return _write_tables(specs, specs, store, _Summary(config.target), {}, rebuild)
+
+
+def _write_tables(specs, reported, store, summary, files, rebuild):
+    """Write summary.csv/.parquet of ``specs`` and bands.csv of ``reported``; return the rows and statistics."""
+    rows = summary.rows(specs, store, rebuild=rebuild)
+    files["summary_csv"] = table.write_csv(rows, store.root / "summary.csv")
+    files["summary_parquet"] = table.write_parquet(rows, store.root / "summary.parquet")
+    statistics = report.statistics(reported, {row["run_id"]: row for row in rows})
+    files["bands_csv"] = table.write_csv(statistics, store.root / "bands.csv")
+    return rows, statistics
 
 
 def _configuration(config):

@@ -32,7 +32,8 @@ def outcome(result, *, target=None):
     target : float, optional
         ||grad f||^2 level for the ``time_to_target`` column.
     """
-    out = {f"resolved.{key}": value for key, value in result.config["resolved"].items()}
+    # Sorted, as a result file stores them: the columns of a fresh result and of its reloaded file agree in order.
+    out = {f"resolved.{key}": value for key, value in sorted(result.config["resolved"].items())}
     out["status"] = result.status
     has_rows = result.time.size > 0
     out.update(final_time=float(result.time[-1]) if has_rows else None,
@@ -46,7 +47,7 @@ def outcome(result, *, target=None):
     out.update({f"counter.{name}": result.counters[name] for name in _COUNTERS})
     provenance = result.provenance
     out.update(seed_entropy=provenance["seed_entropy"], seed_spawn_key=json.dumps(provenance["seed_spawn_key"]))
-    out.update({f"version.{package}": version for package, version in provenance["versions"].items()})
+    out.update({f"version.{package}": version for package, version in sorted(provenance["versions"].items())})
     run = provenance.get("sweep", {})
     out.update(python=provenance["python"], platform=provenance["platform"], host=run.get("host"),
                executor=run.get("executor"), wall_seconds=run.get("wall_seconds"))
