@@ -31,6 +31,7 @@ from ringbench.sweep import table
 from ringbench.sweep.store import INDEX
 from ringbench.sweep.task import execute
 
+LINKS = 10_000
 CONFIG = """
 name = "summary-benchmark"
 n = 4
@@ -65,14 +66,17 @@ def build_folder(config, out):
     meta = json.loads((runs / "template.json").read_text())
     columns = table.outcome(template, target=config.target)
     with open(out / INDEX, "w") as index:
-        for spec in specs:
-            os.link(runs / "template.npz", runs / f"{spec.run_id}.npz")
+        for number, spec in enumerate(specs):
+            source = runs / f"template-{number // LINKS}.npz"  # file systems cap the links per file
+            if number % LINKS == 0:
+                shutil.copyfile(runs / "template.npz", source)
+            os.link(source, runs / f"{spec.run_id}.npz")
             meta["provenance"]["sweep"]["run_id"] = spec.run_id
             (runs / f"{spec.run_id}.json").write_text(json.dumps(meta))
             index.write(json.dumps({"run_id": spec.run_id, "key": {"target": config.target}, "columns": columns})
                         + "\n")
-    for suffix in (".npz", ".json"):
-        (runs / f"template{suffix}").unlink()
+    for template_file in runs.glob("template*"):
+        template_file.unlink()
     return len(specs)
 
 

@@ -84,10 +84,13 @@ def _cell(value):
 
 def columns(rows):
     """All columns of ``rows`` in table order (groups as documented, then first appearance)."""
-    seen = {}
+    seen, shapes = {}, set()
     for item in rows:
-        for key in item:
-            seen.setdefault(key, len(seen))
+        shape = tuple(item)  # rows share a few key sets: look at each set once
+        if shape not in shapes:
+            shapes.add(shape)
+            for key in shape:
+                seen.setdefault(key, len(seen))
 
     def rank(key):
         group = next((index for index, prefix in enumerate(_GROUPS)
@@ -103,10 +106,9 @@ def write_csv(rows, path):
 
     def write(temporary):
         with open(temporary, "w", newline="") as stream:
-            writer = csv.DictWriter(stream, fieldnames=header, restval="")
-            writer.writeheader()
-            for item in rows:
-                writer.writerow(item)  # None is written as an empty cell
+            writer = csv.writer(stream)
+            writer.writerow(header)
+            writer.writerows([item.get(key) for key in header] for item in rows)  # None: an empty cell
 
     return write_atomically(path, write)
 
@@ -119,5 +121,5 @@ def write_parquet(rows, path):
     except ModuleNotFoundError:
         return None
     header = columns(rows)
-    table = pyarrow.Table.from_pylist([{key: item.get(key) for key in header} for item in rows])
+    table = pyarrow.Table.from_pydict({key: [item.get(key) for item in rows] for key in header})
     return write_atomically(path, lambda temporary: pyarrow.parquet.write_table(table, temporary))
