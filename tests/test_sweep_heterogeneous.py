@@ -132,6 +132,11 @@ def test_sparse_random_and_user_matrix_quadratics(tmp_path):
         assert problem.storage() == storage
         assert np.allclose(problem.x_star, np.ones(5))  # the default b = A 1
     assert np.allclose(problems.build("matrix", {"file": str(tmp_path / "Ab.npz")}).b, np.ones(5))
+    np.save(tmp_path / "b.npy", np.arange(5.0))
+    assert np.array_equal(problems.build("matrix", {"file": str(tmp_path / "A.npy"), "b": str(tmp_path / "b.npy")}).b,
+                          np.arange(5.0))
+    with pytest.raises(ValueError, match="b: .* holds a vector b already"):
+        problems.build("matrix", {"file": str(tmp_path / "Ab.npz"), "b": str(tmp_path / "b.npy")})
     with pytest.raises(ValueError, match=r"file must be a \.npy, \.npz, \.mtx file"):
         problems.build("matrix", {"file": str(tmp_path / "A.txt")})
     with pytest.raises(ValueError, match="file: no file"):

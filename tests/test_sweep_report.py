@@ -129,3 +129,17 @@ def test_cli_prints_the_quartile_table_and_the_divergences(tmp_path, capsys):
         in printed
     assert "seeds: median [interquartile range]" in printed and "ringmaster threshold=3" in printed
     assert "bands.csv" in printed and "bands-1.png" in printed
+
+
+def test_cli_rebuild_summary_reads_every_result_file(tmp_path, capsys):
+    path = tmp_path / "report.toml"
+    path.write_text(CONFIG.replace('d = [6, 8]', 'd = 6').replace("replicates = 4", "replicates = 1"))
+    arguments = ["sweep", str(path), "--out", str(tmp_path / "out"), "--executor", "threads", "--workers", "1",
+                 "--quiet"]
+    assert main(arguments) == 0
+    (tmp_path / "out" / INDEX).unlink()
+    first = (tmp_path / "out" / "summary.csv").read_text()
+    assert main([*arguments, "--rebuild-summary"]) == 0
+    assert "(0 run now, 4 finished before)" in capsys.readouterr().out
+    assert (tmp_path / "out" / "summary.csv").read_text() == first
+    assert len((tmp_path / "out" / INDEX).read_text().splitlines()) == 4
