@@ -147,7 +147,7 @@ def add_problem_options(parser):
                              "plug-in: package.module:Class or path/to/file.py:Class")
     parser.add_argument("--problem-param", action="append", metavar="KEY=VALUE",
                         help="any key of the problem's builder (ringbench.problems.registry) or a plug-in problem's "
-                             "constructor argument, e.g. path=A.mtx for --problem matrix (repeatable)")
+                             "constructor argument, e.g. file=A.mtx for --problem matrix (repeatable)")
     parser = problem_group(parser)
     parser.add_argument("--condition-number", type=float, default=100.0, help="random-dense: condition number")
     parser.add_argument("--noise-std", type=float, default=experiments.PAPER_NOISE_STD,
@@ -182,7 +182,7 @@ def _problem_values(args):
     if args.split is not None:
         table = {"kind": args.split, "alpha": args.alpha, "seed": args.seed}
         values["split"] = {key: table[key] for key in splits.SPLIT_KEYS.get(args.split, ("kind",))}
-    given = given_keys(args)
+    given = _given_keys(args)
     plugin = args.problem not in problem_registry.PROBLEMS
     chosen = {key: value for key, value in values.items()
               if key in accepted and value is not None and (key in given or not plugin)}
@@ -194,7 +194,7 @@ def _problem_values(args):
     return chosen
 
 
-def given_keys(args):
+def _given_keys(args):
     """The builder keys of the problem options given on the command line."""
     return {_PARAMETER_OF.get(dest, dest) for dest in given_options(args)}
 
