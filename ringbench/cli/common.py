@@ -5,8 +5,9 @@ import inspect
 import sys
 from pathlib import Path
 
-from .. import _validate, datasets, experiments, extensions, timing
-from ..problems import Logistic, Problem, Quadratic, splits
+from .. import _validate, experiments, methods, timing
+from ..problems import registry as problem_registry
+from ..problems import splits
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -15,10 +16,10 @@ else:  # pragma: no cover
 
 DEFAULT_TARGET = 1e-3
 INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
-PROBLEMS = ("worst-case", "random-dense", "logistic")
+PROBLEMS = tuple(problem_registry.PROBLEMS)
 PROBLEM_GROUP = "problem options"
 #: Problem options whose destination is not the name of the builder parameter they set.
-_PARAMETER_OF = {"data_path": "path", "without_replacement": "replacement", "split": "partition",
+_PARAMETER_OF = {"data_path": "path", "without_replacement": "replacement", "alpha": "split",
                  "no_download": "path"}
 
 
@@ -145,7 +146,8 @@ def add_problem_options(parser):
                         help=f"one of: {', '.join(PROBLEMS)} (default: %(default)s, the paper's quadratic), or a "
                              "plug-in: package.module:Class or path/to/file.py:Class")
     parser.add_argument("--problem-param", action="append", metavar="KEY=VALUE",
-                        help="a plug-in problem's constructor argument (repeatable)")
+                        help="any key of the problem's builder (ringbench.problems.registry) or a plug-in problem's "
+                             "constructor argument, e.g. file=A.mtx for --problem matrix (repeatable)")
     parser = problem_group(parser)
     parser.add_argument("--condition-number", type=float, default=100.0, help="random-dense: condition number")
     parser.add_argument("--noise-std", type=float, default=experiments.PAPER_NOISE_STD,
@@ -165,39 +167,56 @@ def add_problem_options(parser):
                         help="logistic --split dirichlet: concentration alpha (default: %(default)s)")
 
 
+def _problem_values(args):
+    """``{builder key: value}`` of the problem options of ``args`` that the chosen problem's builder takes.
+
+    A built-in kind gets every applicable option, defaults included (the CLI's defaults
+    are the papers'); a plug-in only the options given, and the --problem-param values.
+    """
+    accepted = problem_registry.parameters(args.problem)
+    values = {key: getattr(args, key) for key in ("d", "condition_number", "noise_std", "noise", "heterogeneity",
+                                                   "dataset", "storage", "lam", "regularizer", "batch")}
+    values.update(path=args.data_path, replacement=not args.without_replacement, seed=args.seed)
+    if args.heterogeneity is not None:
+        values["heterogeneity_seed"] = args.seed  # one --seed seeds the run and its per-worker data
+    if args.split is not None:
+        table = {"kind": args.split, "alpha": args.alpha, "seed": args.seed}
+        values["split"] = {key: table[key] for key in splits.SPLIT_KEYS.get(args.split, ("kind",))}
+    given = _given_keys(args)
+    plugin = args.problem not in problem_registry.PROBLEMS
+    chosen = {key: value for key, value in values.items()
+              if key in accepted and value is not None and (key in given or not plugin)}
+    for key, value in assignments("--problem-param", args.problem_param).items():
+        if key in given:
+            raise ValueError(f"--problem-param {key} repeats a problem option its own flag already sets")
+        chosen[key] = value
+    problem_registry.check_keys(f"--problem {args.problem}", args.problem, chosen)
+    return chosen
+
+
+def _given_keys(args):
+    """The builder keys of the problem options given on the command line."""
+    return {_PARAMETER_OF.get(dest, dest) for dest in given_options(args)}
+
+
 def check_problem_options(args):
-    """Raise if a problem option is given that ``--problem`` does not take (it would be silently ignored)."""
-    quadratic = (Quadratic.split_randomly,)
-    builders = {"worst-case": (Quadratic.worst_case, *quadratic), "random-dense": (Quadratic.random_dense, *quadratic),
-                "logistic": (Logistic.from_dataset, Logistic.__init__, splits.split)}
-    if args.problem in builders or extensions.is_plugin_name(args.problem):
-        reject_inapplicable(args, f"--problem {args.problem}", builders.get(args.problem, ()))
+    """Raise if a problem option is given that ``--problem`` does not take (it would be silently ignored), or if
+    ``--method`` needs per-worker data that the problem options do not give it.
+    """
+    reject_inapplicable(args, f"--problem {args.problem}", (problem_registry.builder(args.problem),))
     if args.split != "dirichlet" and args.alpha != args.parser.get_default("alpha"):
         raise ValueError("--alpha is the concentration of --split dirichlet; without that split it would be ignored")
+    if getattr(args, "method", None) is not None:
+        values = {"split": args.split, "heterogeneity": args.heterogeneity,
+                  **assignments("--problem-param", args.problem_param)}
+        problem_registry.check_per_worker(f"--method {args.method}", methods.resolve(args.method), args.problem,
+                                          values)
 
 
 def problem_from(args, n):
     """The problem ``args`` describe (``--problem`` and its options), for ``n`` workers."""
-    parameters = assignments("--problem-param", args.problem_param)
-    if extensions.is_plugin_name(args.problem):
-        return extensions.load(args.problem, base=Problem, what="problem")(**parameters)
-    if parameters:
-        raise ValueError(f"--problem-param is for plug-in problems; {args.problem!r} takes its own options")
-    if args.problem in ("worst-case", "random-dense"):
-        if args.problem == "worst-case":
-            problem = Quadratic.worst_case(args.d, noise_std=args.noise_std, noise=args.noise)
-        else:
-            problem = Quadratic.random_dense(args.d, condition_number=args.condition_number, seed=args.seed,
-                                             noise_std=args.noise_std, noise=args.noise)
-        if args.heterogeneity is None:
-            return problem
-        return problem.split_randomly(n, heterogeneity=args.heterogeneity, seed=args.seed)
-    if args.problem != "logistic":
-        raise ValueError(f"unknown problem {args.problem!r}; choose one of {', '.join(map(repr, PROBLEMS))}")
-    partition = None
-    if args.split is not None:
-        labels = datasets.load(args.dataset, path=args.data_path).y
-        partition = splits.split(args.split, labels, n, alpha=args.alpha, seed=args.seed)
-    return Logistic.from_dataset(args.dataset, path=args.data_path, storage=args.storage, lam=args.lam,
-                                 regularizer=args.regularizer, batch=args.batch,
-                                 replacement=not args.without_replacement, partition=partition)
+    problem = problem_registry.build(args.problem, _problem_values(args), n=n)
+    if getattr(args, "method", None) is not None:  # a plug-in problem tells only once built
+        problem_registry.check_per_worker(f"--method {args.method}", methods.resolve(args.method), args.problem,
+                                          {}, problem)
+    return problem

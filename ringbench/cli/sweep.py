@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .. import sweep
-from ..sweep import tuning
+from ..sweep import report, tuning
 from .common import INTERRUPTED
 
 
@@ -21,6 +21,8 @@ def register(commands):
                         help="attach to a running dask scheduler (implies --executor dask)")
     parser.add_argument("--dry-run", action="store_true", help="validate and count the runs, run nothing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--rebuild-summary", action="store_true",
+                        help="build the summary from every result file, not from the index of finished runs")
     parser.set_defaults(handler=handle)
 
 
@@ -36,7 +38,7 @@ def handle(args):
         return 0
     try:
         outcome = sweep.run(config, out, executor=executor, workers=args.workers, address=args.address,
-                            progress=not args.quiet)
+                            progress=not args.quiet, rebuild_summary=args.rebuild_summary)
     except KeyboardInterrupt:
         print(f"interrupted; finished runs are saved in {out / 'runs'}: rerun the same command to resume")
         return INTERRUPTED
@@ -45,9 +47,13 @@ def handle(args):
         statuses[row["status"]] = statuses.get(row["status"], 0) + 1
     print(f"{config.name}: {len(outcome.rows)} runs ({outcome.ran} run now, {outcome.skipped} finished before); "
           + ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())))
+    for line in report.divergences(outcome.statistics):
+        print("  " + line)
     if outcome.choices is not None:
         print(tuning.format_choices(outcome.choices, config.tuning.metric))
-    written = [outcome.files["summary_csv"], outcome.files["summary_parquet"], outcome.files.get("tuning_csv"),
-               outcome.files.get("tuned_json"), *outcome.files.get("figures", [])]
+    print(("reporting seeds" if outcome.choices is not None else "seeds") + ": median [interquartile range]")
+    print(report.format_table(outcome.statistics))
+    written = [outcome.files["summary_csv"], outcome.files["summary_parquet"], outcome.files["bands_csv"],
+               outcome.files.get("tuning_csv"), outcome.files.get("tuned_json"), *outcome.files["figures"]]
     print("wrote " + ", ".join(str(path) for path in written if path is not None))
     return 0

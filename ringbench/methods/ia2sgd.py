@@ -59,6 +59,7 @@ class IA2SGD(TableHolder, Method):
     """
 
     name = "ia2sgd"
+    needs_split = True  # its table of per-worker gradients balances workers with their own f_i
     update_on_fill: bool = False
 
     def __post_init__(self):

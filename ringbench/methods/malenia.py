@@ -69,6 +69,7 @@ class Malenia(TableHolder, Method):
     """
 
     name = "malenia"
+    needs_split = True  # one gradient of every worker per round: meant for per-worker f_i
     S: int = None
     stops: bool = True
 

@@ -99,6 +99,7 @@ class Ringleader(TableHolder, Method):
     """
 
     name = "ringleader"
+    needs_split = True  # its table of per-worker gradients balances workers with their own f_i
     phase1_hm_target: float = 1.0
 
     def __post_init__(self):

@@ -13,6 +13,8 @@ seed :data:`DIRICHLET_SEED`::
     parts = [kept[part] for part in splits.dirichlet(labels[kept], n, 0.1, seed=splits.DIRICHLET_SEED)]
 """
 
+import dataclasses
+
 import numpy as np
 
 from .. import _validate
@@ -130,11 +132,73 @@ def _rounded_counts(proportions, size):
     return counts
 
 
-def split(kind, labels, n_workers, *, alpha=0.1, seed=0):
-    """Dispatch on ``kind``: ``iid``, ``label-sorted`` or ``dirichlet`` (with ``alpha``)."""
+def split(kind, labels, n_workers, *, alpha=0.1, seed=0, classes=None):
+    """Dispatch on ``kind``: ``iid``, ``label-sorted`` or ``dirichlet`` (with ``alpha`` and ``classes``)."""
     _validate.choice("split", kind, SPLITS)
     if kind == "iid":
         return iid(labels, n_workers, seed=seed)
     if kind == "label-sorted":
         return label_sorted(labels, n_workers)
-    return dirichlet(labels, n_workers, alpha, seed=seed)
+    return dirichlet(labels, n_workers, alpha, seed=seed, classes=classes)
+
+
+#: The keys each kind of split takes in a configuration (``alpha`` and ``seed`` only where they matter).
+SPLIT_KEYS = {"iid": ("kind", "seed"), "label-sorted": ("kind",), "dirichlet": ("kind", "alpha", "seed")}
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+    """How to split a dataset's samples over the workers, as a configuration names it.
+
+    Written ``"iid"``, ``"label-sorted"``, ``"dirichlet"`` or a table such as
+    ``{kind = "dirichlet", alpha = 0.1, seed = 654321}``. A key that the kind does
+    not use (``alpha`` for ``iid``, ``seed`` for ``label-sorted``) is an error, never
+    ignored. Defaults: ``alpha`` = 0.1 and ``seed`` = :data:`DIRICHLET_SEED` for
+    ``dirichlet`` (the Ringleader experiments'), ``seed`` = 0 for ``iid``.
+
+    Attributes
+    ----------
+    kind : {'iid', 'label-sorted', 'dirichlet'}
+    alpha : float or None
+        Dirichlet concentration.
+    seed : int or None
+        Seed of the random split.
+    """
+
+    kind: str
+    alpha: float = None
+    seed: int = None
+
+    @classmethod
+    def from_config(cls, where, value):
+        """The split a configuration value describes; errors name ``where`` and what is allowed."""
+        if isinstance(value, cls):
+            return value
+        table = {"kind": value} if isinstance(value, str) else value
+        if not isinstance(table, dict) or "kind" not in table:
+            raise ValueError(f"{where} must be one of {', '.join(map(repr, SPLITS))} or a table with a kind, "
+                             f"e.g. {{kind = \"dirichlet\", alpha = 0.1, seed = 654321}}; got {value!r}")
+        kind = _validate.choice(f"{where}.kind", table["kind"], SPLITS)
+        for key in table:
+            if key not in SPLIT_KEYS[kind]:
+                raise ValueError(f"{where}: a {kind} split has no key {key!r}; allowed: "
+                                 + ", ".join(SPLIT_KEYS[kind]))
+        alpha = seed = None
+        if kind == "dirichlet":
+            alpha = _validate.real(f"{where}.alpha", table.get("alpha", 0.1), positive=True)
+        if "seed" in SPLIT_KEYS[kind]:
+            default = DIRICHLET_SEED if kind == "dirichlet" else 0
+            seed = _validate.integer(f"{where}.seed", table.get("seed", default), minimum=0)
+        return cls(kind, alpha, seed)
+
+    def to_config(self):
+        """The JSON-ready table of this split (what a run's identity records)."""
+        return {key: getattr(self, key) for key in SPLIT_KEYS[self.kind]}
+
+    def parts(self, labels, n_workers, *, classes=None):
+        """The n arrays of sample indices of this split of ``labels``."""
+        return split(self.kind, labels, n_workers, alpha=self.alpha, seed=self.seed or 0, classes=classes)
+
+    def describe(self):
+        """A short label, e.g. ``Dirichlet(0.1)``."""
+        return f"Dirichlet({self.alpha:g})" if self.kind == "dirichlet" else self.kind

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 QUANTILES = (0.25, 0.5, 0.75)
-_LABELS = {"f_gap": r"$f(x) - f^*$", "grad_norm2": r"$\|\nabla f(x)\|^2$"}
+_LABELS = {"f_gap": r"$f(x) - f^*$", "f": r"$f(x)$", "grad_norm2": r"$\|\nabla f(x)\|^2$"}
 
 
 def quartiles(results, metric):
@@ -34,17 +34,35 @@ def quartiles(results, metric):
         if not np.array_equal(result.time, time[:result.time.size]):
             raise ValueError("the runs do not share a checkpoint grid; give them the same t_max and checkpoints")
         values[row, :result.time.size] = getattr(result, metric)
-    ordered = np.sort(values, axis=0)
-    bands = np.empty((len(QUANTILES), time.size))
+    return time, quantiles(values)
+
+
+def quantiles(values):
+    """:data:`QUANTILES` of ``values`` over its first axis (seeds), +inf (diverged) counting as largest.
+
+    Linear interpolation between order statistics, except that a quantile between a
+    finite value and +inf is +inf rather than nan.
+
+    Parameters
+    ----------
+    values : array_like, shape (S, ...)
+
+    Returns
+    -------
+    ndarray, shape (3, ...)
+    """
+    ordered = np.sort(np.asarray(values, dtype=np.float64), axis=0)
+    seeds = ordered.shape[0]
+    bands = np.empty((len(QUANTILES), *ordered.shape[1:]))
     for row, quantile in enumerate(QUANTILES):
-        position = (len(results) - 1) * quantile
+        position = (seeds - 1) * quantile
         below = int(np.floor(position))
         fraction = position - below
-        low, high = ordered[below], ordered[min(below + 1, len(results) - 1)]
+        low, high = ordered[below], ordered[min(below + 1, seeds - 1)]
         with np.errstate(invalid="ignore"):  # inf - inf where both neighbours diverged; masked below
             between = low + (high - low) * fraction
         bands[row] = low if fraction == 0 else np.where(np.isinf(high), np.inf, between)
-    return time, bands
+    return bands
 
 
 def figure(groups, *, title=None, metrics=("grad_norm2", "f_gap")):
@@ -56,7 +74,7 @@ def figure(groups, *, title=None, metrics=("grad_norm2", "f_gap")):
         ``{label: list of ringbench.Result}``: the reporting runs of each method.
     title : str, optional
     metrics : tuple of str
-        Panels left to right; ||grad f||^2 first, as in ``ringbench compare``'s plot.
+        Panels left to right (``grad_norm2``, ``f_gap``, ``f``); ||grad f||^2 first, as in ``ringbench compare``'s plot.
 
     Returns
     -------

@@ -52,8 +52,10 @@ import numpy as np
 from .. import _validate, extensions
 from .. import methods as method_registry
 from ..formatting import short
+from ..problems import registry as problem_registry
 from ..simulation import Recording
 from . import registry
+from . import timings as timing_registry
 
 try:
     import tomllib
@@ -226,13 +228,16 @@ class SweepConfig:
         before any run starts.
         """
         for problem, timing in self.settings():
-            built_problem = _named(f"problems: {_describe(problem)}", registry.build_problem, problem)
-            built_timing = _named(f"timings: {_describe(timing)}", registry.build_timing, timing)
+            built_problem = _named(f"problems: {_describe(problem)}", registry.build_problem, problem, timing["n"])
+            # A per-seed permutation is checked with the first seed's; every seed's is a permutation of it.
+            built_timing = _named(f"timings: {_describe(timing)}", registry.build_timing, timing,
+                                  np.random.SeedSequence(self.root))
             for number, block in enumerate(self.methods):
                 for method in block.candidates(timing["n"]):
                     where = (f"methods[{number}] ({block.label}): {_describe(method)} on "
                              f"{describe_setting(problem, timing)}")
                     built = _named(where, registry.build_method, method)
+                    problem_registry.check_per_worker(where, built, problem["name"], problem, built_problem)
                     _named(where, built.configure, built_problem, built_timing)
 
 
@@ -247,8 +252,16 @@ def describe_setting(problem, timing):
 
 
 def _describe(parameters):
-    rest = " ".join(f"{key}={short(value)}" for key, value in parameters.items() if key != "name")
+    rest = " ".join(f"{key}={_value_text(value)}" for key, value in parameters.items() if key != "name")
     return f"{parameters['name']} {rest}".strip()
+
+
+def _value_text(value):
+    """A parameter value in a label; a structured one (a split table) as ``kind(key=value,...)``."""
+    if isinstance(value, dict):
+        inner = ",".join(f"{key}={short(item)}" for key, item in value.items() if key != "kind")
+        return f"{value.get('kind', '')}({inner})" if inner else str(value.get("kind", value))
+    return short(value)
 
 
 def _named(where, function, *args):
@@ -302,9 +315,10 @@ def parse(text, *, origin="<string>"):
     root, replicates, tuning = _seeds(raw)
     if tuning is not None and t_max is None:
         raise ValueError("tuning needs t_max: medians over seeds are taken on a common time grid")
-    problems = _blocks("problems", raw["problems"], registry.PROBLEMS)
-    timings = _blocks("timings", raw["timings"], registry.TIMINGS, reserved=("n",))
+    problems = _blocks("problems", raw["problems"], registry.PROBLEMS, reserved=problem_registry.RESERVED)
+    timings = _blocks("timings", raw["timings"], registry.TIMINGS, reserved=timing_registry.RESERVED)
     methods = _method_blocks(raw["methods"], n)
+    _check_per_worker_data(problems, methods)
     config = SweepConfig(name=name, n=n, t_max=t_max, max_updates=max_updates, checkpoints=checkpoints,
                          target=target, root=root, replicates=replicates, tuning=tuning, problems=problems,
                          timings=timings, methods=methods, source=text)
@@ -314,6 +328,15 @@ def parse(text, *, origin="<string>"):
         raise ValueError(f"the grid has {runs} runs (settings x method candidates x seeds); at most {MAX_RUNS} "
                          "are allowed in one sweep: split it or shorten an axis")
     return config
+
+
+def _check_per_worker_data(problems, methods):
+    """A method that needs per-worker data on a problem without any is an error, before anything is built."""
+    for number, block in enumerate(methods):
+        method = method_registry.resolve(block.name)
+        for problem in problems:
+            problem_registry.check_per_worker(f"methods[{number}] ({block.label}) on problems: {_describe(problem)}",
+                                              method, problem["name"], problem)
 
 
 def _seeds(raw):
@@ -351,7 +374,7 @@ def _blocks(key, value, builders, reserved=()):
         name = _block_name(where, table, builders, plugins=key == "problems")
         kinds = registry.builder_parameters(registry.problem_builder(name) if key == "problems" else builders[name])
         for parameter in reserved:
-            kinds.pop(parameter)
+            kinds.pop(parameter, None)
             if parameter in table:
                 raise ValueError(f"{where}.{parameter} is set at the top level of the configuration")
         axes = {key_: table[key_] for key_ in table if key_ != "name"}
@@ -361,6 +384,8 @@ def _blocks(key, value, builders, reserved=()):
             raise ValueError(f"{where} ({name}) needs " + ", ".join(missing))
         values = {}
         for parameter, axis in axes.items():
+            if hasattr(kinds[parameter][0], "from_config") and isinstance(axis, dict):
+                axis = [axis]  # a structured value (a split table) is one value; an array of them is an axis
             values[parameter] = [registry.normalize(f"{where}.{parameter}", item, kinds[parameter][0])
                                  for item in _axis(f"{where}.{parameter}", axis, None)]
             _no_duplicates(f"{where}.{parameter}", values[parameter])
@@ -469,9 +494,10 @@ def _as_list(where, value):
 def _no_duplicates(where, values):
     seen = set()
     for value in values:
-        if value in seen:
+        key = registry.canonical(value)  # structured values (tables) compare by content
+        if key in seen:
             raise ValueError(f"{where} lists {value!r} twice")
-        seen.add(value)
+        seen.add(key)
 
 
 def _only_keys(where, table, allowed):

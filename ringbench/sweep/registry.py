@@ -1,9 +1,10 @@
 """What a sweep configuration can name: problems, timing models and methods, with typed parameters.
 
 A problem or timing model is a builder: a plain function whose annotated keyword
-parameters are exactly what the configuration may set. Adding a problem to sweeps is
-one entry in :data:`PROBLEMS`. Methods come from :data:`ringbench.methods.METHODS`,
-their parameters from the method's dataclass fields.
+parameters are exactly what the configuration may set. Problems come from
+:mod:`ringbench.problems.registry` (shared with ``ringbench run``), timing models from
+:mod:`.timings`, methods from :data:`ringbench.methods.METHODS`, their parameters from
+the method's dataclass fields.
 
 Parameters are normalised to their declared type (an integer-valued ``gamma = 1``
 becomes ``1.0``) so that equal configurations hash to the same run id.
@@ -16,68 +17,14 @@ import json
 import numbers
 import types
 
-from .. import datasets, extensions
 from .. import methods as method_registry
-from .. import problems as problem_classes
-from .. import timing as timing_models
+from ..problems import registry as problem_registry
+from . import timings
 
-
-def worst_case(d: int = 1729, noise_std: float = 0.01, noise: str = "scalar"):
-    """The Ringmaster paper's quadratic: Nesterov's chain, A = tridiag(-1, 2, -1) / 4."""
-    return problem_classes.Quadratic.worst_case(d, noise_std=noise_std, noise=noise)
-
-
-def random_dense(d: int, condition_number: float = 100.0, seed: int = 0, noise_std: float = 0.0,
-                 noise: str = "scalar"):
-    """A random dense SPD quadratic with L = 1 and mu = 1 / condition_number."""
-    return problem_classes.Quadratic.random_dense(d, condition_number=condition_number, seed=seed,
-                                                  noise_std=noise_std, noise=noise)
-
-
-def logistic(dataset: str, lam: float = 1e-4, regularizer: str = "l2", batch: int = 1, replacement: bool = True,
-             storage: str = "csr"):
-    """Logistic regression on a registered LIBSVM dataset (``ringbench.datasets.DATASETS``, e.g. ``a9a``)."""
-    return problem_classes.Logistic.from_dataset(dataset, storage=storage, lam=lam, regularizer=regularizer,
-                                                 batch=batch, replacement=replacement)
-
-
-def logistic_synthetic(n_samples: int, n_features: int, density: float = 1.0, separability: float = 1.0,
-                       sparse: bool = False, seed: int = 0, lam: float = 1e-4, regularizer: str = "l2",
-                       batch: int = 1, replacement: bool = True):
-    """Logistic regression on ``ringbench.datasets.synthetic`` data."""
-    features, labels = datasets.synthetic(n_samples, n_features, density=density, separability=separability,
-                                          sparse=sparse, seed=seed)
-    return problem_classes.Logistic(features, labels, lam=lam, regularizer=regularizer, batch=batch,
-                                    replacement=replacement, name="logistic regression on synthetic data")
-
-
-#: Problem builders by configuration name.
-PROBLEMS = {"worst-case": worst_case, "random-dense": random_dense, "logistic": logistic,
-            "logistic-synthetic": logistic_synthetic}
-
-
-def _fixed_profile(name):
-    def build(n: int):
-        return timing_models.profile(name, n)
-
-    build.__doc__ = f"The fixed ``{name}`` profile of ``n`` workers."
-    return build
-
-
-def _random_profile(name):
-    def build(n: int, permutation_seed: int = None):
-        return timing_models.profile(name, n, permutation_seed=permutation_seed)
-
-    build.__doc__ = f"The random-per-job ``{name}`` profile of ``n`` workers."
-    return build
-
-
-#: Timing builders by configuration name; each takes the number of workers ``n``.
-TIMINGS = {
-    "paper": _random_profile("paper"),
-    "ringleader": _random_profile("ringleader"),
-    **{name: _fixed_profile(name) for name in ("linear", "sqrt", "constant")},
-}
+#: Problem builders by configuration name (the one registry, shared with ``ringbench run``).
+PROBLEMS = problem_registry.PROBLEMS
+#: Timing builders by configuration name.
+TIMINGS = timings.TIMINGS
 
 
 def builder_parameters(builder):
@@ -100,7 +47,12 @@ def _plain_type(annotation):
 
 
 def normalize(where, value, kind):
-    """Return ``value`` as ``kind`` (float, int, bool or str), or raise ``ValueError`` naming ``where``."""
+    """Return ``value`` as ``kind`` (float, int, bool, str, or a class with ``from_config``), JSON-ready, or raise
+    ``ValueError`` naming ``where``.
+    """
+    if hasattr(kind, "from_config"):  # a structured key: a split, a permutation
+        parsed = kind.from_config(where, value)
+        return parsed.to_config() if hasattr(parsed, "to_config") else parsed
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -124,30 +76,38 @@ def canonical(value):
 
 
 def problem_builder(name):
-    """The builder of the problem called ``name``: one of :data:`PROBLEMS`, or a plug-in's class
-    (``package.module:Class`` or ``path/to/file.py:Class``), whose annotated constructor
-    arguments are what the configuration may set.
-    """
-    if extensions.is_plugin_name(name):
-        return extensions.load(name, base=problem_classes.Problem, what="problem")
-    return PROBLEMS[name]
+    """The builder of the problem called ``name`` (see :func:`ringbench.problems.registry.builder`)."""
+    return problem_registry.builder(name)
 
 
 @functools.lru_cache(maxsize=8)
-def _build_cached(registry_name, text):
+def _build_cached(registry_name, text, n, run_seed):
     parameters = json.loads(text)
     name = parameters.pop("name")
-    return (problem_builder(name) if registry_name == "problem" else TIMINGS[name])(**parameters)
+    if registry_name == "problem":
+        return problem_registry.build(name, parameters, n=n)
+    if run_seed is not None:
+        parameters["run_seed"] = run_seed
+    return TIMINGS[name](**parameters)
 
 
-def build_problem(spec):
-    """The problem of a run spec's ``problem`` dict (cached per process: runs share it)."""
-    return _build_cached("problem", canonical(spec))
+def build_problem(spec, n):
+    """The problem of a run spec's ``problem`` dict for ``n`` workers (cached per process: runs share it)."""
+    uses_n = problem_registry.is_per_worker(spec["name"], spec) is not False
+    return _build_cached("problem", canonical(spec), n if uses_n else None, None)
 
 
-def build_timing(spec):
-    """The timing model of a run spec's ``timing`` dict (cached per process)."""
-    return _build_cached("timing", canonical(spec))
+def build_timing(spec, seed_sequence=None):
+    """The timing model of a run spec's ``timing`` dict (cached per process).
+
+    ``seed_sequence``: the run's seed, which a ``permute = "per-seed"`` model draws its permutation from.
+    """
+    run_seed = None
+    if spec.get("permute") == timings.PER_SEED:
+        if seed_sequence is None:
+            raise ValueError('permute = "per-seed" draws from each run\'s seed; build the model for a run')
+        run_seed = timings.permutation_seed(seed_sequence)
+    return _build_cached("timing", canonical(spec), None, run_seed)
 
 
 def build_method(spec):

@@ -4,10 +4,15 @@ Output directory::
 
     config.toml                 the configuration of the last sweep run here
     runs/<run_id>.npz|.json     one file pair per run (see :mod:`.store`)
+    index.jsonl                 each finished run's summary columns, appended as it finishes
     summary.csv, .parquet       tidy table of every run of the configuration (see :mod:`.table`)
+    bands.csv                   per setting and parameter point: median and IQR over seeds, divergences
+    bands-<k>.png               medians and interquartile bands over seeds of each point of setting k
     tuning.csv                  tuning sweeps: every candidate's scores, the chosen ones marked
     tuned.json                  tuning sweeps: the chosen parameters of each method and setting
-    bands-<k>.png               tuning sweeps: medians and interquartile bands on reporting seeds, setting k
+
+The bands are over the replicates of a plain sweep, over the reporting seeds of a
+tuning sweep (see :mod:`.report`).
 """
 
 import contextlib
@@ -18,8 +23,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ..files import write_atomically
-from . import bands, table, tuning
-from .config import SweepConfig, describe_setting, load
+from . import report, table, tuning
+from .config import SweepConfig, load
 from .executors import open_executor
 from .store import Store
 from .task import execute
@@ -40,8 +45,10 @@ class Outcome:
     ran, skipped : int
         Runs executed now, and runs found finished from before.
     files : dict
-        Paths written: ``summary_csv``, ``summary_parquet`` (None without pyarrow), and for
-        tuning ``tuning_csv``, ``tuned_json`` and ``figures`` (a list).
+        Paths written: ``summary_csv``, ``summary_parquet`` (None without pyarrow),
+        ``bands_csv``, ``figures`` (a list), and for tuning ``tuning_csv`` and ``tuned_json``.
+    statistics : list of dict
+        Per setting and parameter point: quartiles over seeds and divergences (:func:`.report.statistics`).
     choices : list of Choice or None
         Tuning sweeps: the chosen parameters.
     """
@@ -52,6 +59,7 @@ class Outcome:
     ran: int
     skipped: int
     files: dict
+    statistics: list
     choices: list = None
 
 
@@ -66,7 +74,7 @@ def plan(config, out):
     return specs, len({spec.run_id for spec in specs} & finished)
 
 
-def run(config, out, *, executor="local", workers=None, address=None, progress=False):
+def run(config, out, *, executor="local", workers=None, address=None, progress=False, rebuild_summary=False):
     """Run every unfinished run of ``config``, write results and tables into ``out``.
 
     Parameters
@@ -82,6 +90,8 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
         ``tcp://HOST:PORT`` of a running dask scheduler.
     progress : bool
         Show a progress bar over runs.
+    rebuild_summary : bool
+        Build the summary from every result file instead of the index of finished runs.
 
     Returns
     -------
@@ -91,22 +101,72 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
     executor_context = open_executor(executor, workers=workers, address=address)  # validates the options
     config.check()
     out = Path(out)
+    summary = _Summary(config.target)
     with Store(out) as store:
         write_atomically(out / "config.toml", lambda path: path.write_text(config.source))
         files = {}
         with contextlib.ExitStack() as stack:  # the executor stops once every run is done
             pool = _Lazy(lambda: stack.enter_context(executor_context))
             if config.tuning is None:
-                specs = config.specs()
-                ran, skipped = _execute(specs, store, pool, progress, "runs")
+                specs = reported = config.specs()
+                ran, skipped = _execute(specs, store, pool, progress, "runs", summary)
                 choices = None
             else:
-                specs, ran, skipped, choices = _tune(config, store, pool, progress, files)
-        rows = [table.row(spec, store.load(spec.run_id), target=config.target,
-                          file=str(store.path(spec.run_id).relative_to(out))) for spec in specs]
-        files["summary_csv"] = table.write_csv(rows, out / "summary.csv")
-        files["summary_parquet"] = table.write_parquet(rows, out / "summary.parquet")
-    return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, choices=choices)
+                specs, reported, ran, skipped, choices = _tune(config, store, pool, progress, files, summary)
+        rows, statistics = _write_tables(specs, reported, store, summary, files, rebuild_summary)
+        files["figures"] = report.write_figures(reported, store.load, out)
+    return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, statistics=statistics,
+                   choices=choices)
+
+
+class _Summary:
+    """The summary columns of runs: computed once as each run finishes, read back from the store's index."""
+
+    def __init__(self, target):
+        self.key = {"target": target}  # what the columns depend on besides the run
+        self.compute = functools.partial(table.outcome, target=target)
+
+    def save(self, store, run_id, result):
+        store.save(run_id, result, self.compute(result), key=self.key)
+
+    def rows(self, specs, store, *, rebuild=False):
+        columns = store.columns(dict.fromkeys(spec.run_id for spec in specs), self.compute, key=self.key,
+                                rebuild=rebuild)
+        runs = store.runs.name
+        return [table.row(spec, columns[spec.run_id], file=f"{runs}/{spec.run_id}") for spec in specs]
+
+
+def summarize(config, out, *, rebuild=False):
+    """Write the summary and ``bands.csv`` of a finished plain sweep in ``out``, without running or plotting.
+
+    Reads the index of finished runs (a result file only for a run the index lacks), or
+    with ``rebuild`` every result file.
+
+    Returns
+    -------
+    rows, statistics : list of dict
+        The summary table and the per-point quartiles (see :func:`.report.statistics`).
+    """
+    config = _configuration(config)
+    if config.tuning is not None:
+        raise ValueError("summarize takes a plain sweep; a tuning sweep's reporting runs follow from its tuning: run "
+                         "it (finished runs are skipped)")
+    specs = config.specs()
+    missing = {spec.run_id for spec in specs} - Store(out).finished()
+    if missing:
+        raise ValueError(f"{len(missing)} runs of the configuration are not finished in {str(out)!r}; run the sweep")
+    with Store(out) as store:
+        return _write_tables(specs, specs, store, _Summary(config.target), {}, rebuild)
+
+
+def _write_tables(specs, reported, store, summary, files, rebuild):
+    """Write summary.csv/.parquet of ``specs`` and bands.csv of ``reported``; return the rows and statistics."""
+    rows = summary.rows(specs, store, rebuild=rebuild)
+    files["summary_csv"] = table.write_csv(rows, store.root / "summary.csv")
+    files["summary_parquet"] = table.write_parquet(rows, store.root / "summary.parquet")
+    statistics = report.statistics(reported, {row["run_id"]: row for row in rows})
+    files["bands_csv"] = table.write_csv(statistics, store.root / "bands.csv")
+    return rows, statistics
 
 
 def _configuration(config):
@@ -128,7 +188,7 @@ class _Lazy:
         return self._executor
 
 
-def _execute(specs, store, pool, progress, stage):
+def _execute(specs, store, pool, progress, stage, summary):
     """Run the unfinished ones of ``specs``; return (ran, skipped)."""
     unique = {spec.run_id: spec for spec in specs}  # two method tables can name the same run
     finished = store.finished()
@@ -141,29 +201,20 @@ def _execute(specs, store, pool, progress, stage):
                 if result.status == "interrupted":  # Ctrl-C reached the worker: incomplete, never saved
                     raise KeyboardInterrupt
                 result.provenance["sweep"]["executor"] = executor.name
-                store.save(result.provenance["sweep"]["run_id"], result)
+                summary.save(store, result.provenance["sweep"]["run_id"], result)
                 bar.update()
     return len(pending), len(unique) - len(pending)
 
 
-def _tune(config, store, pool, progress, files):
+def _tune(config, store, pool, progress, files, summary):
     metric = config.tuning.metric
     candidates_specs = config.specs("tuning")
-    ran, skipped = _execute(candidates_specs, store, pool, progress, "tuning")
+    ran, skipped = _execute(candidates_specs, store, pool, progress, "tuning", summary)
     scores = {spec.run_id: tuning.score(store.load(spec.run_id), metric) for spec in candidates_specs}
     choices, candidates = tuning.select(config, scores)
     reporting = config.specs("reporting", tuning.chosen_methods(choices))
-    reported, reused = _execute(reporting, store, pool, progress, "reporting")
+    reported, reused = _execute(reporting, store, pool, progress, "reporting", summary)
     files["tuning_csv"] = table.write_csv(candidates, store.root / "tuning.csv")
     files["tuned_json"] = write_atomically(store.root / "tuned.json",
                                            lambda path: path.write_text(tuning.to_json(choices, metric)))
-    files["figures"] = []
-    for number, (problem, timing) in enumerate(config.settings(), start=1):
-        groups = {}
-        for spec in reporting:
-            if spec.problem == problem and spec.timing == timing:
-                groups.setdefault(spec.label, []).append(store.load(spec.run_id))
-        figure = bands.figure(groups, title=describe_setting(problem, timing))
-        files["figures"].append(write_atomically(store.root / f"bands-{number}.png",
-                                                 functools.partial(figure.savefig, format="png", dpi=120)))
-    return candidates_specs + reporting, ran + reported, skipped + reused, choices
+    return candidates_specs + reporting, reporting, ran + reported, skipped + reused, choices

@@ -17,34 +17,24 @@ _COUNTERS = ("updates", "arrivals", "computed", "applied", "discarded", "cancell
              "max_delay", "end_time")
 # Column groups in table order (the summary's, and the tuning table's setting and scores): a column belongs
 # to the first group that it equals or, for a group ending in "_" or ".", starts with.
-_GROUPS = ("setting", "run_id", "role", "seed_index", "label", "method", "method.", "resolved.", "problem", "problem.",
-           "timing", "n", "timing.", "t_max", "max_updates", "status", "score", "seed_scores", "diverged_seeds",
-           "chosen", "final_", "target", "time_to_target", "diverged_", "counter.", "seed_", "version.", "python",
-           "platform", "host", "executor", "wall_seconds", "file")
+_GROUPS = ("setting", "run_id", "role", "seed_index", "label", "point", "method", "method.", "resolved.", "problem",
+           "problem.", "timing", "n", "timing.", "t_max", "max_updates", "status", "score", "seed_scores", "seeds",
+           "diverged", "diverged_seeds", "reached", "chosen", "final_", "target", "time_to_target", "diverged_",
+           "counter.", "seed_", "version.", "python", "platform", "host", "executor", "wall_seconds", "file")
 
 
-def row(spec, result, *, target=None, file=None):
-    """The summary row of one finished run.
+def outcome(result, *, target=None):
+    """The columns of a finished run that come from its result: what :class:`.store.Store` indexes.
 
     Parameters
     ----------
-    spec : RunSpec
     result : ringbench.Result
     target : float, optional
         ||grad f||^2 level for the ``time_to_target`` column.
-    file : str, optional
-        Where the run's files are, for the ``file`` column.
     """
-    out = {"run_id": spec.run_id, "role": spec.role, "seed_index": spec.seed_index, "label": spec.label,
-           "method": spec.method["name"]}
-    out.update({f"method.{key}": value for key, value in spec.method.items() if key != "name"})
-    out.update({f"resolved.{key}": value for key, value in result.config["resolved"].items()})
-    out["problem"] = spec.problem["name"]
-    out.update({f"problem.{key}": value for key, value in spec.problem.items() if key != "name"})
-    out["timing"] = spec.timing["name"]
-    out["n"] = spec.timing["n"]
-    out.update({f"timing.{key}": value for key, value in spec.timing.items() if key not in ("name", "n")})
-    out.update(t_max=spec.t_max, max_updates=spec.max_updates, status=result.status)
+    # Sorted, as a result file stores them: the columns of a fresh result and of its reloaded file agree in order.
+    out = {f"resolved.{key}": value for key, value in sorted(result.config["resolved"].items())}
+    out["status"] = result.status
     has_rows = result.time.size > 0
     out.update(final_time=float(result.time[-1]) if has_rows else None,
                final_f=float(result.f[-1]) if has_rows and result.f is not None else None,
@@ -57,19 +47,50 @@ def row(spec, result, *, target=None, file=None):
     out.update({f"counter.{name}": result.counters[name] for name in _COUNTERS})
     provenance = result.provenance
     out.update(seed_entropy=provenance["seed_entropy"], seed_spawn_key=json.dumps(provenance["seed_spawn_key"]))
-    out.update({f"version.{package}": version for package, version in provenance["versions"].items()})
+    out.update({f"version.{package}": version for package, version in sorted(provenance["versions"].items())})
     run = provenance.get("sweep", {})
     out.update(python=provenance["python"], platform=provenance["platform"], host=run.get("host"),
-               executor=run.get("executor"), wall_seconds=run.get("wall_seconds"), file=file)
+               executor=run.get("executor"), wall_seconds=run.get("wall_seconds"))
     return out
+
+
+def row(spec, result_columns, *, file=None):
+    """The summary row of one finished run: its spec's columns, then ``result_columns`` (see :func:`outcome`).
+
+    Parameters
+    ----------
+    spec : RunSpec
+    result_columns : dict
+        :func:`outcome` of the run's result.
+    file : str, optional
+        Where the run's files are, for the ``file`` column.
+    """
+    out = {"run_id": spec.run_id, "role": spec.role, "seed_index": spec.seed_index, "label": spec.label,
+           "method": spec.method["name"]}
+    out.update({f"method.{key}": value for key, value in spec.method.items() if key != "name"})
+    out["problem"] = spec.problem["name"]
+    out.update({f"problem.{key}": _cell(value) for key, value in spec.problem.items() if key != "name"})
+    out["timing"] = spec.timing["name"]
+    out["n"] = spec.timing["n"]
+    out.update({f"timing.{key}": value for key, value in spec.timing.items() if key not in ("name", "n")})
+    out.update(t_max=spec.t_max, max_updates=spec.max_updates, **result_columns, file=file)
+    return out
+
+
+def _cell(value):
+    """A table cell: structured values (a split table) as their JSON text."""
+    return json.dumps(value, sort_keys=True) if isinstance(value, (dict, list)) else value
 
 
 def columns(rows):
     """All columns of ``rows`` in table order (groups as documented, then first appearance)."""
-    seen = {}
+    seen, shapes = {}, set()
     for item in rows:
-        for key in item:
-            seen.setdefault(key, len(seen))
+        shape = tuple(item)  # rows share a few key sets: look at each set once
+        if shape not in shapes:
+            shapes.add(shape)
+            for key in shape:
+                seen.setdefault(key, len(seen))
 
     def rank(key):
         group = next((index for index, prefix in enumerate(_GROUPS)
@@ -85,10 +106,9 @@ def write_csv(rows, path):
 
     def write(temporary):
         with open(temporary, "w", newline="") as stream:
-            writer = csv.DictWriter(stream, fieldnames=header, restval="")
-            writer.writeheader()
-            for item in rows:
-                writer.writerow(item)  # None is written as an empty cell
+            writer = csv.writer(stream)
+            writer.writerow(header)
+            writer.writerows([item.get(key) for key in header] for item in rows)  # None: an empty cell
 
     return write_atomically(path, write)
 
@@ -101,5 +121,5 @@ def write_parquet(rows, path):
     except ModuleNotFoundError:
         return None
     header = columns(rows)
-    table = pyarrow.Table.from_pylist([{key: item.get(key) for key in header} for item in rows])
+    table = pyarrow.Table.from_pydict({key: [item.get(key) for item in rows] for key in header})
     return write_atomically(path, lambda temporary: pyarrow.parquet.write_table(table, temporary))

@@ -15,8 +15,8 @@ def execute(spec):
     identity, host, process id and wall seconds. Everything else in the result is a
     function of ``spec`` alone, whichever process or machine runs it.
     """
-    problem = registry.build_problem(spec.problem)
-    timing = registry.build_timing(spec.timing)
+    problem = registry.build_problem(spec.problem, spec.timing["n"])
+    timing = registry.build_timing(spec.timing, spec.seed_sequence())
     method = registry.build_method(spec.method)
     started = perf_counter()
     result = simulate(problem, method, timing, t_max=spec.t_max, max_updates=spec.max_updates,
@@ -29,7 +29,7 @@ def execute(spec):
 
 def warm_up():
     """Load (or compile) every kernel with a tiny run, so a process's first real run is not slowed."""
-    problem = registry.build_problem({"name": "worst-case", "d": 4, "noise_std": 0.01, "noise": "scalar"})
-    timing = registry.build_timing({"name": "paper", "n": 4, "permutation_seed": None})
+    problem = registry.build_problem({"name": "worst-case", "d": 4, "noise_std": 0.01, "noise": "scalar"}, 4)
+    timing = registry.build_timing({"name": "paper", "n": 4})
     simulate(problem, registry.build_method({"name": "ringmaster", "gamma": 0.1, "threshold": 2}), timing,
              max_updates=2, seed=0)
