@@ -13,7 +13,7 @@ from . import heap
 from .protocol import finish_time, stochastic_gradient
 from .record import CANCELLED as CANCELLED_ACTION
 from .record import DISCARDED as DISCARDED_ACTION
-from .record import STORED, log_event, log_update
+from .record import STORED, log_event, log_update, traced
 from .snapshots import attach, detach, iterate_changed, oldest_slot
 from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED
 
@@ -88,7 +88,7 @@ def update(sim, direction, scale, stepsize, round_index):
         x[i] -= scale * direction[i]
     sim.iteration[0] += 1
     iterate_changed(sim.snapshots)
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         log_update(sim.recorder, sim.iteration[0], sim.clock[0], sim.arriving[0], stepsize, round_index)
     if not norm2 <= sim.divergence[0]:
         sim.diverged_at[0] = sim.clock[0]
@@ -108,7 +108,7 @@ def _begin_job(sim, worker):
     sim.jobs_started[worker] = job + 1
     sim.start_iteration[worker] = sim.iteration[0]
     attach(sim.snapshots, worker, sim.x, sim.iteration[0])
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         sim.recorder.job_start[worker] = sim.clock[0]
     return finish_time(sim.timing, sim.key, worker, job, sim.clock[0])
 
@@ -127,9 +127,8 @@ def restart(sim, worker):
 @kernel
 def cancel(sim, worker):
     """Stop ``worker``'s job in progress (its partial work is lost) and restart it."""
-    # The trace check is here, not in a helper: a call per cancel costs time even when it does nothing.
     sim.counters[CANCELLED] += 1
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                   sim.iteration[0] - sim.start_iteration[worker], CANCELLED_ACTION, sim.iteration[0], sim.x)
     restart(sim, worker)
@@ -153,7 +152,7 @@ def restart_all(sim):
         worker = sim.active[slot]
         if queue.pos[worker] >= 0 and worker != sim.arriving[0]:
             sim.counters[CANCELLED] += 1
-            if sim.recorder.tracing[0]:
+            if traced(sim.recorder):
                 log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                           sim.iteration[0] - sim.start_iteration[worker], CANCELLED_ACTION, sim.iteration[0], sim.x)
         detach(sim.snapshots, worker)

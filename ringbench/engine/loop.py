@@ -12,7 +12,7 @@ import numpy as np
 from .._jit import kernel
 from .actions import delay_of, restart_all
 from .protocol import extra_metric, metrics, on_arrival
-from .record import has_room, note_arrival, note_handled, write_row
+from .record import has_room, note_arrival, note_handled, traced, write_row
 from .state import ARRIVALS
 
 RUNNING = 0  # chunk done, run continues
@@ -90,13 +90,13 @@ def advance(sim, rule, problem, max_events):
 
         sim.clock[0] = time
         sim.arriving[0] = worker
-        if recorder.tracing[0]:
+        if traced(recorder):
             note_arrival(recorder, time, worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                          delay_of(sim, worker))
         on_arrival(rule, sim, problem, worker)
         sim.counters[ARRIVALS] += 1
         iteration = sim.iteration[0]
-        if recorder.tracing[0]:
+        if traced(recorder):
             note_handled(recorder, iteration, sim.x)
         if not np.isnan(sim.diverged_at[0]):
             return DIVERGED

@@ -10,13 +10,21 @@ cancellation; its ``action`` is set by the shared primitives as a rule calls the
 :func:`~ringbench.engine.tables.add_to_buffer` buffers, ``discard`` and ``cancel``
 say so), so every rule, a plug-in's included, is traced without writing a row itself.
 The **update table** has one row per update, written by the step.
+
+Whether a run is traced is a property of the recorder's *class*, known when numba
+compiles: an untraced run's :class:`Recorder` makes :func:`traced` the constant
+False, so its kernels carry no trace code at all (a runtime flag alone, even with
+the row written in a helper, made a Ringmaster cancellation 1.5x slower: the
+larger kernels stopped being inlined). A :class:`TracingRecorder` compiles the
+trace in once, and keeps a runtime flag for the trace's cap.
 """
 
 from typing import NamedTuple
 
 import numpy as np
+from numba.extending import overload
 
-from .._jit import kernel
+from .._jit import OPTIONS, kernel
 
 ROW_TIME, ROW_ITERATION, ROW_OBJECTIVE, ROW_GRAD_NORM2, ROW_EXTRA = 0, 1, 2, 3, 4
 
@@ -63,6 +71,28 @@ class Recorder(NamedTuple):
     room: int  # event rows one arrival can write at most: itself and a cancellation of every other worker
 
 
+class TracingRecorder(Recorder):
+    """A :class:`Recorder` of a traced run: the class that compiles the trace hooks in (see :func:`traced`)."""
+
+    __slots__ = ()
+
+
+def traced(recorder):
+    """Whether the trace is being recorded: always False for a :class:`Recorder`, known at compile time.
+
+    For a :class:`TracingRecorder`, whether ``recorder.tracing`` is set (it is cleared
+    once the trace reaches its cap). Kernels guard every trace hook with this.
+    """
+    return isinstance(recorder, TracingRecorder) and recorder.tracing[0] != 0
+
+
+@overload(traced, jit_options=OPTIONS)
+def _typed_traced(recorder):
+    if issubclass(recorder.instance_class, TracingRecorder):
+        return lambda recorder: recorder.tracing[0] != 0
+    return lambda recorder: False
+
+
 def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_iterates=False, workers=1):
     """Buffers for checkpoints on ``grid`` and every ``every`` updates, and the trace if asked.
 
@@ -70,7 +100,7 @@ def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_it
     hold ``capacity`` rows beyond the ``workers + 1`` one event can write.
     """
     trace_capacity = capacity + workers + 1 if trace else 0
-    return Recorder(
+    return (TracingRecorder if trace else Recorder)(
         grid=np.ascontiguousarray(grid, dtype=np.float64),
         next_grid=np.zeros(1, dtype=np.int64),
         every=int(every),
@@ -88,7 +118,7 @@ def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_it
         arrival_delay=np.zeros(1, dtype=np.int64),
         open_row=np.zeros(1, dtype=np.int64),
         since_update=np.zeros(4, dtype=np.int64),
-        job_start=np.zeros(workers if trace else 0),
+        job_start=np.zeros(workers),
         room=workers + 1,
     )
 
@@ -98,7 +128,7 @@ def has_room(recorder):
     """Whether the most one event writes fits: two checkpoint rows, and its trace rows."""
     if recorder.count[0] + 2 > recorder.rows.shape[0]:
         return False
-    return recorder.tracing[0] == 0 or (recorder.event_count[0] + recorder.room <= recorder.events.shape[0]
+    return not traced(recorder) or (recorder.event_count[0] + recorder.room <= recorder.events.shape[0]
                                         and recorder.update_count[0] < recorder.updates.shape[0])
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._jit import REORDER_MATH, kernel
 from .actions import update
-from .record import BUFFERED, release_held
+from .record import BUFFERED, release_held, traced
 
 
 class Tables(NamedTuple):
@@ -138,7 +138,7 @@ def _recount(tables):
 @kernel
 def swap_in_buffer(sim, tables):
     """End of a Ringleader round: the buffer becomes the table, and the buffer empties."""
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         release_held(sim.recorder)
     tables.round[0] += 1
     for row in range(tables.counts.size):
