@@ -24,7 +24,7 @@ BUFFER_FULL = 5  # drain the checkpoint buffer, then call again
 STALLED = 6  # no worker is busy: the method left everyone idle (a bug)
 
 
-@kernel
+@kernel(inner=True)
 def _checkpoint(sim, problem, time):
     """Record exact metrics of the current iterate at ``time``; flag divergence or the target."""
     objective, grad_norm2 = metrics(problem, sim.x)
@@ -39,11 +39,12 @@ def _checkpoint(sim, problem, time):
 
 
 @kernel
-def initialize(sim, rule, problem):
+def initialize(sim, problem):
     """Start every active worker on x^0 at time 0 and record the starting point.
 
     The divergence threshold is set here from ||grad f(x^0)||^2, which needs no
-    constant the problem may not know.
+    constant the problem may not know. The method's rule plays no part, so this is
+    compiled once per problem and timing model, not once per method.
     """
     _, initial_norm2 = metrics(problem, sim.x)
     scale = initial_norm2 + sim.limits.noise_floor

@@ -125,7 +125,7 @@ def new_recorder(grid, every, dimension, *, capacity=4096, trace=False, trace_it
     )
 
 
-@kernel
+@kernel(inner=True)
 def has_room(recorder):
     """Whether the most one event writes fits: two checkpoint rows, and its trace rows."""
     if recorder.count[0] + 2 > recorder.rows.shape[0]:
@@ -134,7 +134,7 @@ def has_room(recorder):
                                         and recorder.update_count[0] < recorder.updates.shape[0])
 
 
-@kernel
+@kernel(inner=True)
 def write_row(recorder, time, iteration, objective, grad_norm2, extra):
     """Append one checkpoint row (the caller checked :func:`has_room`)."""
     row = recorder.rows[recorder.count[0]]
@@ -148,7 +148,7 @@ def write_row(recorder, time, iteration, objective, grad_norm2, extra):
     recorder.last[1] = iteration
 
 
-@kernel
+@kernel(inner=True)
 def log_event(recorder, time, worker, job, start_iteration, delay, action, iteration, x):
     """Append one row to the event table (the caller checked that tracing is on)."""
     entry = recorder.event_count[0]
@@ -168,7 +168,7 @@ def log_event(recorder, time, worker, job, start_iteration, delay, action, itera
     recorder.event_count[0] = entry + 1
 
 
-@kernel
+@kernel(inner=True)
 def note_arrival(recorder, time, worker, job, start_iteration, delay):
     """Start handling an arrival while tracing: nothing done with it yet; its event row opens.
 
@@ -183,7 +183,7 @@ def note_arrival(recorder, time, worker, job, start_iteration, delay):
     log_event(recorder, time, worker, job, start_iteration, delay, NONE, -1, recorder.grid[0:0])
 
 
-@kernel
+@kernel(inner=True)
 def note_handled(recorder, iteration, x):
     """After the rule: complete the arrival's row; a gradient kept for later counts towards that update."""
     action = recorder.action[0]
@@ -204,7 +204,7 @@ def note_handled(recorder, iteration, x):
         since[HELD_MAX] = max(since[HELD_MAX], delay)
 
 
-@kernel
+@kernel(inner=True)
 def release_held(recorder):
     """A round ended: the buffered gradients enter the next update."""
     since = recorder.since_update
@@ -214,7 +214,7 @@ def release_held(recorder):
     since[HELD_MAX] = 0
 
 
-@kernel
+@kernel(inner=True)
 def log_update(recorder, k, time, worker, stepsize, round_index):
     """An update was made: the arrival being handled is applied, and the update table gets a row.
 
