@@ -120,19 +120,18 @@ def test_update_of_top_as_in_event_loop(pairs):
 
 
 def test_remove_needs_sift_up():
-    # Keys by slot (slot s has children 4s+1 .. 4s+4): [1 | 10, 2, 2.5, 2.6 | 11, 12, 13, 14 (under
-    # 10) | 3, 4 (under 2)]. Removing the worker in slot 5 (key 11) moves the last entry (key 4)
-    # under key 10: it must rise, not sink.
-    assert hp.ARITY == 4
-    keys = [1.0, 10.0, 2.0, 2.5, 2.6, 11.0, 12.0, 13.0, 14.0, 3.0, 4.0]
+    # Keys by slot: [1, 10, 2, 11, 12, 3, 4]. Removing the worker in slot 3 (key 11) moves the
+    # last entry (key 4) under key 10: it must rise, not sink.
+    assert hp.ARITY == 2
+    keys = [1.0, 10.0, 2.0, 11.0, 12.0, 3.0, 4.0]
     heap = hp.new_heap(len(keys))
     reference = {}
     for worker, key in enumerate(keys):
         hp.push(heap, worker, key)
         reference[worker] = key
     np.testing.assert_array_equal(heap.keys, keys)  # pushes in increasing slot order keep this layout
-    hp.remove(heap, 5)
-    del reference[5]
+    hp.remove(heap, 3)
+    del reference[3]
     check(heap, reference)
 
 
