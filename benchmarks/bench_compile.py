@@ -10,8 +10,10 @@ at
 * ``cache_load``: a directory that ``setup_cache`` filled with the same run, so the
   call only loads the compiled kernels from disk.
 
-``timeraw_import`` times ``import ringbench`` alone. All directories live in asv's
-temporary working directory, which asv deletes afterwards.
+``timeraw_import`` times ``import ringbench`` alone, ``timeraw_import_cli`` the command
+line's module and ``timeraw_help`` ``ringbench --help`` (what every command pays before
+its own work). All directories live in asv's temporary working directory, which asv
+deletes afterwards.
 """
 
 import os
@@ -56,5 +58,17 @@ class FirstRun:
 
 
 def timeraw_import():
-    """Seconds of ``import ringbench`` in a fresh interpreter (numpy, scipy and numba included)."""
+    """Seconds of ``import ringbench`` in a fresh interpreter (numba and scipy load only with what needs them)."""
     return "import ringbench"
+
+
+def timeraw_import_cli():
+    """Seconds of ``import ringbench.cli`` in a fresh interpreter."""
+    return "import ringbench.cli"
+
+
+def timeraw_help():
+    """Seconds of ``ringbench --help`` in a fresh interpreter: import, parser, help text (printed to a buffer)."""
+    return ("import ringbench.cli\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+            "    ringbench.cli.main(['--help'])"), "import contextlib, io"

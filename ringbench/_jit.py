@@ -12,11 +12,18 @@
 * ``fastmath`` is off by default: the event loop compares floating-point times
   exactly. Gradient kernels opt into :data:`REORDER_MATH`, which only reorders and
   fuses arithmetic and keeps NaN/inf semantics for divergence detection.
+* Inner kernels (``inner=True``: the engine's primitives, which take the whole
+  simulation state and run only inside the event loop) are compiled without the
+  wrappers numba builds so that Python can call a function. For a namedtuple of some
+  forty arrays those wrappers are large: leaving them out cut the cold compile of
+  Ringmaster and ASGD from 26.8 s to 21.6 s CPU. Called from Python, an inner kernel
+  raises TypeError (numba itself would crash).
 * With ``NUMBA_DISABLE_JIT=1`` (set before Python starts) kernels stay plain Python
   functions, for stepping through a rule in a debugger or measuring line coverage.
 """
 
 from numba import config, njit
+from numba.core.registry import CPUDispatcher
 
 from . import _cache
 
@@ -27,7 +34,15 @@ REORDER_MATH = {"reassoc", "contract"}
 OPTIONS = {"nogil": True, "error_model": "numpy", "_nrt": False}
 
 
-def kernel(function=None, *, fastmath=False):
+class _InnerDispatcher(CPUDispatcher):
+    """A kernel compiled without its Python entry point: called from Python it raises instead of crashing."""
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"{self.py_func.__qualname__} is an inner kernel of ringbench's engine: it can only be "
+                        "called from other kernels (a method's rule, the event loop), not from Python")
+
+
+def kernel(function=None, *, fastmath=False, inner=False):
     """Compile ``function`` in nopython mode with ringbench's numba options.
 
     Parameters
@@ -37,11 +52,18 @@ def kernel(function=None, *, fastmath=False):
     fastmath : bool or set of str, default False
         Passed to :func:`numba.njit`. Use :data:`REORDER_MATH` for kernels whose
         results may differ in the last bits from a sequential sum.
+    inner : bool, default False
+        Compile without the wrappers that let Python call the kernel (faster to
+        compile); only other kernels can call it.
     """
     def decorate(function):
         if config.DISABLE_JIT:
             return function
-        return _cache.enable(njit(fastmath=fastmath, **OPTIONS)(function))
+        if not inner:
+            return _cache.enable(njit(fastmath=fastmath, **OPTIONS)(function))
+        options = {"nopython": True, "fastmath": fastmath, "no_cpython_wrapper": True, "no_cfunc_wrapper": True,
+                   **OPTIONS}
+        return _cache.enable(_InnerDispatcher(py_func=function, locals={}, targetoptions=options))
 
     return decorate if function is None else decorate(function)
 

@@ -12,7 +12,7 @@ import numpy as np
 from numba import config as numba_config
 from tqdm.auto import tqdm
 
-from . import _validate, theory
+from . import _compiling, _validate, theory
 from .engine import loop, plugins
 from .engine.heap import new_heap
 from .engine.record import (
@@ -189,7 +189,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         "seed": {"entropy": str(seed_sequence.entropy), "spawn_key": list(seed_sequence.spawn_key)},
         "trace": {"limit": trace_limit, "truncated": False} if trace else None,
     }
-    status, rows, tables = _run(sim, rule, data, t_max, max_updates, progress, method.name, trace_limit)
+    status, rows, tables = _run(sim, rule, data, t_max, max_updates, progress, method.name, trace_limit,
+                                f"{method.name} on the {problem.name}")
     if tables is not None and tables["truncated"]:
         config["trace"]["truncated"] = True
         warnings.warn(f"the trace reached trace_limit={trace_limit} rows at t={tables['truncated']:.6g} s and "
@@ -206,8 +207,12 @@ def _entry_points(sim, rule, data):
     return plugins.entry_points(modules)
 
 
-def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit):
-    """Call the jitted loop in chunks until it stops; return (status, checkpoint rows, trace tables or None)."""
+def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit, setting):
+    """Call the jitted loop in chunks until it stops; return (status, checkpoint rows, trace tables or None).
+
+    A compile on the way (the kernels were not in numba's cache) is announced on stderr
+    as the compiling of ``setting``.
+    """
     initialize, advance = _entry_points(sim, rule, data)
     recorder = sim.recorder
     rows = []
@@ -243,15 +248,16 @@ def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit):
                bar_format="{l_bar}{bar}| " + shown + " [{elapsed}<{remaining}]")
     chunk = 1024
     try:
-        status = initialize(sim, rule, data)
-        drain()
-        while status in (loop.RUNNING, loop.BUFFER_FULL):
-            started = wall.perf_counter()
-            status = advance(sim, rule, data, chunk)
-            elapsed = wall.perf_counter() - started
+        with _compiling.announced(setting, advance):
+            status = initialize(sim, data)
             drain()
-            bar.update((sim.clock[0] if t_max is not None else sim.iteration[0]) - bar.n)
-            chunk = int(min(max(chunk * _CHUNK_SECONDS / max(elapsed, 1e-6), chunk / 4), chunk * 4, 2**24)) or 1
+            while status in (loop.RUNNING, loop.BUFFER_FULL):
+                started = wall.perf_counter()
+                status = advance(sim, rule, data, chunk)
+                elapsed = wall.perf_counter() - started
+                drain()
+                bar.update((sim.clock[0] if t_max is not None else sim.iteration[0]) - bar.n)
+                chunk = int(min(max(chunk * _CHUNK_SECONDS / max(elapsed, 1e-6), chunk / 4), chunk * 4, 2**24)) or 1
     except KeyboardInterrupt:
         drain()
         status = "interrupted"

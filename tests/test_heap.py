@@ -30,7 +30,7 @@ def check(heap, reference):
             assert heap.pos[worker] == -1
     # Heap order on (key, worker id).
     for slot in range(1, size):
-        parent = (slot - 1) // 2
+        parent = (slot - 1) // hp.ARITY
         assert (keys[parent], ids[parent]) <= (keys[slot], ids[slot])
     # The top is the minimum, ties broken by the smaller worker id.
     if size:
@@ -122,6 +122,7 @@ def test_update_of_top_as_in_event_loop(pairs):
 def test_remove_needs_sift_up():
     # Keys by slot: [1, 10, 2, 11, 12, 3, 4]. Removing the worker in slot 3 (key 11) moves the
     # last entry (key 4) under key 10: it must rise, not sink.
+    assert hp.ARITY == 2
     keys = [1.0, 10.0, 2.0, 11.0, 12.0, 3.0, 4.0]
     heap = hp.new_heap(len(keys))
     reference = {}

@@ -8,25 +8,43 @@ command quietly with status 141.
 """
 
 import contextlib
+import importlib
 import os
 import signal
 import sys
 
-from .. import _validate, datasets, files
-from . import compare, plot, run, scaling, sweep, theory
-from .common import INTERRUPTED, Parser
+from .parser import INTERRUPTED, Parser
 
-#: Subcommand modules, in the order ``ringbench --help`` lists them. Each has ``register(commands)``.
-COMMANDS = (run, compare, sweep, theory, scaling, plot)
+#: The subcommands, in the order ``ringbench --help`` lists them, with their one-line help. Each is the
+#: module of that name in this package, with ``register(commands)`` and a handler. Only the module of the
+#: command being run is imported (see :func:`_parser`): ``ringbench --help`` loads no numba, scipy or
+#: matplotlib, and ``ringbench run`` no plotting.
+COMMANDS = {
+    "run": "simulate one method and print a summary",
+    "compare": "a ready-made comparison of methods: table and plot",
+    "sweep": "run a TOML grid of methods, parameters, settings and seeds; with [tuning], tune and report",
+    "theory": "the theory's m*, R*, predicted times and lower bounds",
+    "scaling": "time to eps as workers are added: measured against predicted",
+    "plot": "plot saved results (convergence, delays, per-worker use, timelines)",
+}
 TERMINATED = 128 + signal.SIGTERM  # the shell's status for a process ended by SIGTERM
 BROKEN_PIPE = 128 + signal.SIGPIPE  # the shell's status for a writer whose reader went away
 
 
-def _parser():
+def _parser(argv):
+    """The parser of ``argv``: its command's options in full, every other command by name and help only.
+
+    The top-level parser takes no option but ``--help``, so the command is ``argv``'s
+    first word that is not an option; without one, every command is listed only.
+    """
     parser = Parser(prog="ringbench", description="Simulate asynchronous SGD with heterogeneous workers.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for command in COMMANDS:
-        command.register(commands)
+    chosen = next((word for word in argv if not word.startswith("-")), None)
+    for name, summary in COMMANDS.items():
+        if name == chosen:
+            importlib.import_module(f".{name}", __name__).register(commands)
+        else:
+            commands.add_parser(name, help=summary)
     return parser
 
 
@@ -67,7 +85,10 @@ def _error(message):
 
 def main(argv=None):
     """Entry point of the ``ringbench`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv).parse_args(argv)
+    from .. import _validate, datasets, files  # after parsing: --help and usage errors need neither
+
     with _sigterm_as_interrupt() as received:
         try:
             if getattr(args, "uses_cache", True):

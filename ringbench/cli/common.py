@@ -1,6 +1,5 @@
-"""Pieces shared by the subcommands: the parser class, the common options, and building a problem from them."""
+"""Pieces shared by the subcommands: the common options, and building a problem from them."""
 
-import argparse
 import inspect
 import sys
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 from .. import _validate, experiments, methods, timing
 from ..problems import registry as problem_registry
 from ..problems import splits
+from .parser import INTERRUPTED  # noqa: F401  (re-exported: the subcommands import it from here)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -15,20 +15,11 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_TARGET = 1e-3
-INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
 PROBLEMS = tuple(problem_registry.PROBLEMS)
 PROBLEM_GROUP = "problem options"
 #: Problem options whose destination is not the name of the builder parameter they set.
 _PARAMETER_OF = {"data_path": "path", "without_replacement": "replacement", "alpha": "split",
                  "no_download": "path"}
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit status 2."""
-
-    def error(self, message):
-        """Print ``message`` in one line and exit with status 2."""
-        self.exit(2, f"ringbench: error: {message}\n")
 
 
 def add_common(parser):

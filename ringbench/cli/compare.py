@@ -25,7 +25,7 @@ from .common import (
 
 
 def register(commands):
-    compare = commands.add_parser("compare", help="a ready-made comparison of methods: table and plot")
+    compare = commands.add_parser("compare")  # its one-line help: cli.COMMANDS
     compare.add_argument("--setting", default="homogeneous",
                          help="homogeneous (every worker samples f; default), heterogeneous (Ringleader's: "
                               "a9a split over workers), ringmaster-mnist, ringleader-mnist or "

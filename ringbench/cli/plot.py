@@ -16,7 +16,7 @@ PLOTS = {
 
 
 def register(commands):
-    plot = commands.add_parser("plot", help="plot saved results (convergence, delays, per-worker use, timelines)")
+    plot = commands.add_parser("plot")  # its one-line help: cli.COMMANDS
     plot.add_argument("results", nargs="+", type=Path, metavar="RESULT",
                       help="results written by run/compare/sweep (NAME, NAME.json or NAME.npz)")
     plot.add_argument("--out", type=Path, default=Path("."), help="directory for the PNG files (default: .)")

@@ -21,7 +21,7 @@ _METHOD_FLAGS = {"--gamma": "gamma", "--eps": "eps", "--threshold": "threshold",
 
 
 def register(commands):
-    run = commands.add_parser("run", help="simulate one method and print a summary")
+    run = commands.add_parser("run")  # its one-line help: cli.COMMANDS
     run.add_argument("--method", required=True, help=f"one of: {', '.join(methods.METHODS)}, or a plug-in: "
                                                        "package.module:Class or path/to/file.py:Class")
     run.add_argument("--param", action="append", metavar="KEY=VALUE",

@@ -9,7 +9,7 @@ from .common import INTERRUPTED, comma_list
 
 
 def register(commands):
-    parser = commands.add_parser("scaling", help="time to eps as workers are added: measured against predicted")
+    parser = commands.add_parser("scaling")  # its one-line help: cli.COMMANDS
     parser.add_argument("--timing", default="sqrt", metavar="PROFILE",
                         help=f"timing profile: {', '.join(timing.PROFILES)} (default: %(default)s)")
     parser.add_argument("--ns", default=",".join(map(str, scaling.DEFAULT_NS)),

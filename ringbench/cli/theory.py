@@ -9,7 +9,7 @@ _FORMULA = "min_m tau_h^m (L Delta/eps + sigma^2 L Delta/(m eps^2))"
 
 
 def register(commands):
-    parser = commands.add_parser("theory", help="the theory's m*, R*, predicted times and lower bounds")
+    parser = commands.add_parser("theory")  # its one-line help: cli.COMMANDS
     parser.add_argument("--timing", default="paper", metavar="PROFILE",
                         help=f"timing profile: {', '.join(timing.PROFILES)}; tau_i are its expected durations "
                              "(default: %(default)s)")

@@ -13,18 +13,18 @@ from . import heap
 from .protocol import finish_time, stochastic_gradient
 from .record import CANCELLED as CANCELLED_ACTION
 from .record import DISCARDED as DISCARDED_ACTION
-from .record import STORED, log_event, log_update
+from .record import STORED, log_event, log_update, traced
 from .snapshots import attach, detach, iterate_changed, oldest_slot
 from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED
 
 
-@kernel
+@kernel(inner=True)
 def delay_of(sim, worker):
     """Delay of ``worker``'s job: updates applied since the job started (k - s)."""
     return sim.iteration[0] - sim.start_iteration[worker]
 
 
-@kernel
+@kernel(inner=True)
 def start_slot(sim, worker):
     """Where the iterate ``worker``'s job started from is: -1 for x itself (it is current), else its snapshot slot.
 
@@ -38,7 +38,7 @@ def start_slot(sim, worker):
     return slot
 
 
-@kernel
+@kernel(inner=True)
 def evaluate(sim, problem, worker):
     """Evaluate ``worker``'s stochastic gradient of ``problem`` at the iterate its job started from.
 
@@ -51,7 +51,7 @@ def evaluate(sim, problem, worker):
     sim.counters[COMPUTED] += 1
 
 
-@kernel
+@kernel(inner=True)
 def use(sim, worker):
     """Count ``worker``'s gradient as used in an update, with its delay.
 
@@ -65,14 +65,14 @@ def use(sim, worker):
         sim.counters[DELAY_MAX] = delay
 
 
-@kernel
+@kernel(inner=True)
 def discard(sim, worker):
     """Count ``worker``'s finished job as discarded; its gradient is never evaluated."""
     sim.counters[DISCARDED] += 1
     sim.recorder.action[0] = DISCARDED_ACTION
 
 
-@kernel(fastmath=REORDER_MATH)
+@kernel(fastmath=REORDER_MATH, inner=True)
 def update(sim, direction, scale, stepsize, round_index):
     """Apply x^{k+1} = x^k - scale * direction and advance k; the helpers' common step.
 
@@ -88,32 +88,32 @@ def update(sim, direction, scale, stepsize, round_index):
         x[i] -= scale * direction[i]
     sim.iteration[0] += 1
     iterate_changed(sim.snapshots)
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         log_update(sim.recorder, sim.iteration[0], sim.clock[0], sim.arriving[0], stepsize, round_index)
     if not norm2 <= sim.divergence[0]:
         sim.diverged_at[0] = sim.clock[0]
         sim.diverged_at[1] = sim.iteration[0]
 
 
-@kernel
+@kernel(inner=True)
 def step(sim, direction, stepsize):
     """Apply x^{k+1} = x^k - stepsize * direction and advance k (see :func:`update`)."""
     update(sim, direction, stepsize, stepsize, -1)
 
 
-@kernel
+@kernel(inner=True)
 def _begin_job(sim, worker):
     """Start ``worker``'s next job on the current iterate; return its finish time."""
     job = sim.jobs_started[worker]
     sim.jobs_started[worker] = job + 1
     sim.start_iteration[worker] = sim.iteration[0]
     attach(sim.snapshots, worker, sim.x, sim.iteration[0])
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         sim.recorder.job_start[worker] = sim.clock[0]
     return finish_time(sim.timing, sim.key, worker, job, sim.clock[0])
 
 
-@kernel
+@kernel(inner=True)
 def restart(sim, worker):
     """Give ``worker`` a new job on the current iterate, replacing its finished one."""
     detach(sim.snapshots, worker)
@@ -124,25 +124,24 @@ def restart(sim, worker):
         heap.push(sim.heap, worker, finish)
 
 
-@kernel
+@kernel(inner=True)
 def cancel(sim, worker):
     """Stop ``worker``'s job in progress (its partial work is lost) and restart it."""
-    # The trace check is here, not in a helper: a call per cancel costs time even when it does nothing.
     sim.counters[CANCELLED] += 1
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                   sim.iteration[0] - sim.start_iteration[worker], CANCELLED_ACTION, sim.iteration[0], sim.x)
     restart(sim, worker)
 
 
-@kernel
+@kernel(inner=True)
 def make_idle(sim, worker):
     """Leave ``worker`` without a job until the rule restarts it."""
     detach(sim.snapshots, worker)
     heap.remove(sim.heap, worker)
 
 
-@kernel
+@kernel(inner=True)
 def restart_all(sim):
     """Cancel every job in progress and restart every active worker, in O(n).
 
@@ -153,7 +152,7 @@ def restart_all(sim):
         worker = sim.active[slot]
         if queue.pos[worker] >= 0 and worker != sim.arriving[0]:
             sim.counters[CANCELLED] += 1
-            if sim.recorder.tracing[0]:
+            if traced(sim.recorder):
                 log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                           sim.iteration[0] - sim.start_iteration[worker], CANCELLED_ACTION, sim.iteration[0], sim.x)
         detach(sim.snapshots, worker)
@@ -164,7 +163,7 @@ def restart_all(sim):
     heap.heapify(queue)
 
 
-@kernel
+@kernel(inner=True)
 def drop_started_before(sim, iteration, stop_jobs):
     """Deal with every job started before ``iteration``: its gradient can no longer be used.
 

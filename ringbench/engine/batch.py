@@ -20,7 +20,7 @@ def new_batch(dimension):
     return Batch(total=np.zeros(dimension), size=np.zeros(1, dtype=np.int64))
 
 
-@kernel(fastmath=REORDER_MATH)
+@kernel(fastmath=REORDER_MATH, inner=True)
 def collect(batch, gradient):
     """Add ``gradient`` to the batch."""
     total = batch.total
@@ -29,7 +29,7 @@ def collect(batch, gradient):
     batch.size[0] += 1
 
 
-@kernel
+@kernel(inner=True)
 def step_with_batch(sim, batch, stepsize):
     """Apply x^{k+1} = x^k - stepsize * (mean of the batch) and empty the batch."""
     update(sim, batch.total, stepsize / batch.size[0], stepsize, -1)

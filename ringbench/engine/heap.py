@@ -5,7 +5,13 @@ worker, or -1 when the worker is idle. Entries are ordered by ``(finish time, wo
 so simultaneous finishes are processed in worker order and runs are deterministic.
 Only the arriving worker is ever at the top, so the usual "pop, then restart" step is a
 single :func:`update` of the top entry (one sift-down). ``heapq`` is not used because it
-cannot update or remove an arbitrary worker, which cancellations need.
+cannot update or remove an arbitrary worker, which cancellations need. Sifts move a hole
+instead of swapping entries, so each level writes one entry and one ``pos``.
+
+The order of arrivals depends only on ``(finish time, worker id)``, never on the heap's
+shape, so :data:`ARITY` is a speed choice. Measured at n = 10^6: four children made
+Ringmaster without stops no faster than two (842-862 against 805-951 ns per arrival)
+and a batch of shallow top updates 20 % slower, so the heap stays binary.
 """
 
 from typing import NamedTuple
@@ -34,45 +40,55 @@ def new_heap(n_workers):
     )
 
 
-@kernel
-def _before(heap, slot_a, slot_b):
-    """Whether the entry in ``slot_a`` comes before the one in ``slot_b``."""
-    key_a, key_b = heap.keys[slot_a], heap.keys[slot_b]
-    return key_a < key_b or (key_a == key_b and heap.ids[slot_a] < heap.ids[slot_b])
+#: Children per node (see the module's note).
+ARITY = 2
 
 
 @kernel
-def _swap(heap, slot_a, slot_b):
-    heap.keys[slot_a], heap.keys[slot_b] = heap.keys[slot_b], heap.keys[slot_a]
-    heap.ids[slot_a], heap.ids[slot_b] = heap.ids[slot_b], heap.ids[slot_a]
-    heap.pos[heap.ids[slot_a]] = slot_a
-    heap.pos[heap.ids[slot_b]] = slot_b
+def _precedes(key_a, id_a, key_b, id_b):
+    """Whether entry ``(key_a, id_a)`` comes before ``(key_b, id_b)``."""
+    return key_a < key_b or (key_a == key_b and id_a < id_b)
+
+
+@kernel
+def _place(heap, slot, key, worker):
+    """Put ``worker`` with ``key`` in ``slot``."""
+    heap.keys[slot] = key
+    heap.ids[slot] = worker
+    heap.pos[worker] = slot
 
 
 @kernel
 def _sift_up(heap, slot):
+    """Move the entry in ``slot`` up to its place: parents that follow it move down one level each."""
+    key, worker = heap.keys[slot], heap.ids[slot]
     while slot > 0:
-        parent = (slot - 1) // 2
-        if not _before(heap, slot, parent):
-            return
-        _swap(heap, slot, parent)
+        parent = (slot - 1) // ARITY
+        if not _precedes(key, worker, heap.keys[parent], heap.ids[parent]):
+            break
+        _place(heap, slot, heap.keys[parent], heap.ids[parent])
         slot = parent
+    _place(heap, slot, key, worker)
 
 
 @kernel
 def _sift_down(heap, slot):
+    """Move the entry in ``slot`` down to its place: the earliest of its children moves up, level by level."""
     size = heap.size[0]
+    key, worker = heap.keys[slot], heap.ids[slot]
     while True:
-        smallest = slot
-        left = 2 * slot + 1
-        if left < size and _before(heap, left, smallest):
-            smallest = left
-        if left + 1 < size and _before(heap, left + 1, smallest):
-            smallest = left + 1
-        if smallest == slot:
-            return
-        _swap(heap, slot, smallest)
-        slot = smallest
+        first = ARITY * slot + 1
+        if first >= size:
+            break
+        best = first
+        for child in range(first + 1, min(first + ARITY, size)):
+            if _precedes(heap.keys[child], heap.ids[child], heap.keys[best], heap.ids[best]):
+                best = child
+        if not _precedes(heap.keys[best], heap.ids[best], key, worker):
+            break
+        _place(heap, slot, heap.keys[best], heap.ids[best])
+        slot = best
+    _place(heap, slot, key, worker)
 
 
 @kernel
@@ -80,9 +96,7 @@ def push(heap, worker, key):
     """Insert an idle ``worker`` with finish time ``key``."""
     slot = heap.size[0]
     heap.size[0] = slot + 1
-    heap.keys[slot] = key
-    heap.ids[slot] = worker
-    heap.pos[worker] = slot
+    _place(heap, slot, key, worker)
     _sift_up(heap, slot)
 
 
@@ -103,11 +117,10 @@ def remove(heap, worker):
     """Take a busy ``worker`` out of the heap (it becomes idle)."""
     slot = heap.pos[worker]
     last = heap.size[0] - 1
-    if slot != last:
-        _swap(heap, slot, last)
     heap.size[0] = last
     heap.pos[worker] = -1
     if slot != last:
+        _place(heap, slot, heap.keys[last], heap.ids[last])
         _sift_down(heap, slot)
         _sift_up(heap, slot)
 
@@ -115,5 +128,5 @@ def remove(heap, worker):
 @kernel
 def heapify(heap):
     """Restore the heap order of slots ``0 .. size-1`` in O(size), after bulk writes."""
-    for slot in range(heap.size[0] // 2 - 1, -1, -1):
+    for slot in range((heap.size[0] - 2) // ARITY, -1, -1):
         _sift_down(heap, slot)

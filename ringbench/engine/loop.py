@@ -12,7 +12,7 @@ import numpy as np
 from .._jit import kernel
 from .actions import delay_of, restart_all
 from .protocol import extra_metric, metrics, on_arrival
-from .record import has_room, note_arrival, note_handled, write_row
+from .record import has_room, note_arrival, note_handled, traced, write_row
 from .state import ARRIVALS
 
 RUNNING = 0  # chunk done, run continues
@@ -24,7 +24,7 @@ BUFFER_FULL = 5  # drain the checkpoint buffer, then call again
 STALLED = 6  # no worker is busy: the method left everyone idle (a bug)
 
 
-@kernel
+@kernel(inner=True)
 def _checkpoint(sim, problem, time):
     """Record exact metrics of the current iterate at ``time``; flag divergence or the target."""
     objective, grad_norm2 = metrics(problem, sim.x)
@@ -39,11 +39,12 @@ def _checkpoint(sim, problem, time):
 
 
 @kernel
-def initialize(sim, rule, problem):
+def initialize(sim, problem):
     """Start every active worker on x^0 at time 0 and record the starting point.
 
     The divergence threshold is set here from ||grad f(x^0)||^2, which needs no
-    constant the problem may not know.
+    constant the problem may not know. The method's rule plays no part, so this is
+    compiled once per problem and timing model, not once per method.
     """
     _, initial_norm2 = metrics(problem, sim.x)
     scale = initial_norm2 + sim.limits.noise_floor
@@ -90,13 +91,13 @@ def advance(sim, rule, problem, max_events):
 
         sim.clock[0] = time
         sim.arriving[0] = worker
-        if recorder.tracing[0]:
+        if traced(recorder):
             note_arrival(recorder, time, worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                          delay_of(sim, worker))
         on_arrival(rule, sim, problem, worker)
         sim.counters[ARRIVALS] += 1
         iteration = sim.iteration[0]
-        if recorder.tracing[0]:
+        if traced(recorder):
             note_handled(recorder, iteration, sim.x)
         if not np.isnan(sim.diverged_at[0]):
             return DIVERGED

@@ -33,8 +33,8 @@ from ringbench.engine import loop
 
 
 @njit(cache=True, **{options!r})
-def initialize(sim, rule, problem):
-    return loop.initialize(sim, rule, problem)
+def initialize(sim, problem):
+    return loop.initialize(sim, problem)
 
 
 @njit(cache=True, **{options!r})

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._jit import REORDER_MATH, kernel
 from .actions import update
-from .record import BUFFERED, release_held
+from .record import BUFFERED, release_held, traced
 
 
 class Tables(NamedTuple):
@@ -50,7 +50,7 @@ def new_tables(rows, dimension, *, buffer=False):
     )
 
 
-@kernel
+@kernel(inner=True)
 def step_with_table(sim, tables, gamma):
     """Apply x^{k+1} = x^k - gamma * 1/n sum_i G_i / b_i, the worker-balanced table average.
 
@@ -60,7 +60,7 @@ def step_with_table(sim, tables, gamma):
     tables.pending[0] = tables.buffered[0]
 
 
-@kernel(fastmath=REORDER_MATH)
+@kernel(fastmath=REORDER_MATH, inner=True)
 def add_to_table(tables, row, gradient):
     """Fold ``gradient`` into row ``row``'s running mean: b_i += 1, G_i / b_i updated."""
     count = tables.counts[row] + 1
@@ -79,7 +79,7 @@ def add_to_table(tables, row, gradient):
     tables.pending[0] += 1
 
 
-@kernel(fastmath=REORDER_MATH)
+@kernel(fastmath=REORDER_MATH, inner=True)
 def replace_in_table(tables, row, gradient):
     """Make ``gradient`` row ``row``'s only entry (IA2SGD keeps each worker's latest gradient)."""
     means = tables.means[row]
@@ -98,7 +98,7 @@ def replace_in_table(tables, row, gradient):
         tables.pending[0] += 1
 
 
-@kernel(fastmath=REORDER_MATH)
+@kernel(fastmath=REORDER_MATH, inner=True)
 def add_to_buffer(sim, tables, row, gradient):
     """Fold ``gradient`` into row ``row``'s buffered running mean (Ringleader's G_i^+, b_i^+).
 
@@ -114,7 +114,7 @@ def add_to_buffer(sim, tables, row, gradient):
     tables.buffered[0] += 1
 
 
-@kernel(fastmath=REORDER_MATH)
+@kernel(fastmath=REORDER_MATH, inner=True)
 def _recount(tables):
     """Recompute the sums over rows from scratch (after the table changed wholesale)."""
     mean_sum = tables.mean_sum
@@ -135,10 +135,10 @@ def _recount(tables):
     tables.inverse_count_sum[0] = inverse_count_sum
 
 
-@kernel
+@kernel(inner=True)
 def swap_in_buffer(sim, tables):
     """End of a Ringleader round: the buffer becomes the table, and the buffer empties."""
-    if sim.recorder.tracing[0]:
+    if traced(sim.recorder):
         release_held(sim.recorder)
     tables.round[0] += 1
     for row in range(tables.counts.size):
@@ -152,7 +152,7 @@ def swap_in_buffer(sim, tables):
     _recount(tables)
 
 
-@kernel
+@kernel(inner=True)
 def clear_table(tables):
     """Empty the table (Malenia's new round)."""
     tables.round[0] += 1
@@ -169,7 +169,7 @@ def clear_table(tables):
 _ROUNDING_SLACK = 1e-12
 
 
-@kernel
+@kernel(inner=True)
 def harmonic_mean_reaches(tables, target):
     """Whether every b_i >= 1 and (1/n sum_i 1/b_i)^{-1} >= ``target``."""
     rows = tables.counts.size

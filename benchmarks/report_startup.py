@@ -1,0 +1,56 @@
+"""Start-up of the command line against a bare interpreter, side by side.
+
+Each round runs, in alternation, fresh processes of ``python -c pass`` (the floor no
+command can beat), ``python -c "import ringbench"``, ``python -m ringbench --help`` and a
+tiny ``ringbench run`` (ASGD, n = 4, d = 8, 5 simulated seconds; its kernels loaded from
+numba's cache, which a first untimed run fills), and records each one's wall time. The
+table gives the median and best over the rounds and the ratio of the medians to the bare
+interpreter's: the machine may be shared and noisy, so read the ratios.
+
+Run ``python benchmarks/report_startup.py [--rounds 10]`` with the ringbench to measure
+importable (``PYTHONPATH=<tree>``); hyperfine gives the same figures:
+``hyperfine -N 'python -c pass' 'python -m ringbench --help'``.
+"""
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+TINY_RUN = ["-m", "ringbench", "run", "--method", "asgd", "--gamma", "0.01", "--n", "4", "--d", "8", "--t-max", "5",
+            "--quiet"]
+#: What is timed, by label: the interpreter's arguments.
+COMMANDS = {
+    "python -c pass": ["-c", "pass"],
+    "import ringbench": ["-c", "import ringbench"],
+    "ringbench --help": ["-m", "ringbench", "--help"],
+    "ringbench run (tiny)": TINY_RUN,
+}
+
+
+def wall_time(arguments):
+    """Seconds from starting ``python arguments`` to its exit (which must be 0)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *arguments], check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    wall_time(TINY_RUN)  # compile or load the tiny run's kernels once, untimed
+    times = {label: [] for label in COMMANDS}
+    for _ in range(args.rounds):
+        for label, arguments in COMMANDS.items():
+            times[label].append(wall_time(arguments))
+    floor = statistics.median(times["python -c pass"])
+    print(f"{'wall time, ' + str(args.rounds) + ' rounds':24} {'median':>9} {'best':>9} {'/ python -c pass':>17}")
+    for label, values in times.items():
+        median = statistics.median(values)
+        print(f"{label:24} {median * 1e3:7.1f}ms {min(values) * 1e3:7.1f}ms {median / floor:16.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""The command line's parser class and the exit status of an interrupted command.
+
+Kept apart from :mod:`ringbench.cli.common`, whose option helpers need the problem and
+timing modules: ``ringbench --help`` builds its parser from this module alone, without
+importing numba, scipy or matplotlib.
+"""
+
+import argparse
+
+INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit status 2."""
+
+    def error(self, message):
+        """Print ``message`` in one line and exit with status 2."""
+        self.exit(2, f"ringbench: error: {message}\n")
