@@ -234,6 +234,14 @@ SIMULATE_CASES = [
     ("record every fractional", dict(t_max=10.0, record=Recording(every=1.5)), r"record every"),
     ("record not a Recording", dict(t_max=10.0, record=[1.0, 2.0]), r"\brecord\b"),
     ("trace mode", dict(t_max=10.0, trace="all"), r"\btrace\b"),
+    ("progress text", dict(t_max=10.0, progress="no"), r"\bprogress must be True or False"),
+    ("t_max too long", dict(t_max=1e308), r"\bt_max = 1e\+308 .* allowed is t_max <="),
+    ("max_updates too long", dict(max_updates=10**13), r"\bmax_updates = 1e\+13 .* allowed is max_updates <="),
+    ("both budgets too long", dict(t_max=1e300, max_updates=10**15), r"t_max = 1e\+300 and max_updates"),
+    ("max_updates beyond int64", dict(max_updates=10**20), r"\bmax_updates must be an integer <="),
+    ("record count beyond memory", dict(t_max=10.0, record=Recording(times=10**10)), r"record times .* memory"),
+    ("record every beyond memory", dict(max_updates=10**12, record=Recording(every=1)), r"record \(every=1 .*memory"),
+    ("trace beyond memory", dict(max_updates=10**11, trace="iterates", trace_limit=10**11), r"trace_limit=.*memory"),
 ]
 
 
