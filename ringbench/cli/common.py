@@ -82,7 +82,7 @@ def budget(args, model, t_max, max_updates=None):
     t_max = _validate.real("--t-max", t_max, positive=True)
     if max_updates is not None:
         max_updates = _validate.integer("--max-updates", max_updates, minimum=1)
-    _validate.run_length(t_max, max_updates, model.expected_durations(), name="--t-max")
+    _validate.run_length(t_max, max_updates, model.expected_durations(), names=("--t-max", "--max-updates"))
     return t_max, max_updates
 
 
