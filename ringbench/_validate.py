@@ -196,8 +196,8 @@ def array(name, values, *, ndim=1, positive=False, nonnegative=False, length=Non
 
 def _first_bad(name, values, bad, requirement):
     if bad.any():
-        index = np.unravel_index(int(np.argmax(bad)), values.shape)
-        where = index[0] if len(index) == 1 else index
+        index = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), values.shape))
+        where = ", ".join(map(str, index))  # A[0, 1], not A[(np.int64(0), np.int64(1))]
         raise ValueError(f"{name} must be {requirement}; {name}[{where}] = {values[index]}")
 
 
