@@ -8,6 +8,7 @@ here (:data:`FORMAT_VERSION`) and names the file in every error.
 """
 
 import importlib.util
+import io
 import json
 import math
 import zipfile
@@ -309,7 +310,8 @@ def _read_arrays(path, meta):
     if not zipfile.is_zipfile(path):
         raise ResultFileError(path, "not an .npz archive (not a zip file: empty, truncated or overwritten?)")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        # Our own handle: np.load leaves the file it opened unclosed when the archive is damaged.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
             values = {name: archive[name] for name in archive.files}
     except ValueError as error:
         if "pickle" not in str(error):
@@ -391,9 +393,11 @@ def _read_table(stem, name):
             header = table.column_names
             columns = {field: table.column(field).to_numpy() for field in fields if field in header}
         else:
-            with open(path, encoding="utf-8") as handle:
-                header = handle.readline().rstrip("\n").split(",")
-            rows = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2, dtype=np.float64)
+            first, _, body = path.read_text(encoding="utf-8").partition("\n")
+            header = first.split(",")
+            # An empty table (a traced run without events) is a header alone: loadtxt would warn.
+            rows = np.loadtxt(io.StringIO(body), delimiter=",", ndmin=2, dtype=np.float64) if body.strip() else \
+                np.zeros((0, len(header)))
             if rows.size and rows.shape[1] != len(header):
                 raise ValueError(f"{rows.shape[1]} values a row under a header of {len(header)} columns")
             columns = {field: rows[:, header.index(field)] if rows.size else np.zeros(0)
