@@ -522,6 +522,25 @@ def data_cache_dir():
     return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "ringbench" / "data"
 
 
+#: What each dataset format holds, for messages: the problems that take it.
+FORMATS = {"libsvm": "a LIBSVM binary-classification set (for the logistic problem)",
+           "idx": "an IDX image set (for the MLP problem)"}
+
+
+def require_format(flag, name, format):
+    """Return ``name`` if it is a registered dataset in ``format`` (a key of FORMATS), else raise naming ``flag``.
+
+    Checked before any file is read or downloaded, so that an image set given to the
+    logistic problem (or a LIBSVM set to the MLP) fails at once with the sets that fit.
+    """
+    dataset = DATASETS[_validate.choice(flag, name, tuple(DATASETS))]
+    if dataset.format != format:
+        fitting = ", ".join(key for key, other in DATASETS.items() if other.format == format)
+        raise ValueError(f"{flag} {name!r} is {FORMATS[dataset.format]}; this needs {FORMATS[format]}: "
+                         f"choose one of {fitting}")
+    return name
+
+
 def load(name, path=None, *, verify=True, download=None, mirror=None, progress=None):
     """Load a registered dataset (``DATASETS``) from the first place that has its files, downloading if none has.
 

@@ -343,3 +343,17 @@ def test_no_kernel_is_compiled_or_loaded_for_bad_input():
     assert not touched, f"kernels compiled or loaded while rejecting bad input: {touched}"
     # Sanity: the detection works, a real run registers signatures.
     assert any(report["after"].values())
+
+
+# --------------------------------------------------------------------------- dataset formats
+
+
+@pytest.mark.parametrize("name, format, message", [
+    ("mnist5k", "libsvm", r"--dataset 'mnist5k' is an IDX image set .* choose one of a9a, w8a"),
+    ("a9a", "idx", r"--dataset 'a9a' is a LIBSVM .* choose one of mnist, fashion-mnist, mnist5k"),
+    ("bogus", "idx", r"unknown --dataset 'bogus'"),
+])
+def test_a_dataset_of_the_wrong_format_is_rejected_before_loading(name, format, message):
+    with pytest.raises(ValueError, match=message):
+        ringbench.datasets.require_format("--dataset", name, format)
+    assert ringbench.datasets.require_format("--dataset", "w8a", "libsvm") == "w8a"
