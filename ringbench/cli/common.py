@@ -194,6 +194,7 @@ def problem_from(args, n):
         return problem.split_randomly(n, heterogeneity=args.heterogeneity, seed=args.seed)
     if args.problem != "logistic":
         raise ValueError(f"unknown problem {args.problem!r}; choose one of {', '.join(map(repr, PROBLEMS))}")
+    datasets.require_format("--dataset", args.dataset, "libsvm")
     partition = None
     if args.split is not None:
         labels = datasets.load(args.dataset, path=args.data_path).y
