@@ -259,7 +259,7 @@ def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit):
             recorder.update_count[0] = 0
 
     if t_max is not None:
-        total, unit, shown = t_max, "s", "{n:.0f}/{total:.0f} simulated s"
+        total, unit, shown = t_max, "s", "{n:.4g}/{total:.4g} simulated s"
     else:
         total, unit, shown = max_updates, "updates", "{n_fmt}/{total_fmt} updates"
     bar = tqdm(total=total, unit=unit, desc=label, disable=not progress, leave=False, dynamic_ncols=True,
