@@ -119,13 +119,16 @@ def expected_arrivals(t_max, tau):
 
 
 def run_length(t_max, max_updates, tau, *, names=("t_max", "max_updates")):
-    """Check a run can finish: it ends at the first of its budgets, so it needs about
-    min(t_max * sum_i 1/tau_i, max_updates) arrivals (an update takes at least one); at most MAX_ARRIVALS.
+    """Check a run can finish: at most MAX_ARRIVALS job arrivals before its first budget ends it.
+
+    It needs about min(t_max * sum_i 1/tau_i, max_updates) arrivals: an update takes at
+    least one arrival, and ``names`` are the budgets' names for the message.
     """
     arrivals = expected_arrivals(t_max, tau)
     if min(arrivals, np.inf if max_updates is None else max_updates) <= MAX_ARRIVALS:
         return
-    limits = [f"{names[0]} <= {MAX_ARRIVALS * t_max / arrivals:.3g} for this timing model"] if t_max else []
+    rate = float(np.sum(1.0 / tau))  # arrivals per simulated second: t_max * rate may overflow, this does not
+    limits = [f"{names[0]} <= {MAX_ARRIVALS / rate:.3g} for this timing model"] if t_max else []
     limits += [f"{names[1]} <= {MAX_ARRIVALS:.0e}"]
     given = " and ".join(f"{name} = {value:g}" for name, value in zip(names, (t_max, max_updates), strict=True)
                          if value is not None)
