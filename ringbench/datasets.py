@@ -872,6 +872,11 @@ def synthetic(n_samples, n_features, *, density=1.0, separability=1.0, sparse=Fa
 
     size = n_samples * n_features
     n_entries = round(density * size)
+    if size > _validate.INT64_MAX:  # positions are int64 draws from range(size)
+        raise ValueError(f"n_samples * n_features = {size} must be <= {_validate.INT64_MAX}")
+    # A dense X holds every entry; a sparse one its entries' values, columns and positions (+ empty-row fixes).
+    _validate.memory("synthetic data n_samples x n_features (density)", f"{n_samples} x {n_features} ({density:g})",
+                     8 * size if not sparse else 24 * (n_entries + n_samples) + 8 * n_features)
     if n_entries == size:
         positions = None  # every entry: no positions to draw, and a dense X needs no scatter
         rows_filled = np.full(n_samples, n_features)

@@ -357,3 +357,12 @@ def test_a_dataset_of_the_wrong_format_is_rejected_before_loading(name, format, 
     with pytest.raises(ValueError, match=message):
         ringbench.datasets.require_format("--dataset", name, format)
     assert ringbench.datasets.require_format("--dataset", "w8a", "libsvm") == "w8a"
+
+
+@pytest.mark.parametrize("shape, sparse, message", [
+    ((10**7, 10**7), False, r"synthetic data n_samples x n_features .* needs about .* memory"),
+    ((10**10, 10**10), True, r"n_samples \* n_features = 10+ must be <="),
+])
+def test_synthetic_data_too_large_is_rejected_before_allocating(shape, sparse, message):
+    with pytest.raises(ValueError, match=message):
+        ringbench.datasets.synthetic(*shape, density=1e-12, sparse=sparse)
