@@ -102,7 +102,7 @@ def comma_list(flag, text, convert=str):
         raise ValueError(f"{flag} items must be {convert.__name__} values, got {text!r}") from None
     repeated = sorted({item for item in items if items.count(item) > 1})
     if repeated:
-        raise ValueError(f"{flag} names {', '.join(repeated)} more than once; each is run once")
+        raise ValueError(f"{flag} names {', '.join(repeated)} more than once; give each once")
     return values
 
 
