@@ -15,6 +15,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+import ringbench
+from ringbench import methods, problems, timing
 from ringbench.cli import main
 
 #: Values that are wrong for most options: out of range, not numbers, too large for int64 or memory.
@@ -59,6 +61,7 @@ OPTIONS = {
         "--timing": values("paper", "ringleader", "bogus"), "--n": values("1", "5", "2000000000"),
         "--sigma2": values("0", "0.5"), "--L": values("1", "2"), "--delta": values("0", "3"), "--json": None,
     },
+    "plot": {"--plots": values("convergence", "delays,workers", "convergence,convergence", "bogus")},
     "scaling": {
         "--timing": values("sqrt", "bogus"), "--methods": values("ringmaster", "rennala,asgd", "bogus"),
         "--eps": values("0.1", "1e-300"), "--sigma2": values("0.1"), "--out": values("OUT", "/proc/x"),
@@ -70,12 +73,13 @@ SIZES = {
             "--n": sizes("1", "3"), "--d": sizes("1", "4"), "--t-max": sizes("0.5", "2")},
     "compare": {"--n": sizes("1", "3"), "--d": sizes("2"), "--t-max": sizes("0.5", "2")},
     "theory": {"--eps": sizes("0.1", "1e-3")},
+    "plot": {"--out": sizes("OUT", "/proc/x")},
     "scaling": {"--ns": sizes("1", "1,2"), "--d": sizes("2"), "--seeds": sizes("1"), "--budget": sizes("1")},
 }
 
 
 #: What an error line must contain: a flag, a quoted value or path, "name must"/"name =", or a method parameter.
-NAMES = re.compile(r"(^|[\s(])-{1,2}[A-Za-z]|'|\b\w+ (must|=)|\b(gamma|eps|threshold|seed|sigma2)\b")
+NAMES = re.compile(r"(^|[\s(])-{1,2}[A-Za-z]|'|\bRESULT\b|\b\w+ (must|=)|\b(gamma|eps|threshold|seed|sigma2)\b")
 
 
 @st.composite
@@ -83,7 +87,10 @@ def argument_vectors(draw):
     command = draw(st.sampled_from(sorted(OPTIONS)))
     chosen = draw(st.lists(st.sampled_from(sorted(set(OPTIONS[command]) - set(SIZES[command]))), max_size=3,
                            unique=True))
-    argv = [command, "--quiet"] if command != "theory" else [command]
+    argv = [command] if command in ("theory", "plot") else [command, "--quiet"]
+    if command == "plot":  # RESULT: a saved traced result (the fixture's), twice, or no result at all
+        argv += draw(st.lists(st.sampled_from(["RESULT", "RESULT.json", "/nonexistent", "/etc/passwd"]), min_size=1,
+                              max_size=2))
     for option, strategy in [*SIZES[command].items(), *((name, OPTIONS[command][name]) for name in chosen)]:
         if strategy is None:
             argv.append(option)
@@ -104,11 +111,21 @@ def call(argv):
     return status, stdout.getvalue(), stderr.getvalue()
 
 
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A small traced result for ``plot`` to read."""
+    stem = tmp_path_factory.mktemp("fuzz-plot") / "ringmaster"
+    ringbench.simulate(problems.Quadratic.worst_case(3), methods.Ringmaster(gamma=0.1, threshold=2),
+                       timing.fixed([1.0, 2.0]), t_max=5.0, trace=True).save(stem)
+    return stem
+
+
 @settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(argument_vectors())
-def test_random_argument_vectors_exit_0_or_2_with_one_line_errors(argv):
+def test_random_argument_vectors_exit_0_or_2_with_one_line_errors(saved, argv):
     with tempfile.TemporaryDirectory() as out:
-        argv = [re.sub(r"^--out=OUT$", f"--out={out}/result", argument) for argument in argv]
+        argv = [re.sub(r"^RESULT", str(saved), re.sub(r"^--out=OUT$", f"--out={out}/result", argument))
+                for argument in argv]
         status, stdout, stderr = call(argv)
     event(f"{argv[0]} exit {status}")  # pytest --hypothesis-show-statistics: how many vectors ran
     assert status in (0, 2), (argv, status, stderr)
