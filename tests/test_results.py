@@ -430,3 +430,12 @@ def test_load_rejects_a_damaged_trace_table(tmp_path, asgd_result, parquet, monk
 def test_time_to_rejects_a_target_that_is_not_a_number(asgd_result):
     with pytest.raises(ValueError, match="target must be finite"):
         asgd_result.time_to(float("nan"))
+
+
+def test_summary_of_a_diverged_run_shows_the_last_finite_checkpoint():
+    result = run(methods.ASGD(gamma=10.0), d=50, t_max=1000.0)
+    assert result.status == "diverged" and result.time.size > 1
+    summary = result.summary()
+    assert (f"last finite checkpoint t={result.time[-1]:.6g}, k={result.iteration[-1]}: "
+            f"||grad f||^2={result.grad_norm2[-1]:.4g}") in summary
+    assert f"{result.grad_norm2[0]:.4g}" not in summary  # not the starting point's norm
