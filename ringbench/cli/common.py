@@ -58,10 +58,12 @@ def problem_group(parser):
 
 
 def given_options(args):
-    """``{dest: flag}`` of the problem options (of ``args.parser``) set to other than their defaults."""
+    """``{dest: flag}`` of the problem options (of ``args.parser``) given on the command line or set to other than
+    their defaults (``args.given``: the destinations written on the command line, see ``cli.main``).
+    """
     actions = problem_group(args.parser)._group_actions
     return {action.dest: action.option_strings[0] for action in actions
-            if getattr(args, action.dest) != action.default}
+            if action.dest in getattr(args, "given", ()) or getattr(args, action.dest) != action.default}
 
 
 def parameters_of(*builders):
@@ -172,7 +174,7 @@ def check_problem_options(args):
                 "logistic": (Logistic.from_dataset, Logistic.__init__, splits.split)}
     if args.problem in builders or extensions.is_plugin_name(args.problem):
         reject_inapplicable(args, f"--problem {args.problem}", builders.get(args.problem, ()))
-    if args.split != "dirichlet" and args.alpha != args.parser.get_default("alpha"):
+    if args.split != "dirichlet" and "alpha" in given_options(args):
         raise ValueError("--alpha is the concentration of --split dirichlet; without that split it would be ignored")
 
 
