@@ -1,6 +1,7 @@
 """Every bad input raises ValueError naming the parameter, before anything is compiled or run."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 import ringbench
+import ringbench.cli
 from ringbench import Recording, methods, problems, timing
 
 Quadratic = problems.Quadratic
@@ -366,3 +368,27 @@ def test_a_dataset_of_the_wrong_format_is_rejected_before_loading(name, format, 
 def test_synthetic_data_too_large_is_rejected_before_allocating(shape, sparse, message):
     with pytest.raises(ValueError, match=message):
         ringbench.datasets.synthetic(*shape, density=1e-12, sparse=sparse)
+
+
+# --------------------------------------------------------------------------- the command's options
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--method", "asgd", "--gamma", "0.1", "--dataset", "a9a"], r"--dataset does not apply to --problem worst"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "logistic", "--alpha", "0.1"], r"--alpha is the conc"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--trace"], r"--trace records tables that only --out saves"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "logistic", "--dataset", "mnist5k"],
+     r"--dataset 'mnist5k' is an IDX image set"),
+    (["compare", "--setting", "ringmaster-mnist", "--dataset", "a9a"], r"--dataset 'a9a' is a LIBSVM"),
+    (["compare", "--dataset", "a9a"], r"--dataset does not apply to the quadratic setting"),
+    (["theory", "--eps", "0.1", "--delta", "0"], r"--delta must be > 0"),
+    (["theory", "--eps", "1e-300"], r"eps = 1e-300 is too small"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--t-max", "1e308", "--max-updates", "10000000000000"],
+     r"--t-max = 1e\+308 and --max-updates = 1e\+13 .* allowed is --t-max <= [0-9.e+]+ for"),
+    (["plot", "--out", "/proc/ringbench", "result"], r"--out '/proc/ringbench' is not a writable directory"),
+])
+def test_ignored_or_impossible_options_are_one_line_errors(argv, message, capsys):
+    # Each fails before any data is read or any run starts (a9a is not even looked for).
+    assert ringbench.cli.main([*argv, "--quiet"] if argv[0] in ("run", "compare") else argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and re.search(message, error), error
