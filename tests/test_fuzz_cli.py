@@ -120,7 +120,7 @@ def saved(tmp_path_factory):
     return stem
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(argument_vectors())
 def test_random_argument_vectors_exit_0_or_2_with_one_line_errors(saved, argv):
     with tempfile.TemporaryDirectory() as out:
