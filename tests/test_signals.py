@@ -22,8 +22,8 @@ ROOT = pathlib.Path(ringbench.__file__).resolve().parents[1]
 #: A run far too long to finish (about 10^9 arrivals): only a signal ends it.
 LONG_RUN = ["run", "--method", "asgd", "--gamma", "0.01", "--n", "4", "--d", "5", "--t-max", "5e8"]
 SHORT_RUN = ["run", "--method", "asgd", "--gamma", "0.01", "--n", "4", "--d", "5", "--t-max", "20", "--quiet"]
-#: The progress bar once simulated time has advanced: "| 1234/500000000 simulated s".
-RUNNING = re.compile(rb"\| *[1-9]\d*/\d+ simulated s")
+#: The progress bar once simulated time has advanced: "| 1.234e+04/5e+08 simulated s".
+RUNNING = re.compile(rb"\| *[1-9][0-9.e+]*/[0-9.e+]+ simulated s")
 
 
 def command(arguments):
@@ -80,7 +80,9 @@ def test_a_closed_stdout_exits_141_quietly_after_saving(tmp_path):
     finally:
         os.close(write)
     assert completed.returncode == 141, completed.stderr.decode()[-2000:]
-    assert completed.stderr == b""  # quiet: no traceback, no "Exception ignored" at exit
+    # Quiet: no traceback, no "Exception ignored" at exit (numpy's overflow warnings of Python-mode kernels
+    # under NUMBA_DISABLE_JIT=1 may be there).
+    assert not re.search(rb"Traceback|Exception ignored|BrokenPipe|error", completed.stderr), completed.stderr
     assert ringbench.load(tmp_path / "asgd").status == "time_budget"
 
 
