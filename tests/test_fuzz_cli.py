@@ -8,6 +8,7 @@ what is wrong, before any long work.
 
 import contextlib
 import io
+import os
 import re
 import tempfile
 
@@ -126,7 +127,12 @@ def test_random_argument_vectors_exit_0_or_2_with_one_line_errors(saved, argv):
     with tempfile.TemporaryDirectory() as out:
         argv = [re.sub(r"^RESULT", str(saved), re.sub(r"^--out=OUT$", f"--out={out}/result", argument))
                 for argument in argv]
-        status, stdout, stderr = call(argv)
+        here = os.getcwd()
+        os.chdir(out)  # a relative --out (random text) lands in the temporary directory
+        try:
+            status, stdout, stderr = call(argv)
+        finally:
+            os.chdir(here)
     event(f"{argv[0]} exit {status}")  # pytest --hypothesis-show-statistics: how many vectors ran
     assert status in (0, 2), (argv, status, stderr)
     assert "Traceback" not in stderr
