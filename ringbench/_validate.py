@@ -86,28 +86,54 @@ CHECKPOINT_BYTES = 8 + 4 * 8 + 5 * 8
 WORKER_BYTES = 8 * 8
 #: Bytes per stale iterate besides its d float64 values: pool bookkeeping and heap entries.
 SNAPSHOT_OVERHEAD = 6 * 8
+#: Copies of a trace row held at once at the end of a run: the drained blocks, their concatenation, the columns.
+TRACE_COPIES = 3
 
 
-def run_memory(n, d, snapshots, checkpoints):
-    """Check the arrays of one simulation fit in memory: n workers, snapshots iterates of size d, checkpoints."""
-    nbytes = n * WORKER_BYTES + snapshots * (8 * d + SNAPSHOT_OVERHEAD) + checkpoints * CHECKPOINT_BYTES + 8 * 8 * d
-    memory("the run (n workers, dimension d, stale iterates, checkpoints)", f"({n}, {d}, {snapshots}, {checkpoints})",
-           nbytes)
+def run_memory(n, d, snapshots, checkpoints, *, trace_rows=0, trace_buffer=0, trace_row_bytes=0):
+    """Check the arrays of one simulation fit in memory before any is allocated.
+
+    Parameters
+    ----------
+    n, d, snapshots : int
+        Workers, dimension, and stale iterates (of d values each) the method keeps.
+    checkpoints : int or float
+        The most checkpoint rows the run can record (time grid plus update interval).
+    trace_rows, trace_buffer, trace_row_bytes : int or float
+        The most rows of each trace table, the rows of the recorder's trace buffer, and the
+        bytes of one event and one update row together (with the iterate, for ``trace="iterates"``).
+    """
+    nbytes = (n * WORKER_BYTES + snapshots * (8 * d + SNAPSHOT_OVERHEAD) + checkpoints * CHECKPOINT_BYTES + 8 * 8 * d
+              + (TRACE_COPIES * trace_rows + trace_buffer) * trace_row_bytes)
+    memory("the run (n workers, dimension d, stale iterates, checkpoints, trace rows)",
+           f"({n}, {d}, {snapshots}, {checkpoints:.0f}, {trace_rows:.0f})", nbytes)
 
 
-#: Job arrivals beyond which a run given only a time budget could not finish (days at ~10^7 events per second).
+#: Job arrivals beyond which a run could not finish (days at ~10^7 events per second).
 MAX_ARRIVALS = 1e12
 
 
-def run_length(t_max, max_updates, tau, *, name="t_max"):
-    """Check a run bounded only by ``t_max`` can finish: about t_max * sum_i 1/tau_i arrivals, at most MAX_ARRIVALS."""
-    if max_updates is not None or t_max is None:
+def expected_arrivals(t_max, tau):
+    """About how many jobs arrive in ``t_max`` simulated seconds on workers of mean durations ``tau`` (inf for None)."""
+    return np.inf if t_max is None else t_max * float(np.sum(1.0 / tau))
+
+
+def run_length(t_max, max_updates, tau, *, names=("t_max", "max_updates")):
+    """Check a run can finish: at most MAX_ARRIVALS job arrivals before its first budget ends it.
+
+    It needs about min(t_max * sum_i 1/tau_i, max_updates) arrivals: an update takes at
+    least one arrival, and ``names`` are the budgets' names for the message.
+    """
+    arrivals = expected_arrivals(t_max, tau)
+    if min(arrivals, np.inf if max_updates is None else max_updates) <= MAX_ARRIVALS:
         return
-    rate = float(np.sum(1.0 / tau))  # expected job arrivals per simulated second
-    if t_max * rate > MAX_ARRIVALS:
-        raise ValueError(f"{name} = {t_max:g} means about {t_max * rate:.3g} job arrivals, more than the "
-                         f"{MAX_ARRIVALS:.0e} a run can finish; allowed is {name} <= {MAX_ARRIVALS / rate:.3g} for "
-                         "this timing model, or bound the run by updates as well")
+    rate = float(np.sum(1.0 / tau))  # arrivals per simulated second: t_max * rate may overflow, this does not
+    limits = [f"{names[0]} <= {MAX_ARRIVALS / rate:.3g} for this timing model"] if t_max else []
+    limits += [f"{names[1]} <= {MAX_ARRIVALS:.0e}"]
+    given = " and ".join(f"{name} = {value:g}" for name, value in zip(names, (t_max, max_updates), strict=True)
+                         if value is not None)
+    raise ValueError(f"{given} means at least about {min(arrivals, max_updates or np.inf):.3g} job arrivals, more "
+                     f"than the {MAX_ARRIVALS:.0e} a run can finish; allowed is {' or '.join(limits)}")
 
 
 def boolean(name, value):
@@ -173,8 +199,8 @@ def array(name, values, *, ndim=1, positive=False, nonnegative=False, length=Non
 
 def _first_bad(name, values, bad, requirement):
     if bad.any():
-        index = np.unravel_index(int(np.argmax(bad)), values.shape)
-        where = index[0] if len(index) == 1 else index
+        index = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), values.shape))
+        where = ", ".join(map(str, index))  # A[0, 1], not A[(np.int64(0), np.int64(1))]
         raise ValueError(f"{name} must be {requirement}; {name}[{where}] = {values[index]}")
 
 

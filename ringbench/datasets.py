@@ -522,6 +522,25 @@ def data_cache_dir():
     return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "ringbench" / "data"
 
 
+#: What each dataset format holds, for messages: the problems that take it.
+FORMATS = {"libsvm": "a LIBSVM binary-classification set (for the logistic problem)",
+           "idx": "an IDX image set (for the MLP problem)"}
+
+
+def require_format(flag, name, format):
+    """Return ``name`` if it is a registered dataset in ``format`` (a key of FORMATS), else raise naming ``flag``.
+
+    Checked before any file is read or downloaded, so that an image set given to the
+    logistic problem (or a LIBSVM set to the MLP) fails at once with the sets that fit.
+    """
+    dataset = DATASETS[_validate.choice(flag, name, tuple(DATASETS))]
+    if dataset.format != format:
+        fitting = ", ".join(key for key, other in DATASETS.items() if other.format == format)
+        raise ValueError(f"{flag} {name!r} is {FORMATS[dataset.format]}; this needs {FORMATS[format]}: "
+                         f"choose one of {fitting}")
+    return name
+
+
 def load(name, path=None, *, verify=True, download=None, mirror=None, progress=None):
     """Load a registered dataset (``DATASETS``) from the first place that has its files, downloading if none has.
 
@@ -853,6 +872,11 @@ def synthetic(n_samples, n_features, *, density=1.0, separability=1.0, sparse=Fa
 
     size = n_samples * n_features
     n_entries = round(density * size)
+    if size > _validate.INT64_MAX:  # positions are int64 draws from range(size)
+        raise ValueError(f"n_samples * n_features = {size} must be <= {_validate.INT64_MAX}")
+    # A dense X holds every entry; a sparse one its entries' values, columns and positions (+ empty-row fixes).
+    _validate.memory("synthetic data n_samples x n_features (density)", f"{n_samples} x {n_features} ({density:g})",
+                     8 * size if not sparse else 24 * (n_entries + n_samples) + 8 * n_features)
     if n_entries == size:
         positions = None  # every entry: no positions to draw, and a dense X needs no scatter
         rows_filled = np.full(n_samples, n_features)

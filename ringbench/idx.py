@@ -81,6 +81,8 @@ def read_idx(source, *, magic=None, name=None):
     expected = math.prod(shape)  # Python ints: a product of uint32 dimensions can exceed int64
     body = len(data) - header
     dims = " x ".join(map(str, shape))
+    if math.prod(size for size in shape if size) >= 2**63:  # numpy cannot shape even an empty array like that
+        raise ValueError(f"{name}: the header declares {dims}, dimensions too large for an array")
     if body < expected:
         raise ValueError(f"{name}: truncated data: the header declares {dims} = {expected} bytes, "
                          f"but only {body} follow it")

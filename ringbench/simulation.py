@@ -47,6 +47,8 @@ from .timing.models import TimingModel
 _TRACE_MODES = (False, True, "events", "iterates")
 #: Default cap on the rows of each trace table: 1e6 rows are 56 MB.
 TRACE_LIMIT = 1_000_000
+#: Rows of the recorder's buffers (checkpoints, and the trace besides n + 1), drained after every chunk.
+_TRACE_BUFFER = 4096
 _CHUNK_SECONDS = 0.1  # wall time per call of the jitted loop: Ctrl-C and the progress bar react this fast
 
 
@@ -163,8 +165,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     trace_limit = _validate.integer("trace_limit", trace_limit, minimum=1)
     _validate.boolean("progress", progress)
     configuration = method.configure(problem, timing)
-    _validate.run_memory(timing.n, problem.d, configuration.snapshot_capacity, grid.size)
     _validate.run_length(t_max, max_updates, timing.expected_durations())
+    _check_memory(problem, timing, configuration, t_max, max_updates, grid, every, trace, trace_limit)
 
     rule, data = configuration.rule, problem.data()
     sim = Simulation(
@@ -176,8 +178,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                       noise_floor=float(problem.sigma2 or 0.0)),
         heap=new_heap(timing.n),
         snapshots=new_snapshots(timing.n, problem.d, configuration.snapshot_capacity),
-        recorder=new_recorder(grid, every, problem.d, trace=bool(trace), trace_iterates=trace == "iterates",
-                              workers=timing.n),
+        recorder=new_recorder(grid, every, problem.d, capacity=_TRACE_BUFFER, trace=bool(trace),
+                              trace_iterates=trace == "iterates", workers=timing.n),
         active=configuration.active,
         **new_state_arrays(timing.n, problem.d, problem.x0),
     )
@@ -197,6 +199,27 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                       "stopped there (the run went on); pass a larger trace_limit to keep all of it",
                       RuntimeWarning, stacklevel=2)
     return _result(sim, method, rule, problem, status, rows, tables, config, seed_sequence)
+
+
+def _check_memory(problem, timing, configuration, t_max, max_updates, grid, every, trace, trace_limit):
+    """Check, before allocating anything, that the run's arrays fit in memory.
+
+    Checkpoints and trace rows are counted from the run's budgets: an update needs an
+    arrival, so a run has at most min(expected arrivals, max_updates) updates, and a traced
+    run at most a row per arrival and per cancellation (twice the arrivals, with margin).
+    """
+    arrivals = _validate.expected_arrivals(t_max, timing.expected_durations())
+    updates = min(arrivals, np.inf if max_updates is None else max_updates)
+    checkpoints = grid.size + 1 + (updates / every if every else 0)
+    trace_rows = min(trace_limit, 2 * arrivals + timing.n) if trace else 0
+    row_bytes = 8 * (len(EVENT_FIELDS) + len(UPDATE_FIELDS) + (problem.d if trace == "iterates" else 0))
+    # The parts a caller sets directly first, so that the message names what to change.
+    _validate.memory(f"record (every={every} updates, up to {updates:.3g} updates)", f"{checkpoints:.3g} checkpoints",
+                     checkpoints * _validate.CHECKPOINT_BYTES)
+    _validate.memory(f"trace={trace!r} with trace_limit={trace_limit}", f"{trace_rows:.3g} rows",
+                     _validate.TRACE_COPIES * trace_rows * row_bytes)
+    _validate.run_memory(timing.n, problem.d, configuration.snapshot_capacity, checkpoints, trace_rows=trace_rows,
+                         trace_buffer=(_TRACE_BUFFER + timing.n + 1) if trace else 0, trace_row_bytes=row_bytes)
 
 
 def _entry_points(sim, rule, data):
@@ -241,7 +264,7 @@ def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit, sett
             recorder.update_count[0] = 0
 
     if t_max is not None:
-        total, unit, shown = t_max, "s", "{n:.0f}/{total:.0f} simulated s"
+        total, unit, shown = t_max, "s", "{n:.4g}/{total:.4g} simulated s"
     else:
         total, unit, shown = max_updates, "updates", "{n_fmt}/{total_fmt} updates"
     bar = tqdm(total=total, unit=unit, desc=label, disable=not progress, leave=False, dynamic_ncols=True,

@@ -39,6 +39,9 @@ def threshold(sigma2, eps):
     """Ringmaster's threshold R = max{1, ceil(sigma^2 / eps)}."""
     sigma2 = _validate.real("sigma2", sigma2, minimum=0.0)
     eps = _validate.real("eps", eps, positive=True)
+    if sigma2 / eps > _validate.INT64_MAX:  # R is an int64 in the kernels
+        raise ValueError(f"eps = {eps:g} is too small for sigma2 = {sigma2:g}: R = ceil(sigma2/eps) = "
+                         f"{sigma2 / eps:.3g} exceeds 2^63 - 1; allowed is eps >= {sigma2 / _validate.INT64_MAX:.3g}")
     return max(1, math.ceil(sigma2 / eps))
 
 

@@ -250,3 +250,192 @@ def test_pending_gradients_are_not_counted_as_applied():
     assert c["applied"] == 2  # the two gradients of the only update
     assert c.get("pending", 0) == 1  # worker 0's second gradient, waiting for worker 1
     check_general_identities(result)
+
+
+# --------------------------------------------------------------------------- load checks the files
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory, asgd_result):
+    """A traced result saved once; each test edits a copy."""
+    directory = tmp_path_factory.mktemp("saved")
+    asgd_result.save(directory / "run")
+    return directory
+
+
+def copy_of(saved, tmp_path):
+    import shutil
+
+    for path in saved.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    return tmp_path / "run"
+
+
+def edit_meta(stem, edit):
+    path = stem.with_suffix(".json")
+    meta = json.loads(path.read_text())
+    edit(meta)
+    path.write_text(json.dumps(meta))
+
+
+def edit_arrays(stem, edit):
+    path = stem.with_suffix(".npz")
+    with np.load(path) as archive:
+        arrays = dict(archive)
+    edit(arrays)
+    np.savez(path, **arrays)
+
+
+def test_saved_results_carry_the_format_version(saved):
+    assert json.loads((saved / "run.json").read_text())["format_version"] == ringbench.results.FORMAT_VERSION
+
+
+def test_a_result_without_format_version_loads_as_version_1(saved, tmp_path, asgd_result):
+    # As written before format_version existed.
+    stem = copy_of(saved, tmp_path)
+    edit_meta(stem, lambda meta: meta.pop("format_version"))
+    assert_round_trip(asgd_result, ringbench.load(stem))
+
+
+def put(mapping, key, value):
+    mapping[key] = value
+
+
+BAD_META = {
+    "newer format": (lambda m: put(m, "format_version", 99), r"format_version 99 is newer"),
+    "format not an integer": (lambda m: put(m, "format_version", "1"), r"format_version must be an integer"),
+    "unknown status": (lambda m: put(m, "status", "bogus"), r"unknown status 'bogus'"),
+    "status a list": (lambda m: put(m, "status", ["time_budget"]), r"unknown status"),
+    "missing key": (lambda m: m.pop("counters"), r"lacks counters"),
+    "extra key": (lambda m: put(m, "colour", "red"), r"has unknown colour"),
+    "not an object": (lambda m: m.clear() or m.update(config=[1]), r"lacks status"),
+    "counter a string": (lambda m: put(m["counters"], "updates", "5"), r"counters.updates must be an integer"),
+    "counter negative": (lambda m: put(m["counters"], "arrivals", -1), r"counters.arrivals must be an integer"),
+    "counter a bool": (lambda m: put(m["counters"], "applied", True), r"counters.applied must be an integer"),
+    "counter a float": (lambda m: put(m["counters"], "computed", 1.5), r"counters.computed must be an integer"),
+    "counter too large": (lambda m: put(m["counters"], "computed", 2**63), r"counters.computed must be an integer"),
+    "real counter negative": (lambda m: put(m["counters"], "end_time", -1.0), r"counters.end_time must be a finite"),
+    "counter missing": (lambda m: m["counters"].pop("wasted"), r"counters lacks wasted"),
+    "diverged without where": (lambda m: put(m, "status", "diverged"), r"diverged_at must be given exactly"),
+    "config not an object": (lambda m: put(m, "config", "x"), r"config must be a JSON object"),
+    "no method name": (lambda m: put(m["config"], "method", {}), r"config.method.method"),
+}
+
+
+@pytest.mark.parametrize("edit, message", BAD_META.values(), ids=BAD_META.keys())
+def test_load_rejects_a_bad_json_side_naming_the_file(saved, tmp_path, edit, message):
+    stem = copy_of(saved, tmp_path)
+    edit_meta(stem, edit)
+    with pytest.raises(ringbench.results.ResultFileError, match=message) as raised:
+        ringbench.load(stem)
+    assert str(stem.with_suffix(".json")) in str(raised.value)
+
+
+BAD_ARRAYS = {
+    "short time": (lambda a: put(a, "time", a["time"][:5]), r"has \d+ checkpoints, but time has 5"),
+    "nan metric": (lambda a: a["grad_norm2"].__setitem__(3, np.nan), r"grad_norm2\[3\] = nan"),
+    "negative norm": (lambda a: a["grad_norm2"].__setitem__(2, -1.0), r"grad_norm2 must be finite and >= 0"),
+    "infinite time": (lambda a: a["time"].__setitem__(1, np.inf), r"time must be finite"),
+    "time backwards": (lambda a: a["time"].__setitem__(1, 30.0), r"time must be nondecreasing"),
+    "float iteration": (lambda a: put(a, "iteration", a["iteration"].astype(float)), r"iteration must be .*int64"),
+    "2-d x": (lambda a: put(a, "x", a["x"][None, :]), r"x must be 1-dimensional float64"),
+    "missing array": (lambda a: a.pop("x"), r"archive lacks x"),
+    "extra array": (lambda a: put(a, "colour", np.zeros(2)), r"archive has unknown colour"),
+    "object array": (lambda a: put(a, "x", np.array([None], dtype=object)), r"object array"),
+}
+
+
+@pytest.mark.parametrize("edit, message", BAD_ARRAYS.values(), ids=BAD_ARRAYS.keys())
+def test_load_rejects_bad_arrays_naming_the_file(saved, tmp_path, edit, message):
+    stem = copy_of(saved, tmp_path)
+    if message == r"object array":
+        with np.load(stem.with_suffix(".npz")) as archive:
+            arrays = dict(archive)
+        edit(arrays)
+        np.savez(stem.with_suffix(".npz"), **arrays)  # allow_pickle is on for saving
+    else:
+        edit_arrays(stem, edit)
+    with pytest.raises(ringbench.results.ResultFileError, match=message) as raised:
+        ringbench.load(stem)
+    assert str(stem.with_suffix(".npz")) in str(raised.value)
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", bytes(range(256)) * 4], ids=["empty", "zip-head",
+                                                                                                "random"])
+def test_load_rejects_a_damaged_archive(saved, tmp_path, content):
+    stem = copy_of(saved, tmp_path)
+    stem.with_suffix(".npz").write_bytes(content)
+    with pytest.raises(ringbench.results.ResultFileError, match=r"run\.npz.*not an \.npz archive"):
+        ringbench.load(stem)
+
+
+def test_load_rejects_a_truncated_archive(saved, tmp_path):
+    stem = copy_of(saved, tmp_path)
+    data = stem.with_suffix(".npz").read_bytes()
+    for cut in (len(data) // 3, len(data) - 30):
+        stem.with_suffix(".npz").write_bytes(data[:cut])
+        with pytest.raises(ringbench.results.ResultFileError, match=r"run\.npz"):
+            ringbench.load(stem)
+
+
+@pytest.mark.parametrize("text, message", [("{", "not a readable JSON result"), ("[1, 2]", "must hold a JSON object"),
+                                           ('{"status": NaN}', "NaN is not standard JSON"), ("\udcff", "readable")],
+                         ids=["invalid", "list", "nan", "undecodable"])
+def test_load_rejects_invalid_json_naming_the_file(saved, tmp_path, text, message):
+    stem = copy_of(saved, tmp_path)
+    stem.with_suffix(".json").write_bytes(text.encode("utf-8", "surrogateescape"))
+    with pytest.raises(ringbench.results.ResultFileError, match=message) as raised:
+        ringbench.load(stem)
+    assert str(stem.with_suffix(".json")) in str(raised.value)
+
+
+def test_load_rejects_an_infinite_counter(saved, tmp_path):
+    # 1e999 is valid JSON for a number, read as inf.
+    stem = copy_of(saved, tmp_path)
+    edit_meta(stem, lambda meta: put(meta["counters"], "end_time", 123.25))
+    path = stem.with_suffix(".json")
+    path.write_text(path.read_text().replace("123.25", "1e999"))
+    with pytest.raises(ringbench.results.ResultFileError, match=r"counters.end_time must be a finite number"):
+        ringbench.load(stem)
+
+
+def test_load_names_a_missing_file(tmp_path):
+    with pytest.raises(ringbench.results.ResultFileError, match=r"nothing\.json': no such file"):
+        ringbench.load(tmp_path / "nothing")
+
+
+def test_diverged_results_may_hold_non_finite_metrics(saved, tmp_path):
+    stem = copy_of(saved, tmp_path)
+    edit_meta(stem, lambda meta: meta.update(status="diverged", diverged_at={"time": 1.0, "iteration": 3}))
+    edit_arrays(stem, lambda arrays: arrays["grad_norm2"].__setitem__(-1, np.inf))
+    assert ringbench.load(stem).status == "diverged"
+
+
+@pytest.mark.parametrize("parquet", [True, False], ids=["parquet", "csv"])
+def test_load_rejects_a_damaged_trace_table(tmp_path, asgd_result, parquet, monkeypatch):
+    monkeypatch.setattr(ringbench.results, "_PARQUET", parquet)
+    asgd_result.save(tmp_path / "run")
+    table = tmp_path / f"run.events.{'parquet' if parquet else 'csv'}"
+    assert table.exists()
+    assert_round_trip(asgd_result, ringbench.load(tmp_path / "run"))
+    if parquet:
+        table.write_bytes(table.read_bytes()[:50])
+    else:
+        lines = table.read_text().splitlines()
+        table.write_text("\n".join([lines[0], lines[1].replace(lines[1].split(",")[6], "2.5", 1), *lines[2:]]))
+    with pytest.raises(ringbench.results.ResultFileError, match=r"run\.events\.(parquet|csv)"):
+        ringbench.load(tmp_path / "run")
+
+
+def test_time_to_rejects_a_target_that_is_not_a_number(asgd_result):
+    with pytest.raises(ValueError, match="target must be finite"):
+        asgd_result.time_to(float("nan"))
+
+
+def test_summary_of_a_diverged_run_shows_the_last_finite_checkpoint():
+    result = run(methods.ASGD(gamma=10.0), d=50, t_max=1000.0)
+    assert result.status == "diverged" and result.time.size > 1
+    summary = result.summary()
+    assert (f"last finite checkpoint t={result.time[-1]:.6g}, k={result.iteration[-1]}: "
+            f"||grad f||^2={result.grad_norm2[-1]:.4g}") in summary
+    assert f"{result.grad_norm2[0]:.4g}" not in summary  # not the starting point's norm

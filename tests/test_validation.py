@@ -1,6 +1,7 @@
 """Every bad input raises ValueError naming the parameter, before anything is compiled or run."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -12,6 +13,7 @@ import scipy.sparse
 import scipy.sparse.linalg
 
 import ringbench
+import ringbench.cli
 from ringbench import Recording, methods, problems, timing
 
 Quadratic = problems.Quadratic
@@ -234,6 +236,14 @@ SIMULATE_CASES = [
     ("record every fractional", dict(t_max=10.0, record=Recording(every=1.5)), r"record every"),
     ("record not a Recording", dict(t_max=10.0, record=[1.0, 2.0]), r"\brecord\b"),
     ("trace mode", dict(t_max=10.0, trace="all"), r"\btrace\b"),
+    ("progress text", dict(t_max=10.0, progress="no"), r"\bprogress must be True or False"),
+    ("t_max too long", dict(t_max=1e308), r"\bt_max = 1e\+308 .* allowed is t_max <="),
+    ("max_updates too long", dict(max_updates=10**13), r"\bmax_updates = 1e\+13 .* allowed is max_updates <="),
+    ("both budgets too long", dict(t_max=1e300, max_updates=10**15), r"t_max = 1e\+300 and max_updates"),
+    ("max_updates beyond int64", dict(max_updates=10**20), r"\bmax_updates must be an integer <="),
+    ("record count beyond memory", dict(t_max=10.0, record=Recording(times=10**10)), r"record times .* memory"),
+    ("record every beyond memory", dict(max_updates=10**12, record=Recording(every=1)), r"record \(every=1 .*memory"),
+    ("trace beyond memory", dict(max_updates=10**11, trace="iterates", trace_limit=10**11), r"trace_limit=.*memory"),
 ]
 
 
@@ -335,3 +345,50 @@ def test_no_kernel_is_compiled_or_loaded_for_bad_input():
     assert not touched, f"kernels compiled or loaded while rejecting bad input: {touched}"
     # Sanity: the detection works, a real run registers signatures.
     assert any(report["after"].values())
+
+
+# --------------------------------------------------------------------------- dataset formats
+
+
+@pytest.mark.parametrize("name, format, message", [
+    ("mnist5k", "libsvm", r"--dataset 'mnist5k' is an IDX image set .* choose one of a9a, w8a"),
+    ("a9a", "idx", r"--dataset 'a9a' is a LIBSVM .* choose one of mnist, fashion-mnist, mnist5k"),
+    ("bogus", "idx", r"unknown --dataset 'bogus'"),
+])
+def test_a_dataset_of_the_wrong_format_is_rejected_before_loading(name, format, message):
+    with pytest.raises(ValueError, match=message):
+        ringbench.datasets.require_format("--dataset", name, format)
+    assert ringbench.datasets.require_format("--dataset", "w8a", "libsvm") == "w8a"
+
+
+@pytest.mark.parametrize("shape, sparse, message", [
+    ((10**7, 10**7), False, r"synthetic data n_samples x n_features .* needs about .* memory"),
+    ((10**10, 10**10), True, r"n_samples \* n_features = 10+ must be <="),
+])
+def test_synthetic_data_too_large_is_rejected_before_allocating(shape, sparse, message):
+    with pytest.raises(ValueError, match=message):
+        ringbench.datasets.synthetic(*shape, density=1e-12, sparse=sparse)
+
+
+# --------------------------------------------------------------------------- the command's options
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--method", "asgd", "--gamma", "0.1", "--dataset", "a9a"], r"--dataset does not apply to --problem worst"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "logistic", "--alpha", "0.1"], r"--alpha is the conc"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--trace"], r"--trace records tables that only --out saves"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "logistic", "--dataset", "mnist5k"],
+     r"--dataset 'mnist5k' is an IDX image set"),
+    (["compare", "--setting", "ringmaster-mnist", "--dataset", "a9a"], r"--dataset 'a9a' is a LIBSVM"),
+    (["compare", "--dataset", "a9a"], r"--dataset does not apply to the quadratic setting"),
+    (["theory", "--eps", "0.1", "--delta", "0"], r"--delta must be > 0"),
+    (["theory", "--eps", "1e-300"], r"eps = 1e-300 is too small"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--t-max", "1e308", "--max-updates", "10000000000000"],
+     r"--t-max = 1e\+308 and --max-updates = 1e\+13 .* allowed is --t-max <= [0-9.e+]+ for"),
+    (["plot", "--out", "/proc/ringbench", "result"], r"--out '/proc/ringbench' is not a writable directory"),
+])
+def test_ignored_or_impossible_options_are_one_line_errors(argv, message, capsys):
+    # Each fails before any data is read or any run starts (a9a is not even looked for).
+    assert ringbench.cli.main([*argv, "--quiet"] if argv[0] in ("run", "compare") else argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and re.search(message, error), error

@@ -7,6 +7,7 @@ written before anything is printed, and a closed stdout (``| head -1``) ends the
 command quietly with status 141.
 """
 
+import argparse
 import contextlib
 import importlib
 import os
@@ -83,10 +84,25 @@ def _error(message):
     return 2
 
 
+def _given(argv):
+    """The destinations of the options written on the command line, even those written with their default value.
+
+    Parsed again with every default suppressed, so that ``--dataset a9a`` on a quadratic
+    is seen as given (and rejected as inapplicable), not taken for the default.
+    """
+    parser = _parser(argv)
+    for command in parser._subparsers._group_actions[0].choices.values():
+        command._defaults.clear()
+        for action in command._actions:
+            action.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv))) - {"command"}
+
+
 def main(argv=None):
     """Entry point of the ``ringbench`` command; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser(argv).parse_args(argv)
+    args.given = _given(argv)
     from .. import _validate, datasets, files  # after parsing: --help and usage errors need neither
 
     with _sigterm_as_interrupt() as received:

@@ -50,10 +50,12 @@ def problem_group(parser):
 
 
 def given_options(args):
-    """``{dest: flag}`` of the problem options (of ``args.parser``) set to other than their defaults."""
+    """``{dest: flag}`` of the problem options (of ``args.parser``) given on the command line or set to other than
+    their defaults (``args.given``: the destinations written on the command line, see ``cli.main``).
+    """
     actions = problem_group(args.parser)._group_actions
     return {action.dest: action.option_strings[0] for action in actions
-            if getattr(args, action.dest) != action.default}
+            if action.dest in getattr(args, "given", ()) or getattr(args, action.dest) != action.default}
 
 
 def parameters_of(*builders):
@@ -74,7 +76,7 @@ def budget(args, model, t_max, max_updates=None):
     t_max = _validate.real("--t-max", t_max, positive=True)
     if max_updates is not None:
         max_updates = _validate.integer("--max-updates", max_updates, minimum=1)
-    _validate.run_length(t_max, max_updates, model.expected_durations(), name="--t-max")
+    _validate.run_length(t_max, max_updates, model.expected_durations(), names=("--t-max", "--max-updates"))
     return t_max, max_updates
 
 
@@ -94,7 +96,7 @@ def comma_list(flag, text, convert=str):
         raise ValueError(f"{flag} items must be {convert.__name__} values, got {text!r}") from None
     repeated = sorted({item for item in items if items.count(item) > 1})
     if repeated:
-        raise ValueError(f"{flag} names {', '.join(repeated)} more than once; each is run once")
+        raise ValueError(f"{flag} names {', '.join(repeated)} more than once; give each once")
     return values
 
 
@@ -195,7 +197,7 @@ def check_problem_options(args):
     ``--method`` needs per-worker data that the problem options do not give it.
     """
     reject_inapplicable(args, f"--problem {args.problem}", (problem_registry.builder(args.problem),))
-    if args.split != "dirichlet" and args.alpha != args.parser.get_default("alpha"):
+    if args.split != "dirichlet" and "alpha" in given_options(args):
         raise ValueError("--alpha is the concentration of --split dirichlet; without that split it would be ignored")
     if getattr(args, "method", None) is not None:
         values = {"split": args.split, "heterogeneity": args.heterogeneity,

@@ -10,7 +10,7 @@ papers' data and horizons).
 
 import json
 
-from .. import _validate, experiments, plotting, timing
+from .. import _validate, datasets, experiments, plotting, timing
 from ..files import write_text_atomically
 from .common import (
     INTERRUPTED,
@@ -103,6 +103,9 @@ def handle(args):
     out = checked_out(args)
     setting = _setting(args)
     reject_inapplicable(args, f"the {setting.name} setting", (_BUILDERS[setting.name],))
+    if args.dataset is not None:  # the MNIST settings take image sets, the others LIBSVM ones
+        images = setting.name in experiments.DEFAULT_DATA
+        datasets.require_format("--dataset", args.dataset, "idx" if images else "libsvm")
     n = workers(args, setting.n)
     # With --theory EPS the methods aim at EPS, so time to EPS is the column to compare with the predictions.
     if args.theory is not None:

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from .. import plotting
+from .. import _validate, plotting
 from ..results import load
+from .common import comma_list
 
 #: The plots, by name: what each shows and whether it needs a traced run.
 PLOTS = {
@@ -26,9 +27,9 @@ def register(commands):
 
 
 def _chosen(text):
-    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    chosen = comma_list("--plots", text)
     unknown = [name for name in chosen if name not in PLOTS]
-    if unknown or not chosen:
+    if unknown:
         raise ValueError(f"--plots {text!r}: choose from {', '.join(PLOTS)}")
     return chosen
 
@@ -40,10 +41,26 @@ def _load(path):
     return stem, load(stem)
 
 
+def _distinct(loaded, chosen):
+    """Raise if a result is given twice, or two traced results would write their per-run plots to one file."""
+    seen = set()
+    for stem, _ in loaded:
+        if stem.resolve() in seen:
+            raise ValueError(f"RESULT {stem} is given more than once; each is plotted once")
+        seen.add(stem.resolve())
+    per_run = {"workers", "timeline"} & set(chosen)
+    names = [stem.name for stem, result in loaded if result.events is not None and per_run]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"traced RESULTs named {', '.join(repeated)} in different directories would overwrite each "
+                         "other's per-run plots (NAME.workers.png, NAME.timeline.png); plot them separately")
+
+
 def handle(args):
+    out = _validate.writable_directory("--out", args.out)
     chosen = _chosen(args.plots)
     loaded = [_load(path) for path in args.results]
-    args.out.mkdir(parents=True, exist_ok=True)
+    _distinct(loaded, chosen)
     traced = [(stem, result) for stem, result in loaded if result.events is not None]
     results = [result for _, result in loaded]
     figures = {}
@@ -61,6 +78,6 @@ def handle(args):
     untraced = [stem.name for stem, result in loaded if result.events is None]
     if untraced and set(chosen) - {"convergence"}:
         print(f"not traced (run with trace=True for the other plots): {', '.join(untraced)}")
-    written = [plotting.save(figure, args.out / name) for name, figure in figures.items()]
+    written = [plotting.save(figure, out / name) for name, figure in figures.items()]
     print("wrote " + ", ".join(str(path) for path in written) if written else "nothing to plot")
     return 0

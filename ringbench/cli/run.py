@@ -92,6 +92,8 @@ def _shared(model, text):
 
 def handle(args):
     out = checked_out(args)
+    if args.trace and out is None:
+        raise ValueError("--trace records tables that only --out saves; give --out DIR too (or leave --trace out)")
     method = _method_from(args)
     check_problem_options(args)
     n = workers(args, experiments.LOGISTIC_N if args.problem == "logistic" else experiments.PAPER_N)

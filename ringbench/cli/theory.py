@@ -71,7 +71,9 @@ def handle(args):
     theory.threshold(sigma2, eps)  # validates both before any other work
     n = _validate.count("--n", args.n, bytes_each=_validate.WORKER_BYTES)
     tau = timing.profile(args.timing, n).expected_durations()
-    L, Delta = args.L, args.delta
+    # Delta = 0 starts at the optimum: every time and the lower bound are 0, and their ratios undefined.
+    L = None if args.L is None else _validate.real("--L", args.L, positive=True)
+    Delta = None if args.delta is None else _validate.real("--delta", args.delta, positive=True)
     if L is None or Delta is None:
         paper = experiments.paper_problem()
         L = paper.L if L is None else L
