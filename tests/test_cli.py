@@ -67,6 +67,22 @@ def test_bad_input_is_one_line_and_status_2(arguments, parameter, capsys):
     assert len(lines) == 1 and lines[0].startswith("ringbench: error:") and parameter in lines[0]
 
 
+@pytest.mark.parametrize("arguments, option", [
+    (["run", "--method", "asgd", "--gamma", "0.1", "--out", ""], "--out"),
+    (["compare", "--problem", "logistic", "--data-path", " "], "--data-path"),
+    (["sweep", ""], "config"),
+    (["scaling", "--out", ""], "--out"),
+    (["plot", "result.npz", "--out", ""], "--out"),
+])
+def test_empty_path_is_an_error_not_the_current_directory(arguments, option, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_status:
+        main(arguments)
+    assert exit_status.value.code == 2
+    assert f"argument {option}: must name a file or directory" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing was written where "" would have pointed
+
+
 def test_console_errors_have_no_traceback():
     for arguments in (["run", "--method", "ringmaster", "--gamma", "0.1", "-R", "0"], ["run", "--bogus-flag"]):
         done = subprocess.run([sys.executable, "-m", "ringbench", *arguments], capture_output=True, text=True)

@@ -2,12 +2,14 @@
 
 import inspect
 import sys
-from pathlib import Path
 
 from .. import _validate, experiments, methods, timing
 from ..problems import registry as problem_registry
 from ..problems import splits
-from .parser import INTERRUPTED  # noqa: F401  (re-exported: the subcommands import it from here)
+from .parser import (
+    INTERRUPTED,  # noqa: F401  (re-exported: the subcommands import it from here)
+    path,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,7 +39,7 @@ def add_common(parser):
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument("--target", type=float, help="||grad f||^2 level for the time-to-target column "
                                                      "(default: the setting's)")
-    parser.add_argument("--out", type=Path, help="directory to write results into")
+    parser.add_argument("--out", type=path, help="directory to write results into")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -110,7 +112,7 @@ def add_dataset_options(parser):
     parser = problem_group(parser)
     parser.add_argument("--dataset", default="a9a", help="logistic: a registered dataset, a9a or w8a "
                                                          "(default: %(default)s)")
-    parser.add_argument("--data-path", type=Path, help="logistic: file or directory to look in first "
+    parser.add_argument("--data-path", type=path, help="logistic: file or directory to look in first "
                                                        "(then $RINGBENCH_DATA, ./data, the data cache)")
     parser.add_argument("--no-download", action="store_true",
                         help="never download a missing dataset (as $RINGBENCH_OFFLINE=1)")

@@ -6,6 +6,7 @@ importing numba, scipy or matplotlib.
 """
 
 import argparse
+from pathlib import Path
 
 INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
 
@@ -16,3 +17,10 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         """Print ``message`` in one line and exit with status 2."""
         self.exit(2, f"ringbench: error: {message}\n")
+
+
+def path(text):
+    """An option's path; an empty one is an error (``Path("")`` would silently mean the current directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a file or directory, got an empty string")
+    return Path(text)

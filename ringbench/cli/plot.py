@@ -5,6 +5,7 @@ from pathlib import Path
 from .. import _validate, plotting
 from ..results import load
 from .common import comma_list
+from .parser import path
 
 #: The plots, by name: what each shows and whether it needs a traced run.
 PLOTS = {
@@ -18,9 +19,9 @@ PLOTS = {
 
 def register(commands):
     plot = commands.add_parser("plot")  # its one-line help: cli.COMMANDS
-    plot.add_argument("results", nargs="+", type=Path, metavar="RESULT",
+    plot.add_argument("results", nargs="+", type=path, metavar="RESULT",
                       help="results written by run/compare/sweep (NAME, NAME.json or NAME.npz)")
-    plot.add_argument("--out", type=Path, default=Path("."), help="directory for the PNG files (default: .)")
+    plot.add_argument("--out", type=path, default=Path("."), help="directory for the PNG files (default: .)")
     plot.add_argument("--plots", default=",".join(PLOTS),
                       help="comma-separated, from: " + "; ".join(f"{name} ({what})" for name, what in PLOTS.items()))
     plot.set_defaults(handler=handle)

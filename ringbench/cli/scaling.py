@@ -6,6 +6,7 @@ from pathlib import Path
 from .. import _validate, plotting, scaling, theory, timing
 from ..files import write_text_atomically
 from .common import INTERRUPTED, comma_list
+from .parser import path
 
 
 def register(commands):
@@ -24,7 +25,7 @@ def register(commands):
     parser.add_argument("--seeds", type=int, default=3, help="seeds per point, median taken (default: %(default)s)")
     parser.add_argument("--budget", type=float, default=10.0,
                         help="stop a run at this many times its predicted time (default: %(default)s)")
-    parser.add_argument("--out", type=Path, default=Path("results"),
+    parser.add_argument("--out", type=path, default=Path("results"),
                         help="directory for scaling.json, scaling.txt and scaling.png (default: %(default)s)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(handler=handle)

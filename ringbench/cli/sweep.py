@@ -5,6 +5,7 @@ from pathlib import Path
 from .. import sweep
 from ..sweep import report, tuning
 from .common import INTERRUPTED
+from .parser import path
 
 
 def register(commands):
@@ -12,8 +13,8 @@ def register(commands):
         "sweep", help="run a TOML grid of methods, parameters, settings and seeds; with [tuning], tune and report",
         description="Run every run of CONFIG that is not finished in --out yet: one result file pair per run, "
                     "a summary table (CSV, and Parquet with pyarrow). Interrupt and rerun to resume.")
-    parser.add_argument("config", type=Path, help="the sweep's TOML file (see examples/sweep-quadratic.toml)")
-    parser.add_argument("--out", type=Path, help="output directory (default: results/<config file name>)")
+    parser.add_argument("config", type=path, help="the sweep's TOML file (see examples/sweep-quadratic.toml)")
+    parser.add_argument("--out", type=path, help="output directory (default: results/<config file name>)")
     parser.add_argument("--executor", choices=sweep.EXECUTORS,
                         help="local processes (the default), threads of one process, or dask.distributed")
     parser.add_argument("--workers", type=int, help="processes or threads (default: the available cores)")
