@@ -165,8 +165,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     trace_limit = _validate.integer("trace_limit", trace_limit, minimum=1)
     _validate.boolean("progress", progress)
     configuration = method.configure(problem, timing)
-    _validate.run_length(t_max, max_updates, timing.expected_durations())
-    _check_memory(problem, timing, configuration, t_max, max_updates, grid, every, trace, trace_limit)
+    check_run(problem, timing, configuration, t_max, max_updates, record, trace, trace_limit)
 
     rule, data = configuration.rule, problem.data()
     sim = Simulation(
@@ -201,13 +200,17 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     return _result(sim, method, rule, problem, status, rows, tables, config, seed_sequence)
 
 
-def _check_memory(problem, timing, configuration, t_max, max_updates, grid, every, trace, trace_limit):
-    """Check, before allocating anything, that the run's arrays fit in memory.
+def check_run(problem, timing, configuration, t_max, max_updates, record, trace=False, trace_limit=TRACE_LIMIT):
+    """Check, before allocating anything, that a run can finish and that its arrays fit in memory.
 
+    What :func:`simulate` checks once the method is configured (``configuration``, from
+    ``method.configure(problem, timing)``); a sweep's ``--dry-run`` checks every run with it.
     Checkpoints and trace rows are counted from the run's budgets: an update needs an
     arrival, so a run has at most min(expected arrivals, max_updates) updates, and a traced
     run at most a row per arrival and per cancellation (twice the arrivals, with margin).
     """
+    grid, every = record.resolve(t_max, max_updates)
+    _validate.run_length(t_max, max_updates, timing.expected_durations())
     arrivals = _validate.expected_arrivals(t_max, timing.expected_durations())
     updates = min(arrivals, np.inf if max_updates is None else max_updates)
     checkpoints = grid.size + 1 + (updates / every if every else 0)

@@ -392,3 +392,39 @@ def test_ignored_or_impossible_options_are_one_line_errors(argv, message, capsys
     assert ringbench.cli.main([*argv, "--quiet"] if argv[0] in ("run", "compare") else argv) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and re.search(message, error), error
+
+
+# ---------------------------------------------------------------- sizes checked before the work
+
+
+@pytest.mark.parametrize("budget, message", [
+    ("t_max = 1e308", "t_max = 1e+308 means"),
+    ("max_updates = 10000000000000", "max_updates = 1e+13 means"),
+    ("t_max = 100.0\ncheckpoints = 10000000000000", "record times = 10000000000000 needs"),
+])
+def test_sweep_dry_run_checks_each_run_can_finish_and_fit(budget, message):
+    from ringbench.sweep import config as sweep_config
+    text = f'n = 8\n{budget}\n[[problems]]\nname = "worst-case"\nd = 10\n[[timings]]\nname = "paper"\n' \
+           '[[methods]]\nname = "asgd"\ngamma = 0.01\n'
+    with pytest.raises(ValueError, match=re.escape(message)) as error:
+        sweep_config.parse(text).check()
+    assert "methods[0] (asgd)" in str(error.value)
+
+
+def test_mlp_width_and_split_count_are_checked_against_memory():
+    from ringbench.problems import MLP, Quadratic
+    with pytest.raises(ValueError, match=r"^hidden = 1000000000000 needs about .* of memory"):
+        MLP(np.zeros((10, 784)), np.arange(10), hidden=10**12)
+    with pytest.raises(ValueError, match=r"^n_workers = 1000000000000 needs about .* of memory"):
+        Quadratic.worst_case(10).split_randomly(10**12)
+
+
+def test_unwritable_optimum_cache_is_named_before_the_solve(monkeypatch, tmp_path):
+    from ringbench.problems import Logistic
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("RINGBENCH_CACHE", str(blocker))  # a file where the cache folder should be
+    features = scipy.sparse.random(40, 5, density=0.5, format="csr", random_state=0)
+    labels = np.where(np.arange(40) % 2 == 0, 1.0, -1.0)
+    with pytest.raises(ValueError, match=r"the f\* cache \(\$RINGBENCH_CACHE\)"):
+        Logistic(features, labels)

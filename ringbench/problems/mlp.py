@@ -167,7 +167,8 @@ class MLP(Problem):
                                                                                          minimum=2)
         if self.labels.max() >= self.classes:
             raise ValueError(f"labels must be < classes = {self.classes}, found {self.labels.max()}")
-        self.hidden = _validate.integer("hidden", hidden, minimum=1)
+        # Each hidden unit holds inputs + classes + 1 parameters, in x0 and in every stored iterate.
+        self.hidden = _validate.count("hidden", hidden, bytes_each=8 * (self.inputs + self.classes + 1))
         self.batch = None if batch is None else _validate.integer("batch", batch, minimum=1)
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement must be True or False, got {replacement!r}")

@@ -14,6 +14,7 @@ import json
 import numpy as np
 import scipy  # its submodules load on first use (scipy >= 1.9): import ringbench stays fast
 
+from .. import _validate
 from ..files import cache_directory, write_text_atomically
 
 GRADIENT_TOLERANCE = 1e-10
@@ -34,10 +35,11 @@ def minimum(objective, digest):
     if path.exists():
         entry = json.loads(path.read_text())
         return entry["f_star"], np.array(entry["x_star"])
+    # Checked before the solve (seconds to minutes), so that its result is not lost to a cache it cannot enter.
+    _validate.writable_directory("the f* cache ($RINGBENCH_CACHE)", path.parent)
     f_star, x_star, grad_norm = _solve(objective)
     entry = {"f_star": f_star, "x_star": x_star.tolist(), "grad_norm": grad_norm,
              "scipy": scipy.__version__}
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, json.dumps(entry))
     return f_star, x_star
 

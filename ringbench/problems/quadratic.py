@@ -215,7 +215,8 @@ class Quadratic(Problem):
         so that they average to 0 with max |u_i| = 1: the s_i average to 1 and lie in
         [1 - scale_spread, 1 + scale_spread].
         """
-        n_workers = _validate.integer("n_workers", n_workers, minimum=1)
+        # The offsets draw n_workers x d normals, and the per-worker b holds as many.
+        n_workers = _validate.count("n_workers", n_workers, bytes_each=3 * 8 * self.d)
         heterogeneity = _validate.real("heterogeneity", heterogeneity, minimum=0.0)
         scale_spread = _validate.real("scale_spread", scale_spread, minimum=0.0)
         if scale_spread >= 1.0:

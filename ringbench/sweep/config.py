@@ -53,7 +53,7 @@ from .. import _validate, extensions
 from .. import methods as method_registry
 from ..formatting import short
 from ..problems import registry as problem_registry
-from ..simulation import Recording
+from ..simulation import Recording, check_run
 from . import registry
 from . import timings as timing_registry
 
@@ -122,11 +122,16 @@ class RunSpec:
 
     def recording(self):
         """The checkpoint schedule."""
-        if self.checkpoints is None:
-            return Recording()
-        if self.t_max is not None:
-            return Recording(times=self.checkpoints)
-        return Recording(every=max(1, self.max_updates // self.checkpoints))
+        return _recording(self.t_max, self.max_updates, self.checkpoints)
+
+
+def _recording(t_max, max_updates, checkpoints):
+    """``checkpoints`` on the time grid, or every max_updates / checkpoints updates without t_max."""
+    if checkpoints is None:
+        return Recording()
+    if t_max is not None:
+        return Recording(times=checkpoints)
+    return Recording(every=max(1, max_updates // checkpoints))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -222,7 +227,8 @@ class SweepConfig:
                        (*ROLES[role], index), role)
 
     def check(self):
-        """Build every problem, timing model and method once, and resolve each method on each setting.
+        """Build every problem, timing model and method once, resolve each method on each setting, and check each
+        run can finish and fits in memory (:func:`ringbench.simulation.check_run`).
 
         Raises ``ValueError`` naming the configuration table at the first invalid value,
         before any run starts.
@@ -238,7 +244,9 @@ class SweepConfig:
                              f"{describe_setting(problem, timing)}")
                     built = _named(where, registry.build_method, method)
                     problem_registry.check_per_worker(where, built, problem["name"], problem, built_problem)
-                    _named(where, built.configure, built_problem, built_timing)
+                    configuration = _named(where, built.configure, built_problem, built_timing)
+                    _named(where, check_run, built_problem, built_timing, configuration, self.t_max,
+                           self.max_updates, _recording(self.t_max, self.max_updates, self.checkpoints))
 
 
 def setting_key(problem, timing):
