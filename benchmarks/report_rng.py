@@ -25,6 +25,7 @@ figures within one run only.
 import argparse
 import importlib.util
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -33,41 +34,11 @@ import numpy as np
 
 from ringbench.engine import rng
 
-_WORKERS = 64
-_SCALE = 0.01
+if __package__ in (None, ""):  # run as a script: make the benchmarks package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.bench_rng import SCALE, scalar_v1, scalar_v2, vector_v1, vector_v2  # noqa: E402
+
 _DEFAULT_STICK = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "rng_nb.py"
-
-
-@numba.njit(nogil=True)
-def _vector_v1(key, jobs, out, scale):
-    d = out.size
-    for job in range(jobs):
-        for block in range((d + 3) // 4):
-            draws = rng.normals(key, rng.STREAM_NOISE, job % _WORKERS, job, block)
-            for lane in range(min(4, d - 4 * block)):
-                out[4 * block + lane] += scale * draws[lane]
-
-
-@numba.njit(nogil=True)
-def _vector_v2(key, jobs, out, scale):
-    for job in range(jobs):
-        rng.fill_normals(key, rng.STREAM_NOISE, job % _WORKERS, job, out, scale)
-
-
-@numba.njit(nogil=True)
-def _scalar_v1(key, jobs):
-    total = 0.0
-    for job in range(jobs):
-        total += rng.normals(key, rng.STREAM_NOISE, job % _WORKERS, job, 0)[0]
-    return total
-
-
-@numba.njit(nogil=True)
-def _scalar_v2(key, jobs):
-    total = 0.0
-    for job in range(jobs):
-        total += rng.job_normal(key, rng.STREAM_NOISE, job % _WORKERS, job)
-    return total
 
 
 def _stick_loops(path):
@@ -100,19 +71,19 @@ def _cases(draws, stick):
     cases = {}
     for d in (1729, 10**4):
         out, jobs = np.zeros(d), max(1, draws // d)
-        cases[(f"vector d={d}", "v1")] = (lambda out=out, jobs=jobs: _vector_v1(key, jobs, out, _SCALE), jobs * d)
-        cases[(f"vector d={d}", "v2")] = (lambda out=out, jobs=jobs: _vector_v2(key, jobs, out, _SCALE), jobs * d)
+        cases[(f"vector d={d}", "v1")] = (lambda out=out, jobs=jobs: vector_v1(key, jobs, out, SCALE), jobs * d)
+        cases[(f"vector d={d}", "v2")] = (lambda out=out, jobs=jobs: vector_v2(key, jobs, out, SCALE), jobs * d)
         if stick:
             cases[(f"vector d={d}", "stick")] = (lambda out=out, jobs=jobs: stick[0](jobs, out), jobs * d)
-    cases[("scalar", "v1")] = (lambda: _scalar_v1(key, draws), draws)
-    cases[("scalar", "v2")] = (lambda: _scalar_v2(key, draws), draws)
+    cases[("scalar", "v1")] = (lambda: scalar_v1(key, draws), draws)
+    cases[("scalar", "v2")] = (lambda: scalar_v2(key, draws), draws)
     if stick:
         cases[("scalar", "stick")] = (lambda: stick[1](draws), draws)
     # Compile (or load) everything before any timing.
-    _vector_v1(key, 1, np.zeros(4), 1.0)
-    _vector_v2(key, 1, np.zeros(4), 1.0)
-    _scalar_v1(key, 1)
-    _scalar_v2(key, 1)
+    vector_v1(key, 1, np.zeros(4), 1.0)
+    vector_v2(key, 1, np.zeros(4), 1.0)
+    scalar_v1(key, 1)
+    scalar_v2(key, 1)
     if stick:
         stick[0](1, np.zeros(4))
         stick[1](1)
