@@ -32,9 +32,11 @@ from ringbench.methods import (
     Malenia,
     Minibatch,
     NaiveOptimalASGD,
+    RandomASGD,
     Rennala,
     Ringleader,
     Ringmaster,
+    ShuffledASGD,
 )
 from ringbench.problems import Logistic, Quadratic
 from ringbench.timing import fixed, random
@@ -456,7 +458,8 @@ def test_every_method_decreases_the_gradient_norm_on_a_small_logistic_problem(na
 
 def test_the_method_table_is_covered():
     assert {cls for cls in METHODS.values()} == {ASGD, DelayAdaptiveASGD, Rennala, Minibatch, Hero, NaiveOptimalASGD,
-                                                 Ringmaster, Ringleader, Malenia, IA2SGD, FedBuff, FedAsync}
+                                                 Ringmaster, Ringleader, Malenia, IA2SGD, FedBuff, FedAsync, RandomASGD,
+                                                 ShuffledASGD}
 
 
 # --- real data -----------------------------------------------------------------------------------------------

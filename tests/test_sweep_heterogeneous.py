@@ -151,7 +151,7 @@ def test_mlp_on_an_idx_dataset_takes_a_split():
     except datasets.DatasetNotFoundError:
         pytest.skip("mnist5k is not available")
     assert problem.n_workers == 5
-    with pytest.raises(ValueError, match="dataset must be one of .*mnist5k"):
+    with pytest.raises(ValueError, match="dataset 'a9a' is a LIBSVM .*: choose one of .*mnist5k"):
         problems.build("mlp", {"dataset": "a9a"})
 
 

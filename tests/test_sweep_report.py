@@ -9,6 +9,7 @@ import pytest
 
 from ringbench import sweep
 from ringbench.cli import main
+from ringbench.results import ResultFileError
 from ringbench.sweep import bands
 from ringbench.sweep.store import INDEX
 
@@ -98,7 +99,7 @@ def test_summary_reads_the_index_not_the_result_files(swept, tmp_path):
     try:
         rows, statistics = sweep.summarize(config, out)
         assert rows == outcome.rows and statistics == outcome.statistics
-        with pytest.raises(FileNotFoundError):  # a rebuild reads every result file
+        with pytest.raises(ResultFileError, match="no such file"):  # a rebuild reads every result file
             sweep.summarize(config, out, rebuild=True)
     finally:
         (tmp_path / "hidden.npz").rename(out / "runs" / f"{victim}.npz")

@@ -3,7 +3,7 @@
 import inspect
 import sys
 
-from .. import _validate, experiments, methods, timing
+from .. import _validate, datasets, experiments, methods, timing
 from ..problems import registry as problem_registry
 from ..problems import splits
 from .parser import (
@@ -199,6 +199,8 @@ def check_problem_options(args):
     ``--method`` needs per-worker data that the problem options do not give it.
     """
     reject_inapplicable(args, f"--problem {args.problem}", (problem_registry.builder(args.problem),))
+    if args.problem in problem_registry.DATASET_FORMATS:  # named as the flag, before anything is read
+        datasets.require_format("--dataset", args.dataset, problem_registry.DATASET_FORMATS[args.problem])
     if args.split != "dirichlet" and "alpha" in given_options(args):
         raise ValueError("--alpha is the concentration of --split dirichlet; without that split it would be ignored")
     if getattr(args, "method", None) is not None:

@@ -135,18 +135,14 @@ def _read_matrix(key, path):
         raise ValueError(f"{key}: cannot read {str(path)!r}: {error}") from None
 
 
-def _dataset(name, file_format, example):
-    """Raise unless ``name`` is a registered dataset of ``file_format``, naming those that are."""
-    fitting = [key for key, dataset in datasets.DATASETS.items() if dataset.format == file_format]
-    if name not in fitting:
-        raise ValueError(f"dataset must be one of {', '.join(fitting)} for this problem (e.g. {example!r}), "
-                         f"got {name!r}")
+#: The dataset format (``ringbench.datasets.FORMATS``) each dataset problem reads.
+DATASET_FORMATS = {"logistic": "libsvm", "mlp": "idx"}
 
 
 def logistic(dataset: str, lam: float = 1e-4, regularizer: str = "l2", batch: int = 1, replacement: bool = True,
              storage: str = "csr", path: str = None, split: Split = None, n: int = None):
     """Logistic regression on a registered LIBSVM dataset (``ringbench.datasets.DATASETS``, e.g. ``a9a``)."""
-    _dataset(dataset, "libsvm", "a9a")
+    datasets.require_format("dataset", dataset, DATASET_FORMATS["logistic"])
     options = dict(storage=storage, lam=lam, regularizer=regularizer, batch=batch, replacement=replacement)
     if split is None:
         return Logistic.from_dataset(dataset, path=path, **options)
@@ -182,7 +178,7 @@ def mlp(dataset: str = "mnist5k", hidden: int = 32, batch: int = 4, replacement:
     ``split`` is then drawn over all ten classes (a Dirichlet split of a set lacking a
     digit still draws proportions over ten).
     """
-    _dataset(dataset, "idx", "mnist5k")
+    datasets.require_format("dataset", dataset, DATASET_FORMATS["mlp"])
     problem = MLP.from_dataset(dataset, path=path, samples=samples, balanced=balanced, hidden=hidden, batch=batch,
                                replacement=replacement, noise_std=noise_std, init_seed=init_seed)
     if split is None:
