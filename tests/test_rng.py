@@ -218,6 +218,7 @@ def words_of(state):
     return tuple(np.uint64(word) for word in state)
 
 
+@pytest.mark.compiled  # checks numba's dispatchers
 def test_version_2_kernels_are_compiled():
     import numba.core.registry
 
@@ -457,6 +458,7 @@ print(json.dumps({"file": rng.__file__, "value": out.tolist() + [rng.job_normal(
 """
 
 
+@pytest.mark.compiled  # checks numba's on-disk cache
 def test_ziggurat_kernels_load_from_the_cache_in_a_fresh_process(tmp_path):
     import json
     import os
