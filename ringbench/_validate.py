@@ -143,6 +143,16 @@ def boolean(name, value):
     return bool(value)
 
 
+def input_file(name, path, suffixes):
+    """Return ``path`` as a Path if it names an existing file ending in one of ``suffixes``."""
+    location = Path(path)
+    if location.suffix not in suffixes:
+        raise ValueError(f"{name} must be a {', '.join(suffixes)} file, got {str(path)!r}")
+    if not location.is_file():
+        raise ValueError(f"{name}: no file {str(path)!r}")
+    return location
+
+
 def writable_directory(name, path):
     """Create directory ``path`` if needed and check a file can be written in it; return it as a Path.
 

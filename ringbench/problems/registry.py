@@ -114,11 +114,7 @@ def matrix(file: str, b: str = None, noise_std: float = 0.0, noise: str = "scala
 
 def _read_matrix(key, path):
     """``(array, b or None)`` from a .npy, .npz or .mtx file; errors name ``key``."""
-    location = Path(path)
-    if location.suffix not in MATRIX_SUFFIXES:
-        raise ValueError(f"{key} must be a {', '.join(MATRIX_SUFFIXES)} file, got {str(path)!r}")
-    if not location.is_file():
-        raise ValueError(f"{key}: no file {str(path)!r}")
+    location = _validate.input_file(key, path, MATRIX_SUFFIXES)
     try:
         if location.suffix == ".mtx":
             return scipy.io.mmread(location), None

@@ -68,11 +68,7 @@ def _profile_seed(permute, run_seed):
 
 
 def _read(key, path, *, suffixes, ndim=None):
-    location = Path(path)
-    if location.suffix not in suffixes:
-        raise ValueError(f"{key} must be a {', '.join(suffixes)} file, got {str(path)!r}")
-    if not location.is_file():
-        raise ValueError(f"{key}: no file {str(path)!r}")
+    location = _validate.input_file(key, path, suffixes)
     try:
         if location.suffix == ".csv":
             values = np.loadtxt(location, delimiter=",", ndmin=ndim or 1)
