@@ -4,6 +4,7 @@
 TRIDIAGONAL = 0
 DENSE = 1
 CSR = 2
+TOEPLITZ = 3  # tridiagonal with constant bands: a stencil, read as three numbers
 
 # QuadraticData.noise_kind
 NOISE_SCALAR = 0
