@@ -34,6 +34,7 @@ import numpy as np
 from .. import _validate, theory
 from .._jit import kernel
 from ..engine.actions import make_idle, restart, step, use
+from ..engine.availability import AvailableData
 from ..engine.protocol import implements, stochastic_gradient
 from ..engine.rng import STREAM_ASSIGNMENT, job_state, job_uniform, next_uniform
 from ..engine.state import COMPUTED
@@ -155,6 +156,10 @@ class RandomASGD(Method):
     shuffled = False
 
     def configure(self, problem, timing):
+        if isinstance(timing.data(), AvailableData):
+            # A lost job would leave its slot of the store and its worker's queue behind, outstanding for good.
+            raise ValueError(f"{self.name} queues the jobs it sends, which worker availability would lose; "
+                             "use it without availability intervals")
         active = all_workers(timing)
         m, n = active.size, timing.n
         if self.gamma is None:
