@@ -205,7 +205,8 @@ class Result:
             where = f"{self.status} at t={self.counters['end_time']:.6g}, k={self.counters['updates']}, "
         return (f"{self.method}: {where}||grad f||^2={final:.4g}, "
                 f"computed={self.counters['computed']}, applied={self.counters['applied']}, "
-                f"wasted={self.counters['wasted']}")
+                f"wasted={self.counters['wasted']}"
+                + (f" (lost={self.counters['lost']})" if self.counters.get("lost") else ""))
 
 
 class ResultFileError(ValueError):

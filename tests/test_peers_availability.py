@@ -215,3 +215,52 @@ def test_results_saved_before_the_lost_counter_still_load(tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="counters.lost"):
         ringbench.load(tmp_path / "old")
+
+
+def test_run_and_compare_take_availability(tmp_path, capsys):
+    from ringbench.cli import main
+    small = ["--n", "4", "--d", "10", "--t-max", "30", "--quiet"]
+    away = tmp_path / "away.csv"
+    away.write_text("worker,start,end\n0,1,20\n3,0,10\n")
+    assert main(["run", "--method", "asgd", "--gamma", "0.05", *small, "--availability", str(away),
+                 "--out", str(tmp_path / "file")]) == 0
+    assert "(lost=1)" in capsys.readouterr().out
+    saved = ringbench.load(tmp_path / "file" / "asgd")
+    assert saved.config["timing"]["name"] == "availability" and saved.counters["lost"] == 1
+    assert main(["run", "--method", "asgd", "--gamma", "0.05", *small, "--offline", "5,2", "--seed", "3",
+                 "--out", str(tmp_path / "drawn")]) == 0
+    drawn = ringbench.load(tmp_path / "drawn" / "asgd").config["timing"]
+    assert (drawn["mean_online"], drawn["mean_offline"], drawn["horizon"], drawn["seed"]) == (5.0, 2.0, 30.0, 3)
+    capsys.readouterr()
+    assert main(["compare", "--methods", "ringmaster,minibatch", *small, "--offline", "5,2",
+                 "--out", str(tmp_path / "compare")]) == 0
+    assert "with availability timing" in capsys.readouterr().out
+    summary = json.loads((tmp_path / "compare" / "summary.json").read_text())
+    assert summary["timing"]["name"] == "availability"
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--offline", "5"], "--offline takes MEAN_ON,MEAN_OFF"),
+    (["--offline", "5,0"], "--offline MEAN_OFF must be > 0"),
+    (["--offline", "a,b"], "--offline items must be float"),
+    (["--availability", "nope.csv"], "nope.csv"),
+    (["--offline", "5,2", "--availability", "x.csv"], "not allowed with"),
+])
+def test_bad_availability_options_are_one_line_errors(arguments, message, capsys):
+    from ringbench.cli import main
+    try:
+        status = main(["run", "--method", "asgd", "--gamma", "0.05", "--n", "4", "--d", "10", "--t-max", "30",
+                       "--quiet", *arguments])
+    except SystemExit as exit:  # argparse's own errors (exclusive options)
+        status = exit.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_compare_refuses_a_queueing_method_before_any_run(capsys):
+    from ringbench.cli import main
+    assert main(["compare", "--methods", "ringmaster,random-asgd", "--n", "4", "--d", "10", "--t-max", "30",
+                 "--quiet", "--offline", "5,2"]) == 2
+    captured = capsys.readouterr()
+    assert "random-asgd queues the jobs" in captured.err and captured.out == ""
