@@ -264,3 +264,16 @@ def test_compare_refuses_a_queueing_method_before_any_run(capsys):
                  "--quiet", "--offline", "5,2"]) == 2
     captured = capsys.readouterr()
     assert "random-asgd queues the jobs" in captured.err and captured.out == ""
+
+
+def test_plots_count_lost_jobs_as_wasted():
+    import matplotlib
+    matplotlib.use("Agg")
+    from ringbench import plotting
+    model = availability(fixed([1.0, 1.5]), [(1, 2.0, 4.0)])
+    result = ringbench.simulate(line(), ASGD(gamma=0.25), model, seed=0, max_updates=7, trace=True)
+    figure = plotting.gradients_per_worker(result)
+    wasted = [patch.get_height() for container in figure.axes[0].containers
+              if container.get_label() == "discarded, cancelled or lost" for patch in container]
+    assert wasted == [0, 1]
+    plotting.worker_timeline(result)
