@@ -16,7 +16,9 @@ takes it up, as that worker's next job (common random numbers). A worker with no
 queued waits idle. Exactly m jobs are outstanding at all times (each arrival ends one
 and sends one), so the rule keeps at most m iterates; it stores them itself, as a queued
 job's iterate is no longer the current one when its computation starts. The result's
-``in_flight`` counts the jobs being computed at the end, not those still queued.
+``in_flight`` counts the jobs being computed at the end, not those still queued. Worker
+availability (:func:`ringbench.timing.availability`) is refused: a lost job would leave
+its queue and its stored iterate outstanding for good.
 
 The choice is a pure function of (seed, k): random ASGD takes
 u = ``job_uniform(key, STREAM_ASSIGNMENT, 0, k)`` and j_k = active[min(floor(u m), m - 1)].

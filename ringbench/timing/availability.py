@@ -10,7 +10,8 @@ offline loses the job in flight:
 * the worker **rejoins** at the end of the interval and starts a fresh job on the server's
   current iterate, as at a restart (it was given no job while away);
 * a worker offline when a job would start (at time 0, or when a method restarts it) starts
-  that job when it comes back; a method's cancellation passes an offline worker by.
+  that job when it comes back; a method's cancellation passes an offline worker by; under a
+  concurrency cap (:class:`ringbench.methods.Capped`) an offline worker keeps its slot.
 
 The job index j of the compute model counts the jobs a worker really started, so the
 durations (and the gradients' noise) stay common random numbers across methods. Every
