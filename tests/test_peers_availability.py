@@ -277,3 +277,21 @@ def test_plots_count_lost_jobs_as_wasted():
               if container.get_label() == "discarded, cancelled or lost" for patch in container]
     assert wasted == [0, 1]
     plotting.worker_timeline(result)
+
+
+def test_unreadable_csv_and_plug_in_compute_models_are_rejected(tmp_path):
+    from typing import NamedTuple
+
+    from ringbench.timing import TimingModel
+
+    path = tmp_path / "away.csv"
+    path.write_bytes(b"worker,start,end\n0,1,\xff\n")
+    with pytest.raises(ValueError, match="intervals: cannot read"):
+        availability(fixed([1.0]), path)
+
+    class PluginData(NamedTuple):
+        tau: float
+
+    plugin = TimingModel("plugin", 1, {}, PluginData(1.0), np.ones(1))
+    with pytest.raises(ValueError, match="a plug-in's kernels cannot be wrapped"):
+        availability(plugin, [])
