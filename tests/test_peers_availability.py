@@ -295,3 +295,24 @@ def test_unreadable_csv_and_plug_in_compute_models_are_rejected(tmp_path):
     plugin = TimingModel("plugin", 1, {}, PluginData(1.0), np.ones(1))
     with pytest.raises(ValueError, match="a plug-in's kernels cannot be wrapped"):
         availability(plugin, [])
+
+
+HETEROGENEOUS_TIMINGS = {
+    "fixed3": lambda: availability(fixed([1.0, 2.0, 2.0]), [(0, 1.5, 4.0), (2, 0.0, 3.0), (1, 6.0, 7.0),
+                                                            (0, 9.0, 9.5)]),
+    "exponential4": lambda: random_availability(random([1.0, 1.5, 0.7, 3.0], [0.5, 1.0, 2.0, 0.1], "exponential"),
+                                                4.0, 2.0, horizon=30.0, seed=2),
+}
+
+
+@pytest.mark.parametrize("method_name", ["ringleader", "ringleader-hm2", "malenia", "malenia-nostops", "ia2sgd"])
+@pytest.mark.parametrize(("timing_name", "problem_name"), [("fixed3", "het-dense"), ("exponential4", "lr-csr-sorted")])
+def test_heterogeneous_methods_match_the_reference(method_name, timing_name, problem_name):
+    from test_naive_heterogeneous import NEW_METHODS, build
+    from test_naive_heterogeneous import run_both as run_heterogeneous
+
+    model = HETEROGENEOUS_TIMINGS[timing_name]()
+    problem, oracle = build(problem_name, model.n)
+    result, reference = run_heterogeneous(problem, oracle, NEW_METHODS[method_name], model, seed=11, t_max=14.0)
+    assert_same_run(result, reference)
+    assert reference.counters["lost"] > 0
