@@ -9,7 +9,9 @@ return. They call the very kernels the engine calls.
 
 Job j of worker i starts when the event ending job j - 1 of worker i happens (its
 arrival or cancellation; time 0 for j = 0), except that a worker a rule left idle
-restarts later (minibatch SGD's rounds).
+restarts later (minibatch SGD's rounds), and, with availability, a worker starts when it
+is back online. For an availability model :func:`finish_time` is the compute model's:
+the run loses a job whose worker goes offline first.
 """
 
 import numpy as np

@@ -8,12 +8,12 @@ a traced run (``simulate(..., trace=True)``).
 
 import numpy as np
 
-from .engine.record import APPLIED, BUFFERED, CANCELLED, DISCARDED, STORED
+from .engine.record import APPLIED, BUFFERED, CANCELLED, DISCARDED, LOST, STORED
 from .formatting import short
 
 _LABELS = {"grad_norm2": r"$\|\nabla f(x)\|^2$", "f_gap": r"$f(x) - f^*$"}
 _USED = (APPLIED, STORED, BUFFERED)
-_WASTED = (DISCARDED, CANCELLED)
+_WASTED = (DISCARDED, CANCELLED, LOST)  # lost: the worker went offline first (availability)
 _COLOURS = {"used": "C0", "wasted": "C3"}
 #: Most workers a timeline draws one row each for.
 TIMELINE_WORKERS = 64
@@ -136,7 +136,7 @@ def delay_histogram(results, *, title=None):
         for kind, codes in (("used", _USED), ("wasted", _WASTED)):
             chosen = delay[np.isin(action, codes)]
             axes.hist(chosen, bins=edges, alpha=0.6, color=_COLOURS[kind],
-                      label=f"{'used' if kind == 'used' else 'discarded or cancelled'} ({chosen.size})")
+                      label=f"{'used' if kind == 'used' else 'discarded, cancelled or lost'} ({chosen.size})")
         axes.set_title(label(result), fontsize="small")
         axes.set_xlabel("delay k - s")
         axes.set_ylabel("jobs")
@@ -156,7 +156,7 @@ def gradients_per_worker(result, *, title=None):
     used = np.bincount(workers[np.isin(action, _USED)], minlength=n)
     wasted = np.bincount(workers[np.isin(action, _WASTED)], minlength=n)
     axes.bar(np.arange(n), used, color=_COLOURS["used"], label="used")
-    axes.bar(np.arange(n), wasted, bottom=used, color=_COLOURS["wasted"], label="discarded or cancelled")
+    axes.bar(np.arange(n), wasted, bottom=used, color=_COLOURS["wasted"], label="discarded, cancelled or lost")
     axes.set_xlabel("worker")
     axes.set_ylabel("jobs")
     axes.set_title(title or label(result), fontsize="small")
@@ -201,7 +201,7 @@ def worker_timeline(result, *, workers=None, t_max=None, title=None):
         rows = np.array([row_of[worker] for worker in events["worker"][chosen]], dtype=float)
         start = events["start_time"][chosen]
         axes.barh(rows, events["time"][chosen] - start, left=start, height=0.8, color=_COLOURS[kind],
-                  edgecolor="white", linewidth=0.5, label="used" if kind == "used" else "discarded or cancelled")
+                  edgecolor="white", linewidth=0.5, label="used" if kind == "used" else "discarded, cancelled or lost")
     axes.set_yticks(range(len(workers)), [str(worker) for worker in workers])
     axes.invert_yaxis()
     axes.set_xlabel("simulated time (s)")

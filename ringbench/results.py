@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import _validate
-from .engine.record import ACTIONS, APPLIED, BUFFERED, CANCELLED, EVENT_FIELDS, STORED, UPDATE_FIELDS
+from .engine.record import ACTIONS, APPLIED, BUFFERED, CANCELLED, EVENT_FIELDS, LOST, STORED, UPDATE_FIELDS
 from .files import write_atomically, write_text_atomically
 
 #: Every value of ``Result.status``, with what it means: the one place they are listed.
@@ -41,6 +41,8 @@ _METRICS = ("f", "f_gap", "grad_norm2", "extra")
 _META = ("status", "counters", "diverged_at", "config", "provenance")
 _INTEGER_COUNTERS = ("updates", "arrivals", "computed", "applied", "pending", "overwritten", "discarded",
                      "cancelled", "wasted", "max_delay", "jobs_started", "in_flight")
+#: Counters added later: results saved before them lack them.
+_LATER_COUNTERS = ("lost",)
 _REAL_COUNTERS = ("mean_delay", "end_time")
 _TABLES = ("events", "updates")
 _FLOAT_COLUMNS = ("time", "start_time", "stepsize")
@@ -72,10 +74,12 @@ class Result:
         update), ``pending`` (collected in a batch, table or buffer for an update the stop
         cut off), ``overwritten`` (table entries replaced before they entered an update:
         IA2SGD's warm-up), ``discarded``,
-        ``cancelled``, ``wasted`` (= discarded + cancelled jobs), ``mean_delay``,
+        ``cancelled``, ``lost`` (jobs whose worker went offline before they finished, with
+        availability; absent from results saved before it existed), ``wasted`` (= discarded +
+        cancelled + lost jobs), ``mean_delay``,
         ``max_delay`` (over used gradients, measured when they arrive), ``end_time`` (simulated clock at the
         stop), ``jobs_started`` and ``in_flight`` (jobs still running at the stop). Always
-        jobs_started = arrivals + cancelled + in_flight, and the gradients accepted (used)
+        jobs_started = arrivals + cancelled + lost + in_flight, and the gradients accepted (used)
         = applied + overwritten + pending.
     diverged_at : dict or None
         ``{"time": t, "iteration": k}`` where divergence was detected.
@@ -115,15 +119,16 @@ class Result:
         return self.config["method"]["method"]
 
     def event_table(self):
-        """The event table as a pandas DataFrame, one row per arrival and per cancellation.
+        """The event table as a pandas DataFrame, one row per arrival, per cancellation and per lost job.
 
         Columns: ``time`` (simulated seconds), ``worker`` i, ``job`` j (worker i's j-th
         job, from 0), ``start_time`` (when it started), ``start_iteration`` s (the k its
         job started on), ``delay`` k - s
         (at the arrival or cancellation), ``action`` (``applied``: stepped with in this
         arrival; ``stored``: kept in a batch or table for a later update; ``buffered``:
-        Ringleader's buffer, for the next round; ``discarded``; ``cancelled``; ``none``:
-        the rule did none of these), ``iteration`` (k after the event).
+        Ringleader's buffer, for the next round; ``discarded``; ``cancelled``; ``lost``: its
+        worker went offline first, with availability; ``none``: the rule did none of
+        these), ``iteration`` (k after the event).
         """
         frame = _frame(self._traced("events"))
         frame["action"] = _pandas().Categorical.from_codes(frame["action"], categories=list(ACTIONS))
@@ -147,7 +152,7 @@ class Result:
         """The arrival rows of the event table as arrays (``used``: applied, stored or buffered), or None."""
         if self.events is None:
             return None
-        arrival = self.events["action"] != CANCELLED
+        arrival = ~np.isin(self.events["action"], (CANCELLED, LOST))
         view = {name: self.events[name][arrival] for name in ("time", "worker", "delay", "iteration")}
         view["used"] = np.isin(self.events["action"][arrival], (APPLIED, STORED, BUFFERED))
         if self.events_x is not None:
@@ -200,7 +205,8 @@ class Result:
             where = f"{self.status} at t={self.counters['end_time']:.6g}, k={self.counters['updates']}, "
         return (f"{self.method}: {where}||grad f||^2={final:.4g}, "
                 f"computed={self.counters['computed']}, applied={self.counters['applied']}, "
-                f"wasted={self.counters['wasted']}")
+                f"wasted={self.counters['wasted']}"
+                + (f" (lost={self.counters['lost']})" if self.counters.get("lost") else ""))
 
 
 class ResultFileError(ValueError):
@@ -264,8 +270,8 @@ def _read_meta(path):
     if not (isinstance(method, dict) and isinstance(method.get("method"), str)):
         raise ResultFileError(path, "config.method.method (the method's name) must be a string")
     counters = meta["counters"]
-    _keys(path, "counters", counters, required=_INTEGER_COUNTERS + _REAL_COUNTERS)
-    for name in _INTEGER_COUNTERS:
+    _keys(path, "counters", counters, required=_INTEGER_COUNTERS + _REAL_COUNTERS, optional=_LATER_COUNTERS)
+    for name in _INTEGER_COUNTERS + tuple(name for name in _LATER_COUNTERS if name in counters):
         _number(path, f"counters.{name}", counters[name], integral=True)
     for name in _REAL_COUNTERS:
         _number(path, f"counters.{name}", counters[name])

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 
 from . import _compiling, _validate, theory
 from .engine import loop, plugins
+from .engine.availability import for_run, offline_workers
 from .engine.heap import new_heap
 from .engine.record import (
     EVENT_FIELDS,
@@ -34,6 +35,7 @@ from .engine.state import (
     DELAY_MAX,
     DELAY_SUM,
     DISCARDED,
+    LOST,
     USED,
     Limits,
     Simulation,
@@ -169,7 +171,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
 
     rule, data = configuration.rule, problem.data()
     sim = Simulation(
-        timing=timing.data(),
+        timing=for_run(timing.data()),
         key=key_from_seed(seed_sequence),
         limits=Limits(t_max=np.inf if t_max is None else t_max,
                       max_updates=np.iinfo(np.int64).max if max_updates is None else max_updates,
@@ -321,10 +323,11 @@ def _result(sim, method, rule, problem, status, rows, trace, config, seed_sequen
         "updates": int(sim.iteration[0]), "arrivals": int(counts[ARRIVALS]), "computed": int(counts[COMPUTED]),
         "applied": used - pending - overwritten, "pending": pending, "overwritten": overwritten,
         "discarded": int(counts[DISCARDED]),
-        "cancelled": int(counts[CANCELLED]), "wasted": int(counts[DISCARDED] + counts[CANCELLED]),
+        "cancelled": int(counts[CANCELLED]), "lost": int(counts[LOST]),
+        "wasted": int(counts[DISCARDED] + counts[CANCELLED] + counts[LOST]),
         "mean_delay": float(counts[DELAY_SUM] / used) if used else 0.0, "max_delay": int(counts[DELAY_MAX]),
         "end_time": float(sim.clock[0]), "jobs_started": int(sim.jobs_started.sum()),
-        "in_flight": int(sim.heap.size[0]),
+        "in_flight": int(sim.heap.size[0]) - offline_workers(sim.timing),  # an offline worker has no job
     }
     objective = rows[:, ROW_OBJECTIVE]  # f(x) - f* where f* is known, else f(x)
     diverged_at = None

@@ -46,6 +46,8 @@ def extract(result):
     out.update({f"counter_{name}": np.int64(result.counters[name]) for name in COUNTERS})
     out.update({f"counter_{name}": np.float64(result.counters[name]) for name in FLOAT_COUNTERS})
     out["status"] = np.str_(result.status)
+    if result.counters.get("lost"):  # availability's lost jobs (only cases with availability have any)
+        out["counter_lost"] = np.int64(result.counters["lost"])
     if result.diverged_at is not None:
         out["diverged_time"] = np.float64(result.diverged_at["time"])
         out["diverged_iteration"] = np.int64(result.diverged_at["iteration"])
@@ -174,6 +176,13 @@ TIMINGS = {
                                                   upload=0.5),
     "correlated-job": lambda: timing.correlated(_TAU, 0.5 * _TAU, "exponential"),
     "correlated-window": lambda: timing.correlated(_TAU, np.full(N, 0.3), "log-normal", window=7.0),
+    "availability": lambda: timing.availability(timing.profile("paper", N), [
+        (0, 0.0, 8.0), (1, 12.0, 30.0), (1, 30.0, 31.0), (3, 20.0, 45.0), (5, 3.0, 9.0), (5, 60.0, 70.0),
+        *[(worker, 80.0, 95.0) for worker in range(N)]]),  # a while with everyone offline
+    "random-availability": lambda: timing.random_availability(timing.fixed(_TAU), 25.0, 8.0, horizon=T_MAX, seed=4),
+    "availability-communicating": lambda: timing.random_availability(
+        timing.communicating(timing.random(_TAU, 0.5 * _TAU, "exponential"), download=0.5, upload=0.25),
+        30.0, 10.0, horizon=T_MAX, seed=9),
 }
 
 # ------------------------------------------------------------------------------------------------ cases
@@ -197,6 +206,10 @@ def _cases():
         ("asgd", "power-law"), ("ringmaster", "outages"),
         ("ringmaster", "communicating"), ("random-asgd", "communicating"), ("shuffled-asgd", "correlated-job"),
         ("rennala", "correlated-window"), ("asgd", "correlated-job"),
+        # worker availability (issue 17)
+        ("ringmaster", "availability"), ("ringmaster-nostops", "random-availability"), ("asgd", "availability"),
+        ("rennala", "availability"), ("minibatch", "random-availability"), ("fedbuff", "availability-communicating"),
+        ("delay-adaptive-asgd", "random-availability"),
     ]
     for method, timing_name in extra_timings:
         cases[f"{method}__worst-isotropic__{timing_name}"] = _case("worst-isotropic", method, timing_name)

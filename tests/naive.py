@@ -38,6 +38,11 @@ and the compute-time model's ``finish_time`` are shared with the engine (communi
 times are re-derived: :func:`job_finish`); everything else
 (event order, the server rules, the linear algebra, the counters) is re-derived here.
 
+Availability (``timing.availability``) as documented there: a job whose worker's next
+offline interval starts at or before its finish is lost at that start; a worker offline
+when it would start a job gets a rejoin entry ``(end, worker, -1)`` instead (one at a time),
+and starts the job when the entry pops.
+
 Counters follow ``Result.counters``' documentation: ``applied`` counts gradients that
 entered at least one update, ``pending`` those still held (in a batch, table or
 buffer) for an update the stop cut off, ``overwritten`` those dropped from a table
@@ -54,6 +59,7 @@ import pytest
 import scipy.special
 
 from ringbench import theory
+from ringbench.engine.availability import AvailableData
 from ringbench.engine.rng import (
     STREAM_ASSIGNMENT,
     STREAM_DOWNLOAD,
@@ -218,7 +224,8 @@ class Job:
     number: int  # this worker's job counter when the job started
     start_iteration: int  # s: the iterate x^s the job computes on
     x_start: np.ndarray  # copy of x^s
-    finish: float
+    finish: float  # its heap key: when it arrives, or when its worker drops it
+    lost: bool = False  # its worker goes offline at ``finish``, before the job ends
 
 
 @dataclass
@@ -261,8 +268,9 @@ class _State:
     owed: set = field(default_factory=set)  # Ringleader's P
     phase: int = 1  # Ringleader's phase
     round: int = 0  # Ringleader's round number
+    rejoins: dict = field(default_factory=dict)  # worker -> time it comes back, for offline workers
     counters: dict = field(default_factory=lambda: dict(
-        arrivals=0, computed=0, used=0, discarded=0, cancelled=0, delay_sum=0, max_delay=0))
+        arrivals=0, computed=0, used=0, discarded=0, cancelled=0, lost=0, delay_sum=0, max_delay=0))
 
 
 def _active_workers(method, tau, sigma2):
@@ -302,6 +310,11 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     gamma = method.gamma
     key = key_from_seed(np.random.SeedSequence(seed))
     timing_data = timing.data()
+    offline = {}  # worker -> its offline intervals [(start, end), ...] in time order
+    if isinstance(timing_data, AvailableData):
+        for worker in range(timing.n):
+            lo, hi = timing_data.offsets[worker], timing_data.offsets[worker + 1]
+            offline[worker] = sorted(zip(timing_data.starts[lo:hi].tolist(), timing_data.ends[lo:hi].tolist()))
     active = _active_workers(method, timing.expected_durations(), problem.sigma2)
     waiting = []  # with a cap: idle workers waiting for a slot, longest first
     if capped is not None:
@@ -320,13 +333,24 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
         return evaluated[-1]
 
     def start(worker, sent=None):
-        """Start a new job of ``worker`` now, on the current iterate or on ``sent`` = (s, x^s) if given."""
+        """Start a new job of ``worker`` now, on the current iterate or on ``sent`` = (s, x^s) if given.
+
+        An offline worker gets a rejoin entry instead; a job its worker drops before it ends is lost at the drop.
+        """
+        away = [end for begin, end in offline.get(worker, ()) if begin <= state.clock < end]
+        if away:
+            if worker not in state.rejoins:
+                state.rejoins[worker] = away[0]
+                heapq.heappush(state.heap, (away[0], worker, -1))
+            return
         number = state.job_counter.get(worker, 0)
         state.job_counter[worker] = number + 1
         finish = job_finish(timing_data, key, worker, number, state.clock)
+        drops = [begin for begin, _ in offline.get(worker, ()) if state.clock < begin <= finish]
         s, x_start = (state.k, state.x) if sent is None else sent
-        state.jobs[worker] = Job(number, s, x_start.copy(), finish)
-        heapq.heappush(state.heap, (finish, worker, number))
+        key_time = drops[0] if drops else finish
+        state.jobs[worker] = Job(number, s, x_start.copy(), key_time, lost=bool(drops))
+        heapq.heappush(state.heap, (key_time, worker, number))
 
     def cancel_and_restart(worker):
         del state.jobs[worker]
@@ -579,13 +603,21 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     while state.heap:
         finish, worker, number = heapq.heappop(state.heap)
         job = state.jobs.get(worker)
-        if job is None or job.number != number:
+        if number >= 0 and (job is None or job.number != number):
             continue  # this job was cancelled
         if t_max is not None and finish > t_max:
             state.clock = t_max
             break
-        del state.jobs[worker]
         state.clock = finish
+        if number < 0:  # the worker is back
+            del state.rejoins[worker]
+            start(worker)
+            continue
+        del state.jobs[worker]
+        if job.lost:  # the worker goes offline: it comes back later
+            counters["lost"] += 1
+            start(worker)
+            continue
         counters["arrivals"] += 1
         delay = state.k - job.start_iteration
         used_before = counters["used"]
@@ -598,7 +630,8 @@ def naive_simulate(problem, method, timing, *, seed, t_max=None, max_updates=Non
     held = state.batch + [g for store in (state.table, state.buffer) for entries in store.values() for g in entries]
     used = counters["used"]
     assert used == len(evaluated)  # every rule uses what it evaluates
-    result = {name: counters[name] for name in ("arrivals", "computed", "discarded", "cancelled", "max_delay", "used")}
+    result = {name: counters[name] for name in ("arrivals", "computed", "discarded", "cancelled", "lost", "max_delay",
+                                                "used")}
     applied = sum(g.entered for g in evaluated)
     pending = sum(not g.entered for g in held)
     # Neither applied nor held: accepted, then dropped before any update (IA2SGD's warm-up replacements).
@@ -625,6 +658,8 @@ def job_finish(timing_data, key, worker, job, start):
         shared = job if timing_data.window == 0.0 else int(np.floor(start / timing_data.window))
         return _link_end(timing_data.kind, start, timing_data.base[worker], timing_data.scale[worker], key,
                          STREAM_SLOWDOWN, 0, shared)
+    if isinstance(timing_data, AvailableData):  # the compute model's time; the run cuts it short at a drop
+        return job_finish(timing_data.compute, key, worker, job, start)
     if not isinstance(timing_data, CommunicatingData):
         return finish_time(timing_data, key, worker, job, start)
     received = _link_end(timing_data.download_kind, start, timing_data.download_base[worker],
@@ -671,8 +706,8 @@ def assert_same_run(result, reference):
     np.testing.assert_allclose(result.x, reference.x, rtol=TOL, atol=TOL)
     counters, expected = result.counters, reference.counters
     for name in ("updates", "arrivals", "computed", "applied", "pending", "overwritten", "discarded", "cancelled",
-                 "max_delay"):
+                 "lost", "max_delay"):
         assert counters[name] == expected[name], name
-    assert counters["wasted"] == expected["discarded"] + expected["cancelled"]
+    assert counters["wasted"] == expected["discarded"] + expected["cancelled"] + expected["lost"]
     assert counters["end_time"] == expected["end_time"]
     assert counters["mean_delay"] == pytest.approx(expected["mean_delay"], rel=1e-12)

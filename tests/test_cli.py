@@ -45,6 +45,16 @@ def test_compare_writes_table_summary_plot_and_results(tmp_path, capsys):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
+def test_compare_takes_the_added_methods_at_their_tuned_stepsizes(tmp_path):
+    """random/shuffled ASGD, FedAsync and FedBuff have tuned values on the quadratic; the default list is unchanged."""
+    added = ["random-asgd", "shuffled-asgd", "fedasync", "fedbuff"]
+    assert experiments.SETTINGS["quadratic"].compared == experiments.COMPARED
+    assert main(["compare", "--methods", ",".join(added), *SMALL, "--out", str(tmp_path)]) == 0
+    for name in added:
+        resolved = ringbench.load(tmp_path / name).config["resolved"]
+        assert resolved["gamma"] == experiments.PAPER_TUNED_ADDED[name]["gamma"]
+
+
 @pytest.mark.parametrize("arguments, parameter", [
     (["run", "--method", "ringmaster", "--gamma", "0.1", "-R", "0"], "threshold (R)"),
     (["run", "--method", "ringmaster", "--gamma", "0.1", "-R", "2.5"], "threshold (R)"),

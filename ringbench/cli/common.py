@@ -41,6 +41,27 @@ def add_common(parser):
                                                      "(default: the setting's)")
     parser.add_argument("--out", type=path, help="directory to write results into")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    away = parser.add_mutually_exclusive_group()
+    away.add_argument("--availability", type=path, metavar="FILE.csv",
+                      help="workers offline on the intervals of this CSV (rows worker,start,end in seconds): a job in "
+                           "flight when its worker drops is lost, the worker rejoins with a fresh job")
+    away.add_argument("--offline", metavar="MEAN_ON,MEAN_OFF",
+                      help="workers alternately online and offline for exponential times of these means (seconds), "
+                           "drawn from --seed up to --t-max; as --availability otherwise")
+
+
+def with_availability(args, model, t_max):
+    """``model`` with the offline intervals of ``--availability`` or ``--offline`` (drawn up to ``t_max``), if given."""
+    if args.availability is not None:
+        return timing.availability(model, args.availability)
+    if args.offline is None:
+        return model
+    means = comma_list("--offline", args.offline, float)
+    if len(means) != 2:
+        raise ValueError(f"--offline takes MEAN_ON,MEAN_OFF (two numbers of seconds), got {args.offline!r}")
+    return timing.random_availability(model, _validate.real("--offline MEAN_ON", means[0], positive=True),
+                                      _validate.real("--offline MEAN_OFF", means[1], positive=True), horizon=t_max,
+                                      seed=_validate.integer("--seed", args.seed, minimum=0))
 
 
 def problem_group(parser):

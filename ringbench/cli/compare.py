@@ -20,6 +20,7 @@ from .common import (
     checked_out,
     comma_list,
     reject_inapplicable,
+    with_availability,
     workers,
 )
 
@@ -117,7 +118,12 @@ def handle(args):
     model, timing_label = _timing(setting, args, n)
     default_t_max = experiments.PAPER_SCALE[setting.name]["t_max"] if args.paper_scale else setting.t_max
     t_max, _ = budget(args, model, default_t_max if args.t_max is None else args.t_max)
+    model = with_availability(args, model, t_max)
+    if model.name == "availability":
+        timing_label += " with availability"
     problem = _problem(setting, args, n)
+    for method in chosen:  # a method that refuses the timing (availability) fails before any run
+        method.configure(problem, model)
     results = experiments.compare(chosen, problem, model, t_max=t_max, seed=args.seed, progress=not args.quiet,
                                   checkpoints=setting.checkpoints, target=target)
     rows = experiments.summary(results, target)

@@ -12,6 +12,7 @@ from .common import (
     check_problem_options,
     checked_out,
     problem_from,
+    with_availability,
     workers,
 )
 
@@ -107,6 +108,7 @@ def handle(args):
     target = _validate.real("--target", DEFAULT_TARGET if args.target is None else args.target, positive=True)
     t_max, max_updates = budget(args, model, experiments.PAPER_T_MAX if args.t_max is None else args.t_max,
                                 args.max_updates)
+    model = with_availability(args, model, t_max)
     seed = _validate.integer("--seed", args.seed, minimum=0)
     problem = problem_from(args, n)
     result = simulate(problem, method, model, t_max=t_max, max_updates=max_updates,

@@ -10,12 +10,14 @@ plug-in's rule is traced correctly without writing a row.
 
 from .._jit import REORDER_MATH, kernel
 from . import heap
+from .availability import DROP, REJOIN, pending, rejoin_time, until_drop
 from .protocol import finish_time, stochastic_gradient
 from .record import CANCELLED as CANCELLED_ACTION
 from .record import DISCARDED as DISCARDED_ACTION
+from .record import LOST as LOST_ACTION
 from .record import STORED, log_event, log_update, traced
 from .snapshots import attach, detach, iterate_changed, oldest_slot
-from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, USED
+from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, LOST, USED
 
 
 @kernel(inner=True)
@@ -103,14 +105,23 @@ def step(sim, direction, stepsize):
 
 @kernel(inner=True)
 def _begin_job(sim, worker):
-    """Start ``worker``'s next job on the current iterate; return its finish time."""
+    """Start ``worker``'s next job on the current iterate; return the time of its heap entry.
+
+    That is the job's finish time; with availability (:mod:`ringbench.engine.availability`)
+    it is the drop that cuts the job short, or, for a worker offline now, its rejoin
+    time, and no job starts.
+    """
+    back = rejoin_time(sim.timing, worker, sim.clock[0])
+    if back >= 0.0:
+        return back
     job = sim.jobs_started[worker]
     sim.jobs_started[worker] = job + 1
     sim.start_iteration[worker] = sim.iteration[0]
     attach(sim.snapshots, worker, sim.x, sim.iteration[0])
     if traced(sim.recorder):
         sim.recorder.job_start[worker] = sim.clock[0]
-    return finish_time(sim.timing, sim.key, worker, job, sim.clock[0])
+    finish = finish_time(sim.timing, sim.key, worker, job, sim.clock[0])
+    return until_drop(sim.timing, worker, sim.clock[0], finish)
 
 
 @kernel(inner=True)
@@ -145,12 +156,13 @@ def make_idle(sim, worker):
 def restart_all(sim):
     """Cancel every job in progress and restart every active worker, in O(n).
 
-    The arriving worker and idle workers are restarted without counting a cancel.
+    The arriving worker and idle workers are restarted without counting a cancel, and
+    offline workers keep waiting for their rejoin (they have no job to cancel).
     """
     queue = sim.heap
     for slot in range(sim.active.size):
         worker = sim.active[slot]
-        if queue.pos[worker] >= 0 and worker != sim.arriving[0]:
+        if queue.pos[worker] >= 0 and worker != sim.arriving[0] and pending(sim.timing, worker) != REJOIN:
             sim.counters[CANCELLED] += 1
             if traced(sim.recorder):
                 log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
@@ -161,6 +173,25 @@ def restart_all(sim):
         queue.pos[worker] = slot
     queue.size[0] = sim.active.size
     heap.heapify(queue)
+
+
+@kernel(inner=True)
+def change_presence(sim, worker):
+    """``worker``'s heap entry is a drop or a rejoin (availability): its job is lost, or it starts a fresh one.
+
+    A lost job is counted and, while tracing, logged; its gradient never reaches the
+    server, so the method never sees it. A rejoining worker starts a job on the current
+    iterate, as at a restart, unless its next interval starts right away.
+    """
+    if pending(sim.timing, worker) != DROP:
+        restart(sim, worker)
+        return
+    sim.counters[LOST] += 1
+    if traced(sim.recorder):
+        log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
+                  sim.iteration[0] - sim.start_iteration[worker], LOST_ACTION, sim.iteration[0], sim.x)
+    detach(sim.snapshots, worker)
+    heap.update(sim.heap, worker, rejoin_time(sim.timing, worker, sim.clock[0]))
 
 
 @kernel(inner=True)

@@ -10,7 +10,8 @@ what was computed, and drains the checkpoint buffer. All state lives in the
 import numpy as np
 
 from .._jit import kernel
-from .actions import delay_of, restart_all
+from .actions import change_presence, delay_of, restart_all
+from .availability import ARRIVAL, pending
 from .protocol import extra_metric, metrics, on_arrival
 from .record import has_room, note_arrival, note_handled, traced, write_row
 from .state import ARRIVALS
@@ -21,7 +22,7 @@ MAX_UPDATES = 2  # update budget reached
 TARGET_REACHED = 3  # ||grad f||^2 <= target at a checkpoint
 DIVERGED = 4  # non-finite or exploding gradient norm
 BUFFER_FULL = 5  # drain the checkpoint buffer, then call again
-STALLED = 6  # no worker is busy: the method left everyone idle (a bug)
+STALLED = 6  # no worker is busy or offline until a rejoin: the method left everyone idle (a bug)
 
 
 @kernel(inner=True)
@@ -90,6 +91,9 @@ def advance(sim, rule, problem, max_events):
             return TIME_BUDGET
 
         sim.clock[0] = time
+        if pending(sim.timing, worker) != ARRIVAL:  # availability: a drop or a rejoin, not an arrival
+            change_presence(sim, worker)
+            continue
         sim.arriving[0] = worker
         if traced(recorder):
             note_arrival(recorder, time, worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],

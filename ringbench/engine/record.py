@@ -39,9 +39,10 @@ UPDATE_FIELDS = ("k", "time", "worker", "gradients", "max_delay", "stepsize", "r
 UPDATE_K, UPDATE_TIME, UPDATE_WORKER, UPDATE_GRADIENTS, UPDATE_MAX_DELAY, UPDATE_STEPSIZE, UPDATE_ROUND = range(7)
 
 # Event actions. NONE: the rule neither used nor discarded the arrival (a plug-in may do that).
-NONE, APPLIED, STORED, BUFFERED, DISCARDED, CANCELLED = range(6)
+# LOST: the worker went offline before the job finished (availability); like a cancellation, a row of its own.
+NONE, APPLIED, STORED, BUFFERED, DISCARDED, CANCELLED, LOST = range(7)
 #: Names of the actions, indexed by code.
-ACTIONS = ("none", "applied", "stored", "buffered", "discarded", "cancelled")
+ACTIONS = ("none", "applied", "stored", "buffered", "discarded", "cancelled", "lost")
 
 # Indices into Recorder.since_update: gradients accepted since the last update (count,
 # largest arrival delay) that the next update brings in, and those held in a buffer

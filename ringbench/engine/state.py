@@ -20,7 +20,8 @@ DISCARDED = 3  # finished jobs whose gradient was not used (never evaluated)
 CANCELLED = 4  # jobs stopped before they finished
 DELAY_SUM = 5  # sum of the delays of used gradients, at arrival
 DELAY_MAX = 6  # largest delay of a used gradient, at arrival
-N_COUNTERS = 7
+LOST = 7  # jobs whose worker went offline before they finished (availability)
+N_COUNTERS = 8
 
 
 class Limits(NamedTuple):

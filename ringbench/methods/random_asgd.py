@@ -16,7 +16,9 @@ takes it up, as that worker's next job (common random numbers). A worker with no
 queued waits idle. Exactly m jobs are outstanding at all times (each arrival ends one
 and sends one), so the rule keeps at most m iterates; it stores them itself, as a queued
 job's iterate is no longer the current one when its computation starts. The result's
-``in_flight`` counts the jobs being computed at the end, not those still queued.
+``in_flight`` counts the jobs being computed at the end, not those still queued. Worker
+availability (:func:`ringbench.timing.availability`) is refused: a lost job would leave
+its queue and its stored iterate outstanding for good.
 
 The choice is a pure function of (seed, k): random ASGD takes
 u = ``job_uniform(key, STREAM_ASSIGNMENT, 0, k)`` and j_k = active[min(floor(u m), m - 1)].
@@ -34,6 +36,7 @@ import numpy as np
 from .. import _validate, theory
 from .._jit import kernel
 from ..engine.actions import make_idle, restart, step, use
+from ..engine.availability import AvailableData
 from ..engine.protocol import implements, stochastic_gradient
 from ..engine.rng import STREAM_ASSIGNMENT, job_state, job_uniform, next_uniform
 from ..engine.state import COMPUTED
@@ -155,6 +158,10 @@ class RandomASGD(Method):
     shuffled = False
 
     def configure(self, problem, timing):
+        if isinstance(timing.data(), AvailableData):
+            # A lost job would leave its slot of the store and its worker's queue behind, outstanding for good.
+            raise ValueError(f"{self.name} queues the jobs it sends, which worker availability would lose; "
+                             "use it without availability intervals")
         active = all_workers(timing)
         m, n = active.size, timing.n
         if self.gamma is None:

@@ -35,9 +35,16 @@ def builder_parameters(builder):
     return parameters
 
 
+#: A method table's key besides the method's parameters: a concurrency cap C (``Capped(method, cap=C)``).
+CAP = "cap"
+
+
 def method_parameters(name):
-    """``{name: (type, required)}`` of a method's parameters (none is required: gamma or eps is checked later)."""
-    return {field.name: (_plain_type(field.type), False) for field in dataclasses.fields(method_registry.resolve(name))}
+    """``{name: (type, required)}`` of a method's parameters and ``cap`` (none is required: gamma or eps is checked
+    later).
+    """
+    fields = dataclasses.fields(method_registry.resolve(name))
+    return {**{field.name: (_plain_type(field.type), False) for field in fields}, CAP: (int, False)}
 
 
 def _plain_type(annotation):
@@ -111,6 +118,8 @@ def build_timing(spec, seed_sequence=None):
 
 
 def build_method(spec):
-    """The method of a run spec's ``method`` dict."""
+    """The method of a run spec's ``method`` dict, capped if it has a ``cap``."""
     parameters = dict(spec)
-    return method_registry.get(parameters.pop("name"), **parameters)
+    cap = parameters.pop(CAP, None)
+    method = method_registry.get(parameters.pop("name"), **parameters)
+    return method if cap is None else method_registry.Capped(method=method, cap=cap)

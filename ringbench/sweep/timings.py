@@ -13,6 +13,14 @@ Per-worker arrays come from a few scalars or from a file, never from TOML arrays
   with ``coefficient`` and ``exponent`` arrays;
 - ``trace``: ``file`` = a ``.npy`` (n, J) of durations, or a ``.csv`` of rows (worker, duration).
 
+Every timing table also takes the keys that wrap its model (:data:`WRAPPERS`), applied
+in this order: ``shared = "job"`` or a window in seconds (a random model's draws shared
+by all workers, :func:`ringbench.timing.correlated`); ``download`` and ``upload``
+(seconds for every worker and job, :func:`ringbench.timing.communicating`); and
+``availability = "away.csv"`` (rows worker,start,end, :func:`ringbench.timing.availability`)
+or ``offline = {mean_online = 10.0, mean_offline = 5.0, horizon = 2000.0, seed = 0}``
+(:func:`ringbench.timing.random_availability`; ``seed`` is optional, default 0).
+
 A file must describe exactly n workers. ``permute`` shuffles the workers' base times
 (the noise scale stays with the worker index, as in the papers' code): an integer
 is a fixed permutation seed; ``"per-seed"`` draws a fresh permutation from each
@@ -20,12 +28,15 @@ run's seed (:func:`permutation_seed`), so runs with the same seed, whatever thei
 method, share it (paired), and different seeds differ.
 """
 
+import functools
+import inspect
 from pathlib import Path
 
 import numpy as np
 
 from .. import _validate
 from .. import timing as models
+from ..timing.models import DISTRIBUTIONS
 
 PER_SEED = "per-seed"
 #: Spawn-key child of a run's SeedSequence that seeds its per-seed permutation (never used by the simulation).
@@ -44,6 +55,40 @@ class Permute:
             raise ValueError(f"{where} must be \"{PER_SEED}\" (a fresh permutation from each run's seed) or a "
                              f"non-negative integer seed, got {value!r}")
         return value
+
+
+class Shared:
+    """The ``shared`` key: ``"job"`` (the j-th jobs share a slowdown) or a window in seconds > 0."""
+
+    @classmethod
+    def from_config(cls, where, value):
+        """``"job"`` or the window in seconds; errors name ``where``."""
+        if value == "job":
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{where} must be \"job\" or a window in seconds > 0, got {value!r}")
+        return _validate.real(where, value, positive=True)
+
+
+class Offline:
+    """The ``offline`` key: a table of mean_online, mean_offline, horizon (seconds) and an optional seed."""
+
+    KEYS = ("mean_online", "mean_offline", "horizon", "seed")
+
+    @classmethod
+    def from_config(cls, where, value):
+        """The table with its seed (default 0), checked; errors name ``where`` and list the allowed keys."""
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} must be a table {{mean_online = ..., mean_offline = ..., horizon = ...}}, "
+                             f"got {value!r}")
+        unknown = [key for key in value if key not in cls.KEYS]
+        missing = [key for key in cls.KEYS[:3] if key not in value]
+        if unknown or missing:
+            raise ValueError(f"{where} " + (f"has no key {unknown[0]!r}" if unknown else f"needs {missing[0]}")
+                             + "; allowed: " + ", ".join(cls.KEYS))
+        table = {key: _validate.real(f"{where}.{key}", value[key], positive=True) for key in cls.KEYS[:3]}
+        table["seed"] = _validate.integer(f"{where}.seed", value.get("seed", 0), minimum=0)
+        return table
 
 
 def permutation_seed(seed_sequence):
@@ -195,13 +240,46 @@ def trace(n: int, file: str, permute: Permute = None, run_seed: int = None):
     return models.trace([rows[worker] for worker in order])
 
 
+#: The keys every timing table takes besides its model's own, and their types (see the module docstring).
+WRAPPERS = {"shared": Shared, "download": float, "upload": float, "availability": str, "offline": Offline}
+
+
+def _wrapped(builder):
+    """``builder`` taking the :data:`WRAPPERS` keys too, which wrap the model it builds."""
+    @functools.wraps(builder)
+    def build(*, shared=None, download=None, upload=None, availability=None, offline=None, **parameters):
+        model = builder(**parameters)
+        if shared is not None:
+            if model.name not in DISTRIBUTIONS:
+                raise ValueError(f"shared needs a random model (paper, ringleader or random), not {model.name!r}")
+            data = model.data()
+            model = models.correlated(data.base, data.scale, model.name, window=None if shared == "job" else shared)
+        if download is not None or upload is not None:
+            model = models.communicating(model, 0.0 if download is None else download,
+                                         0.0 if upload is None else upload)
+        if availability is not None and offline is not None:
+            raise ValueError("give availability (a file of intervals) or offline (drawn ones), not both")
+        if availability is not None:
+            model = models.availability(model, availability)
+        if offline is not None:
+            model = models.random_availability(model, offline["mean_online"], offline["mean_offline"],
+                                               horizon=offline["horizon"], seed=offline["seed"])
+        return model
+
+    signature = inspect.signature(builder)
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=kind)
+             for name, kind in WRAPPERS.items()]
+    build.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])
+    return build
+
+
 #: Timing builders by configuration name; each takes the number of workers ``n``.
-TIMINGS = {
+TIMINGS = {name: _wrapped(builder) for name, builder in {
     "paper": _named_profile("paper"),
     "ringleader": _named_profile("ringleader"),
     **{name: _fixed_profile(name) for name in ("linear", "sqrt", "constant")},
     "fixed": fixed, "random": random, "piecewise": piecewise, "outages": outages, "power-law": power_law,
     "trace": trace,
-}
+}.items()}
 #: Parameters the sweep supplies: the setting's ``n`` and, for ``permute = "per-seed"``, the run's seed.
 RESERVED = ("n", "run_seed")

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import _validate
 from .._jit import kernel
+from ..engine.availability import AvailableData
 from ..engine.protocol import finish_time as compute_finish
 from ..engine.protocol import implements
 from ..engine.rng import STREAM_DOWNLOAD, STREAM_UPLOAD
@@ -99,6 +100,9 @@ def communicating(compute, download=0.0, upload=0.0):
         raise ValueError(f"compute must be a timing model from ringbench.timing, got {type(compute).__name__}")
     if not type(compute.data()).__module__.startswith("ringbench."):
         raise ValueError("compute must be one of ringbench's timing models: a plug-in's kernels cannot be wrapped")
+    if isinstance(compute.data(), AvailableData):
+        raise ValueError("compute has availability intervals: wrap the communicating model in availability instead "
+                         "(timing.availability(timing.communicating(...), ...))")
     n = compute.n
     down_kind, down_base, down_scale, down_mean, down_text = _link("download", download, n)
     up_kind, up_base, up_scale, up_mean, up_text = _link("upload", upload, n)
