@@ -107,3 +107,16 @@ def test_run_command_takes_a_cap(tmp_path, capsys):
     assert saved.config["method"]["cap"] == 2 and saved.counters["in_flight"] <= 2
     assert main(["run", "--method", "ringmaster", "--gamma", "0.1", "-R", "2", *small[5:], "--cap", "2"]) == 2
     assert "not 'ringmaster'" in capsys.readouterr().err
+
+
+def test_compare_command_caps_every_method_or_names_the_one_it_cannot(tmp_path, capsys):
+    import json
+
+    from ringbench.cli import main
+    small = ["compare", "--n", "6", "--d", "10", "--t-max", "20", "--quiet"]
+    assert main([*small, "--methods", "asgd,fedasync", "--cap", "2", "--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "summary.json").read_text())["rows"]
+    assert [row["method"] for row in rows] == ["asgd-cap2", "fedasync-cap2"]
+    assert all(ringbench.load(tmp_path / row["method"]).counters["in_flight"] <= 2 for row in rows)
+    assert main([*small, "--methods", "asgd,rennala", "--cap", "2"]) == 2
+    assert "--cap: a concurrency cap applies to" in capsys.readouterr().err

@@ -147,3 +147,14 @@ def test_run_command_takes_link_times(tmp_path, capsys):
     assert saved.config["timing"]["download"] == 0.5 and saved.config["timing"]["upload"] == 1.0
     assert main(["run", "--method", "asgd", "--gamma", "0.05", *small, "--upload", "-1"]) == 2
     assert "--upload must be >= 0" in capsys.readouterr().err
+
+
+def test_compare_command_takes_link_times(tmp_path, capsys):
+    import json
+
+    from ringbench.cli import main
+    assert main(["compare", "--methods", "asgd,ringmaster", "--n", "4", "--d", "10", "--t-max", "20", "--quiet",
+                 "--download", "0.5", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["timing"]["name"] == "communicating" and summary["timing"]["download"] == 0.5
+    assert "with communication timing" in capsys.readouterr().out

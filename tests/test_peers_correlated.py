@@ -113,3 +113,13 @@ def test_run_command_shares_the_slowdown(tmp_path, capsys):
     assert "--shared-slowdown needs a random profile" in capsys.readouterr().err
     assert main(["run", *small, "--shared-slowdown", "soon"]) == 2
     assert "--shared-slowdown must be 'job' or a window in seconds > 0, got 'soon'" in capsys.readouterr().err
+
+
+def test_compare_command_shares_the_slowdown(tmp_path, capsys):
+    import json
+
+    from ringbench.cli import main
+    assert main(["compare", "--methods", "asgd", "--n", "4", "--d", "10", "--t-max", "20", "--quiet",
+                 "--shared-slowdown", "job", "--out", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "summary.json").read_text())["timing"]["shared"] == "job"
+    assert "with shared slowdowns timing" in capsys.readouterr().out

@@ -48,6 +48,52 @@ def add_common(parser):
     away.add_argument("--offline", metavar="MEAN_ON,MEAN_OFF",
                       help="workers alternately online and offline for exponential times of these means (seconds), "
                            "drawn from --seed up to --t-max; as --availability otherwise")
+    parser.add_argument("--shared-slowdown", metavar="job|SECONDS",
+                        help="random profiles (paper, ringleader): one slowdown shared by all workers, per job index "
+                             "(job) or per window of this many seconds, instead of independent draws")
+    parser.add_argument("--download", type=float, metavar="SECONDS",
+                        help="time to send the iterate to a worker, every worker and job (default: 0)")
+    parser.add_argument("--upload", type=float, metavar="SECONDS",
+                        help="time to send a gradient back to the server, every worker and job (default: 0)")
+    parser.add_argument("--cap", type=int, metavar="C",
+                        help=f"at most C workers compute at once (methods {', '.join(methods.CAPPABLE)})")
+
+
+def capped(args, method):
+    """``method`` under the concurrency cap of ``--cap``, if given (an error for a method it does not apply to)."""
+    if args.cap is None:
+        return method
+    try:
+        return methods.Capped(method=method, cap=args.cap)
+    except ValueError as error:
+        raise ValueError(f"--cap: {error}") from None
+
+
+def _shared(model, text):
+    """``model`` (a random profile) with its draws shared by all workers, per job index or per window."""
+    if model.name != "half-normal":
+        raise ValueError(f"--shared-slowdown needs a random profile (paper or ringleader), got {model.describe()}")
+    if text == "job":
+        window = None
+    else:
+        try:
+            window = float(text)
+        except ValueError:
+            raise ValueError(f"--shared-slowdown must be 'job' or a window in seconds > 0, got {text!r}") from None
+        window = _validate.real("--shared-slowdown", window, positive=True)
+    data = model.data()
+    return timing.correlated(data.base, data.scale, window=window)
+
+
+def with_system(args, model):
+    """``model`` with the shared slowdowns of ``--shared-slowdown`` and the transfers of ``--download``/``--upload``."""
+    if args.shared_slowdown is not None:
+        model = _shared(model, args.shared_slowdown)
+    if args.download is not None or args.upload is not None:
+        model = timing.communicating(
+            model, download=_validate.real("--download", 0.0 if args.download is None else args.download, minimum=0.0),
+            upload=_validate.real("--upload", 0.0 if args.upload is None else args.upload, minimum=0.0))
+    return model
 
 
 def with_availability(args, model, t_max):

@@ -17,10 +17,12 @@ from .common import (
     add_common,
     add_dataset_options,
     budget,
+    capped,
     checked_out,
     comma_list,
     reject_inapplicable,
     with_availability,
+    with_system,
     workers,
 )
 
@@ -114,8 +116,12 @@ def handle(args):
     default_target = setting.target if args.theory is None else args.theory
     target = _validate.real("--target", default_target if args.target is None else args.target, positive=True)
     names = setting.compared if args.methods is None else comma_list("--methods", args.methods)
-    chosen = experiments.paper_methods(names, eps=args.theory, tuned=setting.tuned)
+    chosen = [capped(args, method) for method in experiments.paper_methods(names, eps=args.theory, tuned=setting.tuned)]
     model, timing_label = _timing(setting, args, n)
+    model = with_system(args, model)
+    for given, label in ((args.shared_slowdown is not None, "shared slowdowns"),
+                         (args.download is not None or args.upload is not None, "communication")):
+        timing_label += f" with {label}" if given else ""
     default_t_max = experiments.PAPER_SCALE[setting.name]["t_max"] if args.paper_scale else setting.t_max
     t_max, _ = budget(args, model, default_t_max if args.t_max is None else args.t_max)
     model = with_availability(args, model, t_max)

@@ -9,10 +9,12 @@ from .common import (
     add_problem_options,
     assignments,
     budget,
+    capped,
     check_problem_options,
     checked_out,
     problem_from,
     with_availability,
+    with_system,
     workers,
 )
 
@@ -35,15 +37,6 @@ def register(commands):
     run.add_argument("--phase1-hm-target", type=float, help="Ringleader's phase-1 harmonic-mean target (>= 1)")
     run.add_argument("--no-stops", action="store_true",
                      help="Ringmaster/Rennala/Malenia: discard stale gradients on arrival instead of stopping jobs")
-    run.add_argument("--cap", type=int, metavar="C",
-                     help=f"at most C workers compute at once (methods {', '.join(methods.CAPPABLE)})")
-    run.add_argument("--shared-slowdown", metavar="job|SECONDS",
-                     help="random profiles (paper, ringleader): one slowdown shared by all workers, per job index "
-                          "(job) or per window of this many seconds, instead of independent draws")
-    run.add_argument("--download", type=float, metavar="SECONDS",
-                     help="time to send the iterate to a worker, every worker and job (default: 0)")
-    run.add_argument("--upload", type=float, metavar="SECONDS",
-                     help="time to send a gradient back to the server, every worker and job (default: 0)")
     run.add_argument("--max-updates", type=int, help="update budget")
     run.add_argument("--stop-at-target", action="store_true", help="stop once ||grad f||^2 <= --target")
     run.add_argument("--trace", action="store_true",
@@ -71,24 +64,7 @@ def _method_from(args):
         if key in parameters:
             raise ValueError(f"--param {key} repeats a parameter its own flag already sets")
         parameters[key] = value
-    method = methods.get(args.method, **parameters)
-    return method if args.cap is None else methods.Capped(method=method, cap=args.cap)
-
-
-def _shared(model, text):
-    """``model`` (a random profile) with its draws shared by all workers, per job index or per window."""
-    if model.name != "half-normal":
-        raise ValueError(f"--shared-slowdown needs a random profile (paper or ringleader), got {model.describe()}")
-    if text == "job":
-        window = None
-    else:
-        try:
-            window = float(text)
-        except ValueError:
-            raise ValueError(f"--shared-slowdown must be 'job' or a window in seconds > 0, got {text!r}") from None
-        window = _validate.real("--shared-slowdown", window, positive=True)
-    data = model.data()
-    return timing.correlated(data.base, data.scale, window=window)
+    return capped(args, methods.get(args.method, **parameters))
 
 
 def handle(args):
@@ -98,13 +74,7 @@ def handle(args):
     method = _method_from(args)
     check_problem_options(args)
     n = workers(args, experiments.LOGISTIC_N if args.problem == "logistic" else experiments.PAPER_N)
-    model = timing.profile(args.timing or "paper", n)
-    if args.shared_slowdown is not None:
-        model = _shared(model, args.shared_slowdown)
-    if args.download is not None or args.upload is not None:
-        model = timing.communicating(
-            model, download=_validate.real("--download", 0.0 if args.download is None else args.download, minimum=0.0),
-            upload=_validate.real("--upload", 0.0 if args.upload is None else args.upload, minimum=0.0))
+    model = with_system(args, timing.profile(args.timing or "paper", n))
     target = _validate.real("--target", DEFAULT_TARGET if args.target is None else args.target, positive=True)
     t_max, max_updates = budget(args, model, experiments.PAPER_T_MAX if args.t_max is None else args.t_max,
                                 args.max_updates)
