@@ -170,6 +170,30 @@ def test_executors_and_worker_counts_give_identical_results(reference, tmp_path)
                     assert result.provenance["numba_num_threads"] == "1"
 
 
+def test_warm_up_prepares_one_run_of_each_kind(reference):
+    """One spec per (problem, timing, method): sizes and parameter values share the kernels."""
+    config, outcome = reference
+    kinds = sweep.task.kinds(outcome.specs)
+    assert [spec.method["name"] for spec in kinds] == ["ringmaster", "asgd"]
+    assert [spec.run_id for spec in kinds] == [outcome.specs[0].run_id, next(
+        spec.run_id for spec in outcome.specs if spec.method["name"] == "asgd")]
+    assert sweep.task.warm_up(outcome.specs) is False  # the reference run loaded or compiled them all
+    for spec in outcome.specs:
+        assert isinstance(ringbench.load(outcome.out / "runs" / spec.run_id).provenance["sweep"]["compiled"], bool)
+
+
+@pytest.mark.compiled
+def test_no_worker_compiles_once_the_driver_has(reference, tmp_path):
+    """Local workers load every kernel the driver compiled or loaded (the same numba cache): no run compiles."""
+    config, _ = reference
+    outcome = sweep.run(config, tmp_path / "out", executor="local", workers=2)
+    assert outcome.compiled["driver"] is False  # this process already has them
+    assert outcome.compiled["workers"] and not any(outcome.compiled["workers"].values()), outcome.compiled
+    pids = {ringbench.load(tmp_path / "out" / "runs" / spec.run_id).provenance["sweep"]["pid"]
+            for spec in outcome.specs}
+    assert os.getpid() not in pids and len(outcome.compiled["workers"]) == len(pids)
+
+
 KILLABLE = """
 n = 200
 t_max = 8000.0

@@ -51,6 +51,10 @@ class Outcome:
         Per setting and parameter point: quartiles over seeds and divergences (:func:`.report.statistics`).
     choices : list of Choice or None
         Tuning sweeps: the chosen parameters.
+    compiled : dict
+        Whether numba compiled: ``"driver"`` while this process warmed up (None when
+        nothing ran), ``"workers"`` ``{"host:pid": bool}`` per process that ran a run
+        now, in its warm-up or its runs (see :func:`.task.execute`).
     """
 
     out: Path
@@ -61,6 +65,7 @@ class Outcome:
     files: dict
     statistics: list
     choices: list = None
+    compiled: dict = None
 
 
 def plan(config, out):
@@ -98,7 +103,7 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
     Outcome
     """
     config = _configuration(config)
-    executor_context = open_executor(executor, workers=workers, address=address)  # validates the options
+    open_executor(executor, workers=workers, address=address)  # validates the options, before the configuration
     config.check()
     out = Path(out)
     summary = _Summary(config.target)
@@ -106,7 +111,8 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
         write_atomically(out / "config.toml", lambda path: path.write_text(config.source))
         files = {}
         with contextlib.ExitStack() as stack:  # the executor stops once every run is done
-            pool = _Lazy(lambda: stack.enter_context(executor_context))
+            pool = _Lazy(lambda prepare: stack.enter_context(
+                open_executor(executor, workers=workers, address=address, prepare=prepare)))
             if config.tuning is None:
                 specs = reported = config.specs()
                 ran, skipped = _execute(specs, store, pool, progress, "runs", summary)
@@ -116,7 +122,7 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
         rows, statistics = _write_tables(specs, reported, store, summary, files, rebuild_summary)
         files["figures"] = report.write_figures(reported, store.load, out)
     return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, statistics=statistics,
-                   choices=choices)
+                   choices=choices, compiled=summary.compiled(pool))
 
 
 class _Summary:
@@ -125,9 +131,18 @@ class _Summary:
     def __init__(self, target):
         self.key = {"target": target}  # what the columns depend on besides the run
         self.compute = functools.partial(table.outcome, target=target)
+        self.workers_compiled = {}
 
     def save(self, store, run_id, result):
+        where = result.provenance["sweep"]
+        worker = f"{where['host']}:{where['pid']}"
+        self.workers_compiled[worker] = self.workers_compiled.get(worker, False) or where["compiled"]
         store.save(run_id, result, self.compute(result), key=self.key)
+
+    def compiled(self, pool):
+        """:attr:`Outcome.compiled` of the runs saved here by ``pool``'s executor."""
+        driver = None if pool.started is None else pool.started.driver_compiled
+        return {"driver": driver, "workers": self.workers_compiled}
 
     def rows(self, specs, store, *, rebuild=False):
         columns = store.columns(dict.fromkeys(spec.run_id for spec in specs), self.compute, key=self.key,
@@ -176,15 +191,25 @@ def _configuration(config):
 
 
 class _Lazy:
-    """Start the executor on first use: a sweep with nothing left to run starts no processes."""
+    """Start the executor on first use: a sweep with nothing left to run starts no processes.
+
+    ``start(prepare)`` opens it, its workers warmed up on ``prepare``, the runs of the
+    first stage that runs anything (a tuning sweep's reporting runs are of the same
+    kinds as its tuning runs).
+    """
 
     def __init__(self, start):
         self._start = start
         self._executor = None
 
-    def __call__(self):
+    def __call__(self, prepare):
         if self._executor is None:
-            self._executor = self._start()
+            self._executor = self._start(prepare)
+        return self._executor
+
+    @property
+    def started(self):
+        """The executor, or None before its first use."""
         return self._executor
 
 
@@ -196,7 +221,7 @@ def _execute(specs, store, pool, progress, stage, summary):
     with tqdm(total=len(unique), initial=len(unique) - len(pending), desc=stage, unit="run", disable=not progress,
               dynamic_ncols=True) as bar:
         if pending:
-            executor = pool()
+            executor = pool(pending)
             for result in executor.map_unordered(execute, pending):
                 if result.status == "interrupted":  # Ctrl-C reached the worker: incomplete, never saved
                     raise KeyboardInterrupt
