@@ -35,7 +35,7 @@ from pathlib import Path
 from time import perf_counter
 
 import numpy as np
-from report_core import _run_child  # the peak-RSS launcher
+from report_core import run_child  # the peak-RSS launcher
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 _FULL = dict(config=REPOSITORY / "examples" / "sweep-quadratic.toml", batch_seeds=8, batch_t_max=500.0,
@@ -173,13 +173,13 @@ def scale(config):
     n = config["scale_n"]
     child = [sys.executable, "-c", _SCALE_CHILD]
     out = {"n": n}
-    code, stdout, stderr, wall, rss = _run_child([*child, "asgd", "16", "5"])  # load the kernels once
+    code, stdout, stderr, wall, rss = run_child([*child, "asgd", "16", "5"])  # load the kernels once
     if code != 0:
         raise RuntimeError(f"warm-up child failed:\n{stderr}")
     for kind, t_max in (("ringmaster", config["ringmaster_t_max"]), ("asgd", config["asgd_t_max"])):
         measured = {}
         for label, budget in (("baseline", 0.0), ("run", t_max)):
-            code, stdout, stderr, wall, rss = _run_child([*child, kind, str(n), str(budget)])
+            code, stdout, stderr, wall, rss = run_child([*child, kind, str(n), str(budget)])
             if code != 0:
                 raise RuntimeError(f"{kind} child failed with exit status {code}:\n{stderr}")
             measured[label] = {"peak_rss_kib": rss, "wall": wall, **json.loads(stdout.strip().splitlines()[-1])}
