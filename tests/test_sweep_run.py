@@ -178,6 +178,7 @@ def test_warm_up_prepares_one_run_of_each_kind(reference):
     assert [spec.run_id for spec in kinds] == [outcome.specs[0].run_id, next(
         spec.run_id for spec in outcome.specs if spec.method["name"] == "asgd")]
     assert sweep.task.warm_up(outcome.specs) is False  # the reference run loaded or compiled them all
+    assert isinstance(sweep.task.warm_up(), bool)  # without specs: a tiny Ringmaster run
     for spec in outcome.specs:
         assert isinstance(ringbench.load(outcome.out / "runs" / spec.run_id).provenance["sweep"]["compiled"], bool)
 
