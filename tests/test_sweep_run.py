@@ -291,3 +291,14 @@ def test_cli_sweep_runs_resumes_and_reports_errors(reference, tmp_path, capsys):
     assert "workers must be an integer >= 1" in capsys.readouterr().err
     assert main(["sweep", str(config), "--executor", "threads", "--address", "tcp://127.0.0.1:1"]) == 2
     assert "address is for the dask executor" in capsys.readouterr().err
+
+
+def test_executor_stops_in_background_and_its_error_reaches_the_caller():
+    from ringbench.sweep.runner import _in_background
+
+    done = []
+    with _in_background(lambda: done.append(True)):
+        pass
+    assert done == [True]
+    with pytest.raises(ZeroDivisionError), _in_background(lambda: 1 / 0):
+        pass

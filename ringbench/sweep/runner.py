@@ -18,6 +18,7 @@ tuning sweep (see :mod:`.report`).
 import contextlib
 import dataclasses
 import functools
+import threading
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -110,7 +111,7 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
     with Store(out) as store:
         write_atomically(out / "config.toml", lambda path: path.write_text(config.source))
         files = {}
-        with contextlib.ExitStack() as stack:  # the executor stops once every run is done
+        with contextlib.ExitStack() as stack:  # on an error, the executor stops before it propagates
             pool = _Lazy(lambda prepare: stack.enter_context(
                 open_executor(executor, workers=workers, address=address, prepare=prepare)))
             if config.tuning is None:
@@ -119,10 +120,35 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
                 choices = None
             else:
                 specs, reported, ran, skipped, choices = _tune(config, store, pool, progress, files, summary)
-        rows, statistics = _write_tables(specs, reported, store, summary, files, rebuild_summary)
-        files["figures"] = report.write_figures(reported, store.load, out)
+            stopping = stack.pop_all()
+        # Every run is done: the executor stops (its processes exit: about a second, several with
+        # dask) while this thread writes the tables and figures.
+        with _in_background(stopping.close):
+            rows, statistics = _write_tables(specs, reported, store, summary, files, rebuild_summary)
+            files["figures"] = report.write_figures(reported, store.load, out)
     return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, statistics=statistics,
                    choices=choices, compiled=summary.compiled(pool))
+
+
+@contextlib.contextmanager
+def _in_background(function):
+    """Run ``function`` in a thread for the duration of the block; then wait for it and raise what it raised."""
+    raised = []
+
+    def target():
+        try:
+            function()
+        except BaseException as error:  # handed to the caller's thread below
+            raised.append(error)
+
+    thread = threading.Thread(target=target, name="ringbench-executor-stop")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if raised:
+        raise raised[0]
 
 
 class _Summary:
