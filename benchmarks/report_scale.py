@@ -35,7 +35,8 @@ from pathlib import Path
 from time import perf_counter
 
 import numpy as np
-from report_core import _run_child  # the peak-RSS launcher
+from report_core import run_child  # the peak-RSS launcher
+from report_sweep_scaling import same_results
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 _FULL = dict(config=REPOSITORY / "examples" / "sweep-quadratic.toml", batch_seeds=8, batch_t_max=500.0,
@@ -93,21 +94,6 @@ def _load():
         return None
 
 
-def _same_files(first, second):
-    """Whether two sweep directories hold the same runs with the same result arrays."""
-    import ringbench
-
-    names = sorted(path.stem for path in (first / "runs").glob("*.json"))
-    if names != sorted(path.stem for path in (second / "runs").glob("*.json")):
-        return False
-    for name in names:
-        a, b = ringbench.load(first / "runs" / name), ringbench.load(second / "runs" / name)
-        if any(getattr(a, key).tobytes() != getattr(b, key).tobytes()
-               for key in ("time", "iteration", "f_gap", "grad_norm2", "x")) or a.counters != b.counters:
-            return False
-    return True
-
-
 def sweep_throughput(config_path, scratch):
     """Item 1: each executor runs the whole sweep into a fresh directory."""
     from ringbench import sweep
@@ -125,7 +111,7 @@ def sweep_throughput(config_path, scratch):
         outcome = sweep.run(config, out, executor=executor, workers=workers)
         wall = perf_counter() - started
         assert outcome.ran == runs
-        same = True if reference is None else _same_files(reference, out)
+        same = True if reference is None else same_results(reference, out)
         reference = reference or out
         rows.append({"executor": executor, "workers": workers, "runs": runs, "wall": wall,
                      "runs_per_minute": 60.0 * runs / wall, "startup": startup,
@@ -173,13 +159,13 @@ def scale(config):
     n = config["scale_n"]
     child = [sys.executable, "-c", _SCALE_CHILD]
     out = {"n": n}
-    code, stdout, stderr, wall, rss = _run_child([*child, "asgd", "16", "5"])  # load the kernels once
+    code, stdout, stderr, wall, rss = run_child([*child, "asgd", "16", "5"])  # load the kernels once
     if code != 0:
         raise RuntimeError(f"warm-up child failed:\n{stderr}")
     for kind, t_max in (("ringmaster", config["ringmaster_t_max"]), ("asgd", config["asgd_t_max"])):
         measured = {}
         for label, budget in (("baseline", 0.0), ("run", t_max)):
-            code, stdout, stderr, wall, rss = _run_child([*child, kind, str(n), str(budget)])
+            code, stdout, stderr, wall, rss = run_child([*child, kind, str(n), str(budget)])
             if code != 0:
                 raise RuntimeError(f"{kind} child failed with exit status {code}:\n{stderr}")
             measured[label] = {"peak_rss_kib": rss, "wall": wall, **json.loads(stdout.strip().splitlines()[-1])}

@@ -170,6 +170,31 @@ def test_executors_and_worker_counts_give_identical_results(reference, tmp_path)
                     assert result.provenance["numba_num_threads"] == "1"
 
 
+def test_warm_up_prepares_one_run_of_each_kind(reference):
+    """One spec per (problem, timing, method): sizes and parameter values share the kernels."""
+    config, outcome = reference
+    kinds = sweep.task.kinds(outcome.specs)
+    assert [spec.method["name"] for spec in kinds] == ["ringmaster", "asgd"]
+    assert [spec.run_id for spec in kinds] == [outcome.specs[0].run_id, next(
+        spec.run_id for spec in outcome.specs if spec.method["name"] == "asgd")]
+    assert sweep.task.warm_up(outcome.specs) is False  # the reference run loaded or compiled them all
+    assert isinstance(sweep.task.warm_up(), bool)  # without specs: a tiny Ringmaster run
+    for spec in outcome.specs:
+        assert isinstance(ringbench.load(outcome.out / "runs" / spec.run_id).provenance["sweep"]["compiled"], bool)
+
+
+@pytest.mark.compiled
+def test_no_worker_compiles_once_the_driver_has(reference, tmp_path):
+    """Local workers load every kernel the driver compiled or loaded (the same numba cache): no run compiles."""
+    config, _ = reference
+    outcome = sweep.run(config, tmp_path / "out", executor="local", workers=2)
+    assert outcome.compiled["driver"] is False  # this process already has them
+    assert outcome.compiled["workers"] and not any(outcome.compiled["workers"].values()), outcome.compiled
+    pids = {ringbench.load(tmp_path / "out" / "runs" / spec.run_id).provenance["sweep"]["pid"]
+            for spec in outcome.specs}
+    assert os.getpid() not in pids and len(outcome.compiled["workers"]) == len(pids)
+
+
 KILLABLE = """
 n = 200
 t_max = 8000.0
@@ -266,3 +291,14 @@ def test_cli_sweep_runs_resumes_and_reports_errors(reference, tmp_path, capsys):
     assert "workers must be an integer >= 1" in capsys.readouterr().err
     assert main(["sweep", str(config), "--executor", "threads", "--address", "tcp://127.0.0.1:1"]) == 2
     assert "address is for the dask executor" in capsys.readouterr().err
+
+
+def test_executor_stops_in_background_and_its_error_reaches_the_caller():
+    from ringbench.sweep.runner import _in_background
+
+    done = []
+    with _in_background(lambda: done.append(True)):
+        pass
+    assert done == [True]
+    with pytest.raises(ZeroDivisionError), _in_background(lambda: 1 / 0):
+        pass

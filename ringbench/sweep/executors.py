@@ -16,6 +16,17 @@ sweep of any size holds little memory and Ctrl-C has little to cancel.
 ``dask``
     A ``dask.distributed.LocalCluster`` of single-threaded worker processes, or, with
     an ``address``, an existing cluster (every worker needs ringbench installed).
+
+Compiled kernels: with ``prepare`` (the sweep's run specs), the driver first runs
+:func:`.task.warm_up` on them, compiling into numba's on-disk cache whatever it lacks;
+then every worker runs it once, before its first run. Local processes and a
+LocalCluster's workers inherit the driver's environment, so they read the driver's
+cache (``NUMBA_CACHE_DIR``, else ``__pycache__`` beside ringbench's sources) and load
+instead of compiling. Workers of a cluster on other machines load from the driver's
+cache only if they see it (a shared ``NUMBA_CACHE_DIR``, the same ringbench sources);
+otherwise each machine compiles once, in that warm-up, and later sweeps load.
+:attr:`Executor.driver_compiled` says whether the driver compiled, each run's
+``provenance["sweep"]["compiled"]`` whether its worker did.
 """
 
 import concurrent.futures
@@ -28,7 +39,7 @@ import threading
 import time
 
 from .. import _validate
-from .task import warm_up
+from .task import kinds, warm_up
 
 EXECUTORS = ("local", "threads", "dask")
 #: Environment of local and LocalCluster worker processes: one thread each for Numba and BLAS.
@@ -46,11 +57,21 @@ def available_cores():
 
 
 class Executor:
-    """A running executor: :meth:`map_unordered` runs a function on items and yields results as they finish."""
+    """A running executor: :meth:`map_unordered` runs a function on items and yields results as they finish.
 
-    def __init__(self, name, workers, submit, wait_first, cancel):
+    Attributes
+    ----------
+    name : str
+    workers : int
+        Calls it runs at a time.
+    driver_compiled : bool
+        Whether numba compiled while this process warmed up, before the workers started.
+    """
+
+    def __init__(self, name, workers, submit, wait_first, cancel, driver_compiled):
         self.name = name
         self.workers = workers
+        self.driver_compiled = driver_compiled
         self._submit = submit
         self._wait_first = wait_first
         self._cancel = cancel
@@ -79,7 +100,7 @@ class Executor:
             self._cancel(pending)
 
 
-def open_executor(kind="local", *, workers=None, address=None):
+def open_executor(kind="local", *, workers=None, address=None, prepare=None):
     """A context manager that starts an executor and yields an :class:`Executor`.
 
     Parameters
@@ -90,6 +111,9 @@ def open_executor(kind="local", *, workers=None, address=None):
         (the cluster has its own).
     address : str, optional
         ``tcp://HOST:PORT`` of a running dask scheduler; implies ``kind='dask'``.
+    prepare : list of RunSpec, optional
+        Runs whose kernels the driver, then every worker, loads (or compiles) before
+        the first call (:func:`.task.warm_up`); default: one tiny Ringmaster run.
     """
     _validate.choice("executor", kind, EXECUTORS)
     if workers is not None:
@@ -102,11 +126,13 @@ def open_executor(kind="local", *, workers=None, address=None):
         if not isinstance(address, str) or "://" not in address:
             raise ValueError(f"address must look like tcp://HOST:PORT, got {address!r}")
     workers = workers or available_cores()
+    if prepare is not None:
+        prepare = kinds(prepare)  # what crosses to the workers: one spec per kind
     if kind == "local":
-        return _local(workers)
+        return _local(workers, prepare)
     if kind == "threads":
-        return _threads(workers)
-    return _dask(workers, address)
+        return _threads(workers, prepare)
+    return _dask(workers, address, prepare)
 
 
 def _wait_first(futures):
@@ -134,27 +160,30 @@ def _environment(variables):
 
 
 @contextlib.contextmanager
-def _local(workers):
+def _local(workers, prepare):
+    driver_compiled = warm_up(prepare)  # before any worker starts: they load what the driver compiled
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                                  initializer=_initialize_worker, initargs=(os.getpid(),))
+                                                  initializer=_initialize_worker, initargs=(os.getpid(), prepare))
     try:
         # The pool starts a process per submission while none is idle: start all of them now, with
         # one thread each (Numba and BLAS read these variables when they are imported).
         with _environment(SINGLE_THREADED):
-            started = [pool.submit(warm_up) for _ in range(workers)]
+            started = [pool.submit(os.getpid) for _ in range(workers)]
         for future in started:
             future.result()
         yield Executor("local", workers, lambda function, item: pool.submit(_interruptible, function, item),
-                       _wait_first, _cancel_all)
+                       _wait_first, _cancel_all, driver_compiled)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _initialize_worker(driver):
+def _initialize_worker(driver, prepare):
     # Ctrl-C reaches every process of the terminal's group: a worker takes it only while it runs a
     # task (see _interruptible), and exits if its driver dies, instead of waiting forever for work.
+    # The initializer runs once in every process (a task need not reach every one): one warm-up each.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(driver,), daemon=True).start()
+    warm_up(prepare)
 
 
 def _exit_when_orphaned(driver):
@@ -172,21 +201,22 @@ def _interruptible(function, item):
 
 
 @contextlib.contextmanager
-def _threads(workers):
-    warm_up()  # compile or load the kernels once, before several threads call them
+def _threads(workers, prepare):
+    driver_compiled = warm_up(prepare)  # compile or load the kernels once, before several threads call them
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ringbench-run")
     try:
-        yield Executor("threads", workers, pool.submit, _wait_first, _cancel_all)
+        yield Executor("threads", workers, pool.submit, _wait_first, _cancel_all, driver_compiled)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
-def _dask(workers, address):
+def _dask(workers, address, prepare):
     try:
         import distributed
     except ModuleNotFoundError:
         raise ValueError("the dask executor needs dask.distributed: pip install 'ringbench[dist]'") from None
+    driver_compiled = warm_up(prepare)
     cluster = None
     if address is None:
         # Its HTTP server on a free loopback port: the default 8787 may be taken by another cluster. Its
@@ -202,7 +232,7 @@ def _dask(workers, address):
         except OSError as error:
             raise ValueError(f"cannot reach a dask scheduler at {address!r}: {error}") from None
     try:
-        client.run(warm_up)
+        client.run(warm_up, prepare)  # once on every worker
         threads = sum(client.nthreads().values())
         if threads == 0:
             raise ValueError(f"the dask cluster at {address!r} has no workers")
@@ -213,7 +243,8 @@ def _dask(workers, address):
         def wait_first(futures):
             return distributed.wait(futures, return_when="FIRST_COMPLETED")
 
-        yield Executor("dask", threads, submit, wait_first, lambda futures: client.cancel(list(futures)))
+        yield Executor("dask", threads, submit, wait_first, lambda futures: client.cancel(list(futures)),
+                       driver_compiled)
     finally:
         client.close()
         if cluster is not None:

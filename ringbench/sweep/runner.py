@@ -18,6 +18,7 @@ tuning sweep (see :mod:`.report`).
 import contextlib
 import dataclasses
 import functools
+import threading
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -51,6 +52,10 @@ class Outcome:
         Per setting and parameter point: quartiles over seeds and divergences (:func:`.report.statistics`).
     choices : list of Choice or None
         Tuning sweeps: the chosen parameters.
+    compiled : dict
+        Whether numba compiled: ``"driver"`` while this process warmed up (None when
+        nothing ran), ``"workers"`` ``{"host:pid": bool}`` per process that ran a run
+        now, in its warm-up or its runs (see :func:`.task.execute`).
     """
 
     out: Path
@@ -61,6 +66,7 @@ class Outcome:
     files: dict
     statistics: list
     choices: list = None
+    compiled: dict = None
 
 
 def plan(config, out):
@@ -98,25 +104,51 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
     Outcome
     """
     config = _configuration(config)
-    executor_context = open_executor(executor, workers=workers, address=address)  # validates the options
+    open_executor(executor, workers=workers, address=address)  # validates the options, before the configuration
     config.check()
     out = Path(out)
     summary = _Summary(config.target)
     with Store(out) as store:
         write_atomically(out / "config.toml", lambda path: path.write_text(config.source))
         files = {}
-        with contextlib.ExitStack() as stack:  # the executor stops once every run is done
-            pool = _Lazy(lambda: stack.enter_context(executor_context))
+        with contextlib.ExitStack() as stack:  # on an error, the executor stops before it propagates
+            pool = _Lazy(lambda prepare: stack.enter_context(
+                open_executor(executor, workers=workers, address=address, prepare=prepare)))
             if config.tuning is None:
                 specs = reported = config.specs()
                 ran, skipped = _execute(specs, store, pool, progress, "runs", summary)
                 choices = None
             else:
                 specs, reported, ran, skipped, choices = _tune(config, store, pool, progress, files, summary)
-        rows, statistics = _write_tables(specs, reported, store, summary, files, rebuild_summary)
-        files["figures"] = report.write_figures(reported, store.load, out)
+            stopping = stack.pop_all()
+        # Every run is done: the executor stops (its processes exit: about a second, several with
+        # dask) while this thread writes the tables and figures.
+        with _in_background(stopping.close):
+            rows, statistics = _write_tables(specs, reported, store, summary, files, rebuild_summary)
+            files["figures"] = report.write_figures(reported, store.load, out)
     return Outcome(out=out, specs=specs, rows=rows, ran=ran, skipped=skipped, files=files, statistics=statistics,
-                   choices=choices)
+                   choices=choices, compiled=summary.compiled(pool))
+
+
+@contextlib.contextmanager
+def _in_background(function):
+    """Run ``function`` in a thread for the duration of the block; then wait for it and raise what it raised."""
+    raised = []
+
+    def target():
+        try:
+            function()
+        except BaseException as error:  # handed to the caller's thread below
+            raised.append(error)
+
+    thread = threading.Thread(target=target, name="ringbench-executor-stop")
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if raised:
+        raise raised[0]
 
 
 class _Summary:
@@ -125,9 +157,18 @@ class _Summary:
     def __init__(self, target):
         self.key = {"target": target}  # what the columns depend on besides the run
         self.compute = functools.partial(table.outcome, target=target)
+        self.workers_compiled = {}
 
     def save(self, store, run_id, result):
+        where = result.provenance["sweep"]
+        worker = f"{where['host']}:{where['pid']}"
+        self.workers_compiled[worker] = self.workers_compiled.get(worker, False) or where["compiled"]
         store.save(run_id, result, self.compute(result), key=self.key)
+
+    def compiled(self, pool):
+        """:attr:`Outcome.compiled` of the runs saved here by ``pool``'s executor."""
+        driver = None if pool.started is None else pool.started.driver_compiled
+        return {"driver": driver, "workers": self.workers_compiled}
 
     def rows(self, specs, store, *, rebuild=False):
         columns = store.columns(dict.fromkeys(spec.run_id for spec in specs), self.compute, key=self.key,
@@ -176,15 +217,25 @@ def _configuration(config):
 
 
 class _Lazy:
-    """Start the executor on first use: a sweep with nothing left to run starts no processes."""
+    """Start the executor on first use: a sweep with nothing left to run starts no processes.
+
+    ``start(prepare)`` opens it, its workers warmed up on ``prepare``, the runs of the
+    first stage that runs anything (a tuning sweep's reporting runs are of the same
+    kinds as its tuning runs).
+    """
 
     def __init__(self, start):
         self._start = start
         self._executor = None
 
-    def __call__(self):
+    def __call__(self, prepare):
         if self._executor is None:
-            self._executor = self._start()
+            self._executor = self._start(prepare)
+        return self._executor
+
+    @property
+    def started(self):
+        """The executor, or None before its first use."""
         return self._executor
 
 
@@ -196,7 +247,7 @@ def _execute(specs, store, pool, progress, stage, summary):
     with tqdm(total=len(unique), initial=len(unique) - len(pending), desc=stage, unit="run", disable=not progress,
               dynamic_ncols=True) as bar:
         if pending:
-            executor = pool()
+            executor = pool(pending)
             for result in executor.map_unordered(execute, pending):
                 if result.status == "interrupted":  # Ctrl-C reached the worker: incomplete, never saved
                     raise KeyboardInterrupt
