@@ -130,16 +130,10 @@ def metrics(problem, *arguments):
     return implementation("metrics", type(problem))(problem, *arguments)
 
 
-def finish_time(timing, key, worker, job, start):
+@_dispatched
+def finish_time(timing, *arguments):
     """Simulated time at which a job ends: ``(timing, key, worker, job, start)``."""
-    return implementation("finish_time", type(timing))(timing, key, worker, job, start)
-
-
-# Compiled into the caller for the same reason as the rule: every restart draws a duration.
-@overload(finish_time, jit_options=OPTIONS, inline="always")
-def _typed_finish_time(timing, key, worker, job, start):
-    timing_kernel = _inlined(implementation("finish_time", timing.instance_class))
-    return lambda timing, key, worker, job, start: timing_kernel(timing, key, worker, job, start)
+    return implementation("finish_time", type(timing))(timing, *arguments)
 
 
 def extra_metric(problem, x):
