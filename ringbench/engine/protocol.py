@@ -30,7 +30,10 @@ problem names it (``Problem.extra_metric``).
 problem says which (``Problem.f_star``).
 """
 
+import functools
+
 import numpy as np
+from numba import njit
 from numba.extending import overload
 
 from .._jit import OPTIONS
@@ -93,10 +96,26 @@ def _dispatched(stub):
     return stub
 
 
-@_dispatched
-def on_arrival(rule, *arguments):
+def on_arrival(rule, sim, problem, worker):
     """Hand worker's arrival to the method whose rule tuple is ``rule``: ``(rule, sim, problem, worker)``."""
-    return implementation("on_arrival", type(rule))(rule, *arguments)
+    return implementation("on_arrival", type(rule))(rule, sim, problem, worker)
+
+
+@functools.cache
+def _inlined(kernel):
+    """A copy of the jitted ``kernel`` that numba compiles into each caller instead of calling it."""
+    return njit(inline="always", **OPTIONS)(kernel.py_func)
+
+
+# The rule is compiled into the event loop (numba inlines its IR) rather than called:
+# a call passes the simulation tuple flattened into some 500 words on the stack
+# (3.9 kB a call), which made a discarded job (Ringmaster without stops) cost about
+# 500 ns instead of 200 at n = 10^4 and 1.3 us instead of 0.6 at n = 10^6. Results
+# are bit-identical: the same code, compiled in another place.
+@overload(on_arrival, jit_options=OPTIONS, inline="always")
+def _typed_on_arrival(rule, sim, problem, worker):
+    rule_kernel = _inlined(implementation("on_arrival", rule.instance_class))
+    return lambda rule, sim, problem, worker: rule_kernel(rule, sim, problem, worker)
 
 
 @_dispatched
