@@ -124,15 +124,18 @@ def stochastic_gradient(problem, key, point, worker, job, out):
     else:
         b, scale = problem.b, 1.0
     std = problem.noise_std
-    scalar = problem.noise_kind == NOISE_SCALAR
-    shift = std * job_normal(key, STREAM_NOISE, worker, job) if scalar and std > 0.0 else 0.0
+    shift = (std * job_normal(key, STREAM_NOISE, worker, job)
+             if std > 0.0 and problem.noise_kind == NOISE_SCALAR else 0.0)
     # The stencil is chosen here, on the event loop's path, not in ``affine``: a fourth
-    # branch there made LLVM compile the CSR one about 11 % slower (measured side by side).
+    # branch there made LLVM compile the CSR one about 11 % slower (measured side by side;
+    # so did other arrangements of these lines, which LLVM compiles differently).
     if problem.storage == TOEPLITZ:
         toeplitz_affine(problem.bands, point, b, scale, shift, out)
     else:
         affine(problem, point, b, scale, shift, out)
-    if not scalar and std > 0.0:
+    if problem.noise_kind == NOISE_SCALAR:
+        return
+    if std > 0.0:
         fill_normals(key, STREAM_NOISE, worker, job, out, std)
 
 
