@@ -111,6 +111,14 @@ def run_both(problem, A, method, timing, seed, **limits):
     return result, reference
 
 
+def assert_engine_matches_reference(method, timing):
+    """The engine and the naive reference agree on dense5-isotropic, ended by time and by updates."""
+    problem, A = PROBLEMS["dense5-isotropic"]()
+    for seed, limits in ((7, dict(t_max=15.0)), (8, dict(max_updates=20))):
+        result, reference = run_both(problem, A, method, timing, seed, **limits)
+        assert_same_run(result, reference)
+
+
 def assert_checkpoints(result, reference, problem, A):
     """With Recording(every=1) and an update budget: a row at time 0 and after each update."""
     x_star = np.linalg.solve(A, problem.b)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 from naive import assert_same_run, naive_simulate
-from test_naive_agreement import PROBLEMS, run_both
+from test_naive_agreement import PROBLEMS, assert_engine_matches_reference
 
 import ringbench
 from ringbench.methods import (
@@ -113,12 +113,7 @@ METHODS = {"asgd": ASGD(gamma=0.1), "delay-adaptive": DelayAdaptiveASGD(gamma=0.
 @pytest.mark.parametrize("method_name", list(METHODS))
 @pytest.mark.parametrize("timing_name", list(TIMINGS))
 def test_engine_matches_reference(method_name, timing_name):
-    problem, A = PROBLEMS["dense5-isotropic"]()
-    model = TIMINGS[timing_name]()
-    result, reference = run_both(problem, A, METHODS[method_name], model, seed=7, t_max=15.0)
-    assert_same_run(result, reference)
-    result, reference = run_both(problem, A, METHODS[method_name], model, seed=8, max_updates=20)
-    assert_same_run(result, reference)
+    assert_engine_matches_reference(METHODS[method_name], TIMINGS[timing_name]())
 
 
 def test_availability_changes_the_reference_run():

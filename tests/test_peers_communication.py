@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-from naive import assert_same_run, naive_simulate
-from test_naive_agreement import PROBLEMS, run_both
+from naive import naive_simulate
+from test_naive_agreement import PROBLEMS, assert_engine_matches_reference
 
 import ringbench
 from ringbench import theory
@@ -100,12 +100,7 @@ METHODS = {"asgd": ASGD(gamma=0.1), "ringmaster-R2": Ringmaster(gamma=0.2, thres
 @pytest.mark.parametrize("method_name", list(METHODS))
 @pytest.mark.parametrize("timing_name", list(TIMINGS))
 def test_engine_matches_reference(method_name, timing_name):
-    problem, A = PROBLEMS["dense5-isotropic"]()
-    model = TIMINGS[timing_name]()
-    result, reference = run_both(problem, A, METHODS[method_name], model, seed=7, t_max=15.0)
-    assert_same_run(result, reference)
-    result, reference = run_both(problem, A, METHODS[method_name], model, seed=8, max_updates=20)
-    assert_same_run(result, reference)
+    assert_engine_matches_reference(METHODS[method_name], TIMINGS[timing_name]())
 
 
 def test_links_delay_the_run():
