@@ -18,11 +18,14 @@
   forty arrays those wrappers are large: leaving them out cut the cold compile of
   Ringmaster and ASGD from 26.8 s to 21.6 s CPU. Called from Python, an inner kernel
   raises TypeError (numba itself would crash).
+* A constant argument (an action code, a stream number) is typed as a plain integer,
+  not as a literal of its value: numba would compile one specialisation per value
+  (three of the event logger, two of each random stream's key).
 * With ``NUMBA_DISABLE_JIT=1`` (set before Python starts) kernels stay plain Python
   functions, for stepping through a rule in a debugger or measuring line coverage.
 """
 
-from numba import config, njit
+from numba import config, njit, types
 from numba.core.registry import CPUDispatcher
 
 from . import _cache
@@ -34,7 +37,18 @@ REORDER_MATH = {"reassoc", "contract"}
 OPTIONS = {"nogil": True, "error_model": "numpy", "_nrt": False}
 
 
-class _InnerDispatcher(CPUDispatcher):
+class _Kernel(CPUDispatcher):
+    """A kernel that compiles one specialisation for all values of a constant argument."""
+
+    def get_call_template(self, args, kws):
+        # numba types a constant argument (an action code, a stream number) as a literal
+        # of its value and compiles one specialisation per value; no kernel branches on
+        # an argument's value at compile time.
+        return super().get_call_template(tuple(types.unliteral(arg) for arg in args),
+                                         {name: types.unliteral(arg) for name, arg in kws.items()})
+
+
+class _InnerKernel(_Kernel):
     """A kernel compiled without its Python entry point: called from Python it raises instead of crashing."""
 
     def __call__(self, *args, **kwargs):
@@ -59,11 +73,11 @@ def kernel(function=None, *, fastmath=False, inner=False):
     def decorate(function):
         if config.DISABLE_JIT:
             return function
+        options = {"nopython": True, "fastmath": fastmath, **OPTIONS}
         if not inner:
-            return _cache.enable(njit(fastmath=fastmath, **OPTIONS)(function))
-        options = {"nopython": True, "fastmath": fastmath, "no_cpython_wrapper": True, "no_cfunc_wrapper": True,
-                   **OPTIONS}
-        return _cache.enable(_InnerDispatcher(py_func=function, locals={}, targetoptions=options))
+            return _cache.enable(_Kernel(py_func=function, locals={}, targetoptions=options))
+        options.update(no_cpython_wrapper=True, no_cfunc_wrapper=True)
+        return _cache.enable(_InnerKernel(py_func=function, locals={}, targetoptions=options))
 
     return decorate if function is None else decorate(function)
 

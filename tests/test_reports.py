@@ -52,3 +52,21 @@ def test_sweep_scaling_report_rejects_bad_options(tmp_path):
     with pytest.raises(ValueError, match="must set t_max once"):
         report_sweep_scaling.configuration_text(config, 10.0)
     assert "t_max = 10.0" in report_sweep_scaling.configuration_text(ROOT / "examples" / "tune-paper.toml", 10)
+
+
+@pytest.mark.slow
+@pytest.mark.compiled
+def test_compile_report_compiles_compare_cold_and_reports_cpu_seconds():
+    out = run_report("report_compile.py", "--rounds", "1", str(ROOT))
+    row = next(line for line in out.splitlines() if line.startswith(str(ROOT)))
+    median, best, ratio = (float(value) for value in row.split()[1:])
+    assert median == best > 1.0, out  # a compile from an empty cache takes seconds; a cache load would not
+    assert ratio == 1.0, out
+
+
+def test_compile_report_rejects_a_tree_without_ringbench_and_no_rounds(tmp_path):
+    for arguments, message in (([str(tmp_path)], "holds no ringbench/ package"),
+                               (["--rounds", "0"], "--rounds must be at least 1")):
+        completed = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "report_compile.py"), *arguments],
+                                   cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert completed.returncode == 2 and message in completed.stderr, completed.stdout + completed.stderr
