@@ -33,7 +33,8 @@ def cold_compile_cpu(tree):
     """CPU seconds (user + system) of ``COMMAND`` importing ringbench from ``tree``, with an empty numba cache."""
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
         environment = {**os.environ, "PYTHONPATH": str(tree), "NUMBA_CACHE_DIR": cache, "MPLBACKEND": "Agg"}
-        process = subprocess.Popen([sys.executable, *COMMAND, "--out", out], env=environment,
+        # Run in the output directory: ``python -m`` puts the working directory first on sys.path.
+        process = subprocess.Popen([sys.executable, *COMMAND, "--out", out], env=environment, cwd=out,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _, status, usage = os.wait4(process.pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
