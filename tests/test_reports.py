@@ -60,7 +60,7 @@ def test_compile_report_compiles_compare_cold_and_reports_cpu_seconds():
     out = run_report("report_compile.py", "--rounds", "1", str(ROOT))
     row = next(line for line in out.splitlines() if line.startswith(str(ROOT)))
     median, best, ratio = (float(value) for value in row.split()[1:])
-    assert median == best > 1.0, out  # a compile from an empty cache takes seconds; a cache load would not
+    assert median == best > 5.0, out  # a compile from an empty cache takes 15 s or more; a cache load 2-3 s
     assert ratio == 1.0, out
 
 
