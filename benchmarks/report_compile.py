@@ -20,11 +20,12 @@ asv times a smaller compile (one method, one problem) in ``bench_compile.FirstRu
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from report_startup import alternating, print_medians
 
 COMMAND = ["-m", "ringbench", "compare", "--quiet", "--t-max", "1"]
 
@@ -54,15 +55,8 @@ def main():
     for tree in trees:
         if not (tree / "ringbench" / "__init__.py").is_file():
             parser.error(f"{tree} holds no ringbench/ package")
-    times = {tree: [] for tree in trees}
-    for _ in range(args.rounds):
-        for tree in trees:
-            times[tree].append(cold_compile_cpu(tree))
-    reference = statistics.median(times[trees[0]])
-    print(f"{'cold compile of compare, CPU s':40} {'median':>8} {'best':>8} {'/ first':>8}")
-    for tree, values in times.items():
-        median = statistics.median(values)
-        print(f"{str(tree):40} {median:8.2f} {min(values):8.2f} {median / reference:8.2f}")
+    times = alternating(cold_compile_cpu, trees, args.rounds)
+    print_medians(f"cold compile of compare (CPU s), {args.rounds} rounds", times, trees[0])
 
 
 if __name__ == "__main__":

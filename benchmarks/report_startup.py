@@ -36,20 +36,34 @@ def wall_time(arguments):
     return time.perf_counter() - started
 
 
+def alternating(measure, subjects, rounds):
+    """``{subject: [measure(subject) in each round]}``, all subjects in turn within each round.
+
+    On a shared machine the load drifts; alternating makes the drift hit every subject alike.
+    """
+    times = {subject: [] for subject in subjects}
+    for _ in range(rounds):
+        for subject in subjects:
+            times[subject].append(measure(subject))
+    return times
+
+
+def print_medians(title, times, reference, *, scale=1.0):
+    """Print each subject's median and best of ``times`` (times ``scale``) and its median over ``reference``'s."""
+    floor = statistics.median(times[reference])
+    print(f"{title:40} {'median':>9} {'best':>9} {'/ ' + str(reference):>17}")
+    for subject, values in times.items():
+        median = statistics.median(values)
+        print(f"{str(subject):40} {median * scale:9.2f} {min(values) * scale:9.2f} {median / floor:16.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     wall_time(TINY_RUN)  # compile or load the tiny run's kernels once, untimed
-    times = {label: [] for label in COMMANDS}
-    for _ in range(args.rounds):
-        for label, arguments in COMMANDS.items():
-            times[label].append(wall_time(arguments))
-    floor = statistics.median(times["python -c pass"])
-    print(f"{'wall time, ' + str(args.rounds) + ' rounds':24} {'median':>9} {'best':>9} {'/ python -c pass':>17}")
-    for label, values in times.items():
-        median = statistics.median(values)
-        print(f"{label:24} {median * 1e3:7.1f}ms {min(values) * 1e3:7.1f}ms {median / floor:16.2f}x")
+    times = alternating(lambda label: wall_time(COMMANDS[label]), COMMANDS, args.rounds)
+    print_medians(f"wall time (ms), {args.rounds} rounds", times, "python -c pass", scale=1e3)
 
 
 if __name__ == "__main__":
