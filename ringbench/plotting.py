@@ -11,7 +11,7 @@ import numpy as np
 from .engine.record import APPLIED, BUFFERED, CANCELLED, DISCARDED, LOST, STORED
 from .formatting import short
 
-_LABELS = {"grad_norm2": r"$\|\nabla f(x)\|^2$", "f_gap": r"$f(x) - f^*$"}
+_LABELS = {"grad_norm2": r"$\|\nabla f(x)\|^2$", "f_gap": r"$f(x) - f^*$", "f": r"$f(x)$"}
 _USED = (APPLIED, STORED, BUFFERED)
 _WASTED = (DISCARDED, CANCELLED, LOST)  # lost: the worker went offline first (availability)
 _COLOURS = {"used": "C0", "wasted": "C3"}
@@ -80,14 +80,20 @@ def _curves(results, metric, against, xlabel, title):
     return figure
 
 
+def objective_metric(results):
+    """``'f_gap'`` when every result's problem knows f*, else ``'f'`` (the objective itself, e.g. a network's loss)."""
+    return "f_gap" if all(result.f_gap is not None for result in results) else "f"
+
+
 def convergence(results, *, metric="grad_norm2", title=None):
     """Plot ``metric`` of each result against simulated time on a log y-axis.
 
     Parameters
     ----------
     results : sequence of ringbench.Result
-    metric : {'grad_norm2', 'f_gap'} or sequence of them
-        One panel per metric, side by side.
+    metric : {'grad_norm2', 'f_gap', 'f'} or sequence of them
+        One panel per metric, side by side. ``'f_gap'`` needs problems that know f*
+        (:func:`objective_metric` picks ``'f_gap'`` or ``'f'`` for a set of results).
     title : str, optional
 
     Returns

@@ -5,7 +5,7 @@ import pytest
 from test_mlp_kernels import reference
 
 import ringbench as rb
-from ringbench import experiments
+from ringbench import experiments, plotting
 from ringbench.cli import main as cli_main
 from ringbench.engine import protocol
 from ringbench.engine.rng import key_from_seed
@@ -143,3 +143,33 @@ def test_settings_build_on_the_subset():
 def test_compare_rejects_paper_scale_for_other_settings(capsys):
     assert cli_main(["compare", "--setting", "heterogeneous", "--paper-scale"]) != 0
     assert "--paper-scale applies to the settings" in capsys.readouterr().err
+
+
+def test_a_network_result_is_plotted_by_its_loss_where_f_star_is_unknown():
+    network = rb.simulate(tiny(), rb.methods.ASGD(gamma=0.05), rb.timing.fixed([1.0, 2.0]), t_max=20.0)
+    quadratic = rb.simulate(rb.problems.Quadratic.worst_case(4), rb.methods.ASGD(gamma=0.1), rb.timing.fixed([1.0]),
+                            t_max=5.0)
+    assert network.f_gap is None and quadratic.f_gap is not None
+    assert plotting.objective_metric([quadratic]) == "f_gap"
+    assert plotting.objective_metric([quadratic, network]) == "f"
+    figure = plotting.convergence([network], metric=("grad_norm2", "f"))
+    panel = figure.axes[1]
+    assert panel.get_ylabel() == "$f(x)$"
+    assert np.array_equal(panel.lines[0].get_ydata(), network.f)  # a loss is positive: every checkpoint drawn
+    with pytest.raises(ValueError, match="has no f_gap"):
+        plotting.convergence([network], metric="f_gap")
+
+
+@pytest.mark.compiled
+def test_compare_on_a_network_setting_writes_its_table_results_and_plot(tmp_path, capsys):
+    setting = experiments.SETTINGS["ringmaster-mnist"]
+    status = cli_main(["compare", "--setting", "ringmaster-mnist", "--n", "20", "--t-max", "20", "--quiet",
+                       "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    for name in setting.compared:
+        assert name in out
+        result = rb.load(tmp_path / name)
+        assert result.f_gap is None and np.all(np.isfinite(result.f))
+    png = (tmp_path / "compare.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000

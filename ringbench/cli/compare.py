@@ -139,7 +139,7 @@ def handle(args):
         write_text_atomically(out / "summary.json", json.dumps(
             {"setting": setting.name, "target": target, "rows": rows, "problem": problem.describe(),
              "timing": model.describe(), "t_max": t_max, "seed": args.seed}, indent=2))
-        figure = plotting.convergence(results, metric=("grad_norm2", "f_gap"),
+        figure = plotting.convergence(results, metric=("grad_norm2", plotting.objective_metric(results)),
                                       title=f"{problem.name}, n = {n}, {timing_label} timing")
         plot = plotting.save(figure, out / "compare.png")
     print(f"{problem!r}; n = {n} workers ({timing_label} timing); {t_max:g} simulated seconds; seed {args.seed}")

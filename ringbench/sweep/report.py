@@ -16,6 +16,7 @@ import numpy as np
 
 from ..files import write_atomically
 from ..formatting import short, text_table
+from ..plotting import objective_metric
 from . import bands
 from .config import describe_setting, setting_key
 
@@ -148,8 +149,7 @@ def write_figures(specs, load, root):
         groups = {point_name(label, json.loads(text), varied[label]): [load(spec.run_id) for spec in seeds]
                   for (label, text), seeds in setting_points.items()}
         first = next(iter(setting_points.values()))[0]
-        sample = next(iter(groups.values()))[0]
-        metrics = ("grad_norm2", "f_gap" if sample.f_gap is not None else "f")
+        metrics = ("grad_norm2", objective_metric([result for results in groups.values() for result in results]))
         figure = bands.figure(groups, title=describe_setting(first.problem, first.timing), metrics=metrics)
         paths.append(write_atomically(root / f"bands-{number}.png",
                                       functools.partial(figure.savefig, format="png", dpi=120)))
