@@ -253,8 +253,8 @@ def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoi
 
 
 def summary(results, target):
-    """One row per result: parameters, final ||grad f||^2 and f - f*, time to ``target``, the theory's predicted time
-    (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status.
+    """One row per result: parameters, final ||grad f||^2 and f - f* (None where f* is unknown), time to ``target``,
+    the theory's predicted time (None without one; see :func:`ringbench.theory.prediction`), gradient counts, status.
     """
     rows = []
     for result in results:
@@ -264,7 +264,7 @@ def summary(results, target):
         rows.append({
             "method": result.method, "parameters": parameters,
             "final_grad_norm2": float(result.grad_norm2[-1]) if result.grad_norm2.size else math.nan,
-            "final_f_gap": float(result.f_gap[-1]) if result.f_gap is not None and result.f_gap.size else math.nan,
+            "final_f_gap": None if result.f_gap is None else float(result.f_gap[-1]) if result.f_gap.size else math.nan,
             "final_f": float(result.f[-1]) if result.f is not None and result.f.size else math.nan,
             "final_accuracy": float(result.extra[-1]) if result.extra is not None and result.extra.size else None,
             "time_to_target": result.time_to(target),
@@ -285,7 +285,8 @@ def format_table(rows, target):
     for row in rows:
         reached = row["time_to_target"]
         predicted = "-" if row["predicted"] is None else f"{row['predicted']:.4g}"
-        lines.append((row["method"], row["parameters"], f"{row['final_grad_norm2']:.3e}", f"{row['final_f_gap']:.3e}",
+        f_gap = "-" if row["final_f_gap"] is None else f"{row['final_f_gap']:.3e}"  # f* unknown
+        lines.append((row["method"], row["parameters"], f"{row['final_grad_norm2']:.3e}", f_gap,
                       "not reached" if reached is None else f"{reached:.1f}", predicted, str(row["computed"]),
                       str(row["applied"]), str(row["wasted"]), row["status"]))
     accuracies = [row.get("final_accuracy") for row in rows]

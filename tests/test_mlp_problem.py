@@ -1,5 +1,7 @@
 """The MLP problem through the engine's protocol: NumPy agreement, finite differences, per-worker sampling, runs."""
 
+import json
+
 import numpy as np
 import pytest
 from test_mlp_kernels import reference
@@ -167,9 +169,13 @@ def test_compare_on_a_network_setting_writes_its_table_results_and_plot(tmp_path
                        "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert status == 0, out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[3:3 + len(setting.compared)]}
+    assert list(rows) == list(setting.compared), out
     for name in setting.compared:
-        assert name in out
         result = rb.load(tmp_path / name)
         assert result.f_gap is None and np.all(np.isfinite(result.f))
+        assert "-" in rows[name] and "nan" not in rows[name]  # f - f* unknown: a dash, never nan
+    summary = json.loads((tmp_path / "summary.json").read_text())  # strict JSON: no NaN for the unknown f - f*
+    assert all(row["final_f_gap"] is None for row in summary["rows"])
     png = (tmp_path / "compare.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
