@@ -144,3 +144,26 @@ def test_tuning_sweep_picks_the_best_candidate_and_reports_on_other_seeds(tmp_pa
     assert tuned["metric"] == "f_gap" and tuned["choices"][0]["method"] == choice.method
     assert [path.name for path in outcome.files["figures"]] == ["bands-1.png"]
     assert outcome.files["figures"][0].stat().st_size > 10_000
+
+
+def test_tuning_on_f_gap_is_refused_before_any_run_for_a_problem_without_f_star():
+    network = """
+name = "tune-network"
+n = 4
+t_max = 5.0
+[tuning]
+{metric}tuning_seeds = 1
+reporting_seeds = 1
+[[problems]]
+name = "mlp"
+dataset = "mnist5k"
+hidden = 4
+[[timings]]
+name = "paper"
+[[methods]]
+name = "asgd"
+gamma = [0.01, 0.1]
+"""
+    with pytest.raises(ValueError, match=r"tuning.metric: 'f_gap' needs f\*, which problems: mlp .* does not know"):
+        sweep.parse(network.format(metric="")).check()  # f_gap is the default metric
+    sweep.parse(network.format(metric='metric = "grad_norm2"\n')).check()

@@ -13,7 +13,7 @@ Layout (every key is checked; see ``examples/sweep-quadratic.toml``)::
     replicates = 3                  # plain sweeps: its children 0..replicates-1
 
     [tuning]                        # optional: tune on some seeds, report on others
-    metric = "f_gap"                # or "grad_norm2": the final value is the score
+    metric = "f_gap"                # or "grad_norm2" (needed where f* is unknown): the final value is the score
     tuning_seeds = 1
     reporting_seeds = 5
 
@@ -235,6 +235,9 @@ class SweepConfig:
         """
         for problem, timing in self.settings():
             built_problem = _named(f"problems: {_describe(problem)}", registry.build_problem, problem, timing["n"])
+            if self.tuning and self.tuning.metric == "f_gap" and built_problem.f_star is None:
+                raise ValueError(f"tuning.metric: 'f_gap' needs f*, which problems: {_describe(problem)} does not "
+                                 "know; tune on metric = \"grad_norm2\"")
             # A per-seed permutation is checked with the first seed's; every seed's is a permutation of it.
             built_timing = _named(f"timings: {_describe(timing)}", registry.build_timing, timing,
                                   np.random.SeedSequence(self.root))
