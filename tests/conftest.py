@@ -3,10 +3,19 @@
 The copies live in ``../shared/data`` next to the repository on the development machine; a clean
 clone elsewhere may not have them, and tests that need them skip. An explicit
 $RINGBENCH_DATA always wins.
+
+A suite started in the background by a non-interactive shell (``cmd &``) inherits SIGINT ignored,
+and so would every process it starts, which then never sees the Ctrl-C the interrupt tests send.
+Those tests model a run started from a terminal, so the session takes SIGINT back: its children
+then start with the default disposition, as from a terminal.
 """
 
 import os
 import pathlib
+import signal
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
