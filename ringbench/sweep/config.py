@@ -235,7 +235,7 @@ class SweepConfig:
         """
         for problem, timing in self.settings():
             built_problem = _named(f"problems: {_describe(problem)}", registry.build_problem, problem, timing["n"])
-            if self.tuning and self.tuning.metric == "f_gap" and built_problem.f_star is None:
+            if self.tuning and self.tuning.metric == "f_gap" and getattr(built_problem, "f_star", None) is None:
                 raise ValueError(f"tuning.metric: 'f_gap' needs f*, which problems: {_describe(problem)} does not "
                                  "know; tune on metric = \"grad_norm2\"")
             # A per-seed permutation is checked with the first seed's; every seed's is a permutation of it.
