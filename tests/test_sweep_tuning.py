@@ -147,23 +147,9 @@ def test_tuning_sweep_picks_the_best_candidate_and_reports_on_other_seeds(tmp_pa
 
 
 def test_tuning_on_f_gap_is_refused_before_any_run_for_a_problem_without_f_star():
-    network = """
-name = "tune-network"
-n = 4
-t_max = 5.0
-[tuning]
-{metric}tuning_seeds = 1
-reporting_seeds = 1
-[[problems]]
-name = "mlp"
-dataset = "mnist5k"
-hidden = 4
-[[timings]]
-name = "paper"
-[[methods]]
-name = "asgd"
-gamma = [0.01, 0.1]
-"""
+    network = TUNE.replace('name = "worst-case"\nd = 10\nnoise_std = 0.05',
+                           'name = "mlp"\ndataset = "mnist5k"\nhidden = 4')
+    assert 'name = "mlp"' in network
     with pytest.raises(ValueError, match=r"tuning.metric: 'f_gap' needs f\*, which problems: mlp .* does not know"):
-        sweep.parse(network.format(metric="")).check()  # f_gap is the default metric
-    sweep.parse(network.format(metric='metric = "grad_norm2"\n')).check()
+        sweep.parse(network).check()  # f_gap is the default metric
+    sweep.parse(network.replace("[tuning]\n", '[tuning]\nmetric = "grad_norm2"\n')).check()
