@@ -6,8 +6,9 @@ directory, so the process compiles every kernel the main job touches (six method
 worst-case quadratic, the paper's timing) and simulates almost nothing. It records the
 process's CPU time (user + system): the wall time of a compile on a shared machine says
 more about the neighbours than about the compile. The table gives the median and best
-over the rounds and each tree's median over the first tree's: compile times move by
-+-10 % between rounds and by far more between machines, so read the ratios.
+over the rounds and each tree's median over the first tree's: compile times moved by
+10-25 % between rounds on a shared 2-core machine and by far more between machines, so read
+the ratios.
 
 Issue 14's goal (at most 20 s CPU, from 39 s) is a ratio of 0.51 against 86431e1, the
 last commit before the issue was filed, whose ``compare`` takes the same options::
