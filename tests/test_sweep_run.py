@@ -170,6 +170,26 @@ def test_executors_and_worker_counts_give_identical_results(reference, tmp_path)
                     assert result.provenance["numba_num_threads"] == "1"
 
 
+def _dask_setting(key):
+    import dask
+
+    return key, dask.config.get(key)
+
+
+def test_local_cluster_workers_run_their_monitors_rarely():
+    """The LocalCluster's workers get QUIET_CLUSTER (profiler off, slow ticks), a value their default lacks."""
+    import dask
+
+    from ringbench.sweep.executors import QUIET_CLUSTER, open_executor
+
+    for key, value in QUIET_CLUSTER.items():
+        assert dask.config.get(key) != value  # the test below would pass without the executor's settings
+    with open_executor("dask", workers=1) as executor:
+        seen = dict(executor.map_unordered(_dask_setting, QUIET_CLUSTER))
+    assert seen == QUIET_CLUSTER
+    assert dask.config.get("distributed.worker.profile.enabled") is True  # the driver's own config is untouched
+
+
 def test_warm_up_prepares_one_run_of_each_kind(reference):
     """One spec per (problem, timing, method): sizes and parameter values share the kernels."""
     config, outcome = reference

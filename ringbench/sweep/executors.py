@@ -15,7 +15,9 @@ sweep of any size holds little memory and Ctrl-C has little to cancel.
     timing models: for many cheap runs of one big setting.
 ``dask``
     A ``dask.distributed.LocalCluster`` of single-threaded worker processes, or, with
-    an ``address``, an existing cluster (every worker needs ringbench installed).
+    an ``address``, an existing cluster (every worker needs ringbench installed). The
+    LocalCluster's scheduler and workers run their background monitors rarely
+    (:data:`QUIET_CLUSTER`); an existing cluster keeps its own configuration.
 
 Compiled kernels: with ``prepare`` (the sweep's run specs), the driver first runs
 :func:`.task.warm_up` on them, compiling into numba's on-disk cache whatever it lacks;
@@ -46,6 +48,16 @@ EXECUTORS = ("local", "threads", "dask")
 SINGLE_THREADED = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                    "MKL_NUM_THREADS": "1"}
 _IN_FLIGHT_PER_WORKER = 2
+#: dask settings of a LocalCluster. By default every worker samples its stack every
+#: 10 ms (the profiler), times its event loop every 20 ms and polls memory and system
+#: load; each takes the GIL from the run in progress, and on a 2-core machine the runs
+#: of ``examples/tune-paper.toml`` took 21 % longer in dask's workers than in local
+#: processes (benchmarks/report_sweep_scaling.py). Only the dashboard, which this
+#: cluster does not serve, uses what they measure; the nanny still restarts a worker
+#: that exceeds its memory limit, checked every 5 s instead of every 0.1 s.
+QUIET_CLUSTER = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+                 "distributed.worker.memory.monitor-interval": "5s",
+                 "distributed.admin.system-monitor.interval": "5s"}
 
 
 def available_cores():
@@ -213,6 +225,7 @@ def _threads(workers, prepare):
 @contextlib.contextmanager
 def _dask(workers, address, prepare):
     try:
+        import dask
         import distributed
     except ModuleNotFoundError:
         raise ValueError("the dask executor needs dask.distributed: pip install 'ringbench[dist]'") from None
@@ -222,9 +235,10 @@ def _dask(workers, address, prepare):
         # Its HTTP server on a free loopback port: the default 8787 may be taken by another cluster. Its
         # workers log benign connection errors while it shuts down; a failed run still reaches the driver,
         # as the exception of its future.
-        cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                           dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
-                                           env=SINGLE_THREADED)
+        with dask.config.set(QUIET_CLUSTER):  # read when the scheduler and nannies start; workers get a copy
+            cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                               dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL,
+                                               env=SINGLE_THREADED)
         client = distributed.Client(cluster)
     else:
         try:
