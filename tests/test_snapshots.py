@@ -60,22 +60,22 @@ def test_jobs_on_the_same_iterate_share_one_slot_and_copy_at_first_attach():
     assert live_slots(pool) == sorted([slot, newer])
 
     # The old slot survives until its last job lets go.
-    sn.detach(pool, 0)
+    sn.detach(pool, 0, 0)
     assert pool.job_slot[0] == -1 and pool.refs[slot] == 1
     assert jobs_of(pool, slot) == [3]
     assert sn.oldest_slot(pool) == slot
-    sn.detach(pool, 3)
+    sn.detach(pool, 3, 0)
     assert pool.refs[slot] == 0
     assert sn.oldest_slot(pool) == newer
     assert live_slots(pool) == [newer]
     assert pool.free_top[0] == 2
     # Detaching a worker without a job is a no-op.
-    sn.detach(pool, 3)
-    sn.detach(pool, 4)
+    sn.detach(pool, 3, 0)
+    sn.detach(pool, 4, 0)
     assert pool.free_top[0] == 2 and pool.refs[newer] == 1
 
     # Freeing the slot of the current iterate makes the next attach copy x again.
-    sn.detach(pool, 1)
+    sn.detach(pool, 1, 1)
     assert sn.oldest_slot(pool) == -1 and pool.free_top[0] == 3
     x[:] = [7.0, 8.0, 9.0]
     sn.attach(pool, 2, x, 1)
@@ -89,11 +89,11 @@ def test_detach_from_the_middle_of_a_slot_list():
         sn.attach(pool, worker, x, 0)
     slot = int(pool.job_slot[4])
     assert jobs_of(pool, slot) == [1, 2, 4, 5]
-    sn.detach(pool, 5)  # middle
+    sn.detach(pool, 5, 0)  # middle
     assert jobs_of(pool, slot) == [1, 2, 4]
-    sn.detach(pool, 2)  # head (last attached)
+    sn.detach(pool, 2, 0)  # head (last attached)
     assert jobs_of(pool, slot) == [1, 4]
-    sn.detach(pool, 4)  # tail (first attached)
+    sn.detach(pool, 4, 0)  # tail (first attached)
     assert jobs_of(pool, slot) == [1]
     assert pool.refs[slot] == 1
 
@@ -113,8 +113,36 @@ def test_oldest_slot_is_the_live_slot_with_the_smallest_iteration():
         oldest = min(live, key=lambda w: 10 * w)
         assert sn.oldest_slot(pool) == slots[oldest]
         assert pool.iteration[sn.oldest_slot(pool)] == 10 * oldest
-        sn.detach(pool, worker)
+        sn.detach(pool, worker, 10 * worker)
     assert sn.oldest_slot(pool) == -1
+
+
+def test_release_before_frees_old_slots_without_walking_their_jobs():
+    """Jobs of a released slot keep a stale job_slot; detach clears it and leaves the slot's new jobs alone."""
+    pool = sn.new_snapshots(4, 1, 2)
+    x = np.zeros(1)
+    sn.attach(pool, 0, x, 0)
+    sn.attach(pool, 1, x, 0)
+    old = int(pool.job_slot[0])
+    sn.iterate_changed(pool)
+    x[0] = 1.0
+    sn.attach(pool, 2, x, 1)
+    sn.release_before(pool, 0)  # nothing is older than iteration 0
+    assert live_slots(pool) == sorted([old, int(pool.job_slot[2])])
+    sn.release_before(pool, 1)
+    assert pool.free_top[0] == 1 and pool.iteration[old] == -1 and pool.refs[old] == 0
+    assert sn.oldest_slot(pool) == pool.job_slot[2]
+    assert pool.job_slot[0] == old and not sn.holds(pool, old, 0)  # stale, not walked
+    # The freed slot is reused by a newer iterate; the stale job's detach must not touch it.
+    sn.iterate_changed(pool)
+    x[0] = 2.0
+    sn.attach(pool, 3, x, 2)
+    assert pool.job_slot[3] == old and sn.holds(pool, old, 2)
+    sn.detach(pool, 0, 0)
+    assert pool.job_slot[0] == -1 and pool.refs[old] == 1 and jobs_of(pool, old) == [3]
+    np.testing.assert_array_equal(pool.points[old], [2.0])
+    sn.detach(pool, 1, 0)
+    assert pool.refs[old] == 1 and jobs_of(pool, old) == [3]
 
 
 def test_exhausting_the_pool_raises():
@@ -127,7 +155,7 @@ def test_exhausting_the_pool_raises():
     with pytest.raises(RuntimeError, match="exhausted"):
         sn.attach(pool, 2, x, 2)
     # After a slot is freed the pool can be used again.
-    sn.detach(pool, 0)
+    sn.detach(pool, 0, 0)
     sn.attach(pool, 2, x, 2)
     assert pool.iteration[pool.job_slot[2]] == 2
 
@@ -137,7 +165,7 @@ def test_zero_capacity_stores_nothing():
     sn.attach(pool, 0, np.ones(2), 0)
     assert pool.job_slot[0] == -1
     assert sn.oldest_slot(pool) == -1
-    sn.detach(pool, 0)
+    sn.detach(pool, 0, 0)
 
 
 @settings(max_examples=100, deadline=None, database=None,
@@ -151,15 +179,24 @@ def test_random_sequences_match_reference(data):
     iteration = 0
     x = np.array([0.0, -0.0])
     attached = {}  # worker -> iteration its job started on
+    released = {}  # worker -> iteration of a job still running whose iterate release_before freed
     values = {}  # iteration -> the iterate at that iteration
     for _ in range(data.draw(st.integers(0, 40), label="operations")):
-        idle = [w for w in range(n) if w not in attached]
-        choices = ["step"] + (["attach"] if idle else []) + (["detach"] if attached else [])
+        idle = [w for w in range(n) if w not in attached and w not in released]
+        running = sorted({**attached, **released})
+        choices = ["step", "release"] + (["attach"] if idle else []) + (["detach"] if running else [])
         operation = data.draw(st.sampled_from(choices))
         if operation == "step":
             sn.iterate_changed(pool)
             iteration += 1
             x = x + np.array([1.0, 0.5 * iteration])
+        elif operation == "release":
+            threshold = data.draw(st.integers(0, iteration + 1), label="threshold")
+            sn.release_before(pool, threshold)
+            for worker, started in list(attached.items()):
+                if started < threshold:
+                    released[worker] = attached.pop(worker)
+                    values.pop(started, None)
         elif operation == "attach":
             worker = data.draw(st.sampled_from(idle))
             live_iterations = set(attached.values())
@@ -172,11 +209,12 @@ def test_random_sequences_match_reference(data):
             attached[worker] = iteration
             values.setdefault(iteration, x.copy())
         else:
-            worker = data.draw(st.sampled_from(sorted(attached)))
-            sn.detach(pool, worker)
-            del attached[worker]
-            if iteration not in attached.values():
-                values.pop(iteration, None)
+            worker = data.draw(st.sampled_from(running))
+            started = attached.pop(worker) if worker in attached else released.pop(worker)
+            sn.detach(pool, worker, started)
+            assert pool.job_slot[worker] == -1
+            if started not in attached.values():
+                values.pop(started, None)
         # Invariants against the reference.
         by_iteration = {}
         for worker, started in attached.items():
@@ -193,7 +231,9 @@ def test_random_sequences_match_reference(data):
             np.testing.assert_array_equal(pool.points[slot], values[started])
         assert len(set(slot_of.values())) == len(slot_of), "distinct iterates must use distinct slots"
         for worker in range(n):
-            if worker not in attached:
+            if worker in released:  # its job_slot may be stale, never a slot holding its iterate
+                assert not sn.holds(pool, int(pool.job_slot[worker]), released[worker])
+            elif worker not in attached:
                 assert pool.job_slot[worker] == -1
         assert live_slots(pool) == sorted(slot_of.values())
         assert pool.free_top[0] == capacity - len(slot_of)

@@ -16,7 +16,7 @@ from .record import CANCELLED as CANCELLED_ACTION
 from .record import DISCARDED as DISCARDED_ACTION
 from .record import LOST as LOST_ACTION
 from .record import STORED, log_event, log_update, traced
-from .snapshots import attach, detach, iterate_changed, oldest_slot
+from .snapshots import attach, detach, holds, iterate_changed, oldest_slot, release_before
 from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, LOST, USED
 
 
@@ -35,7 +35,7 @@ def start_slot(sim, worker):
     if sim.start_iteration[worker] == sim.iteration[0]:
         return -1
     slot = sim.snapshots.job_slot[worker]
-    if slot < 0:
+    if not holds(sim.snapshots, slot, sim.start_iteration[worker]):
         raise RuntimeError("a server rule read a job whose iterate was not kept")
     return slot
 
@@ -127,7 +127,7 @@ def _begin_job(sim, worker):
 @kernel(inner=True)
 def restart(sim, worker):
     """Give ``worker`` a new job on the current iterate, replacing its finished one."""
-    detach(sim.snapshots, worker)
+    detach(sim.snapshots, worker, sim.start_iteration[worker])
     finish = _begin_job(sim, worker)
     if sim.heap.pos[worker] >= 0:
         heap.update(sim.heap, worker, finish)
@@ -148,7 +148,7 @@ def cancel(sim, worker):
 @kernel(inner=True)
 def make_idle(sim, worker):
     """Leave ``worker`` without a job until the rule restarts it."""
-    detach(sim.snapshots, worker)
+    detach(sim.snapshots, worker, sim.start_iteration[worker])
     heap.remove(sim.heap, worker)
 
 
@@ -167,7 +167,7 @@ def restart_all(sim):
             if traced(sim.recorder):
                 log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                           sim.iteration[0] - sim.start_iteration[worker], CANCELLED_ACTION, sim.iteration[0], sim.x)
-        detach(sim.snapshots, worker)
+        detach(sim.snapshots, worker, sim.start_iteration[worker])
         queue.keys[slot] = _begin_job(sim, worker)
         queue.ids[slot] = worker
         queue.pos[worker] = slot
@@ -190,7 +190,7 @@ def change_presence(sim, worker):
     if traced(sim.recorder):
         log_event(sim.recorder, sim.clock[0], worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                   sim.iteration[0] - sim.start_iteration[worker], LOST_ACTION, sim.iteration[0], sim.x)
-    detach(sim.snapshots, worker)
+    detach(sim.snapshots, worker, sim.start_iteration[worker])
     heap.update(sim.heap, worker, rejoin_time(sim.timing, worker, sim.clock[0]))
 
 
@@ -202,6 +202,9 @@ def drop_started_before(sim, iteration, stop_jobs):
     (Ringmaster with calculation stops); otherwise they keep running but their
     snapshots are released, and the rule discards them on arrival.
     """
+    if not stop_jobs:
+        release_before(sim.snapshots, iteration)
+        return
     while True:
         slot = oldest_slot(sim.snapshots)
         if slot < 0 or sim.snapshots.iteration[slot] >= iteration:
@@ -209,9 +212,6 @@ def drop_started_before(sim, iteration, stop_jobs):
         worker = sim.snapshots.first_job[slot]
         while worker >= 0:
             following = sim.snapshots.next_job[worker]
-            if stop_jobs:
-                cancel(sim, worker)
-            else:
-                detach(sim.snapshots, worker)
+            cancel(sim, worker)
             worker = following
 

@@ -8,7 +8,12 @@ reference, and a slot returns to the free list when its last job lets go.
 
 Each slot links the jobs attached to it, and the live slots sit in a small heap
 keyed by iteration, so "every job started before iteration s" (Ringmaster's
-threshold) is found in O(log capacity + number of such jobs).
+threshold) is found in O(log capacity + number of such jobs). Releasing those
+jobs' iterates without stopping the jobs (:func:`release_before`) does not walk
+them: the slot is freed whole, and each job's ``job_slot`` goes stale, which
+:func:`detach` recognises because the slot no longer holds the job's iteration.
+At 10^6 workers that saves several random memory reads and writes per discarded
+job (the walk touched three per-worker arrays of every job).
 
 Capacity is chosen by the method: ``min(R + 1, n)`` for Ringmaster, the number of
 active workers for ASGD, and 0 for methods that only ever use gradients computed on
@@ -86,10 +91,29 @@ def attach(snapshots, worker, x, iteration):
 
 
 @kernel
-def detach(snapshots, worker):
-    """Release ``worker``'s job from its snapshot; free the slot if nobody else uses it."""
+def _free(snapshots, slot):
+    """Return ``slot`` to the free list; it holds no iteration any more."""
+    remove(snapshots.live, slot)
+    snapshots.iteration[slot] = -1
+    snapshots.refs[slot] = 0
+    snapshots.free[snapshots.free_top[0]] = slot
+    snapshots.free_top[0] += 1
+    if snapshots.current[0] == slot:
+        snapshots.current[0] = -1
+
+
+@kernel
+def detach(snapshots, worker, started):
+    """Release ``worker``'s job, started on iteration ``started``, from its snapshot.
+
+    The slot is freed if nobody else uses it. A job whose slot :func:`release_before`
+    already freed holds nothing: only its stale ``job_slot`` is cleared.
+    """
     slot = snapshots.job_slot[worker]
     if slot < 0:
+        return
+    snapshots.job_slot[worker] = -1
+    if snapshots.iteration[slot] != started:
         return
     following = snapshots.next_job[worker]
     preceding = snapshots.previous_job[worker]
@@ -99,14 +123,39 @@ def detach(snapshots, worker):
         snapshots.first_job[slot] = following
     if following >= 0:
         snapshots.previous_job[following] = preceding
-    snapshots.job_slot[worker] = -1
     snapshots.refs[slot] -= 1
     if snapshots.refs[slot] == 0:
-        remove(snapshots.live, slot)
-        snapshots.free[snapshots.free_top[0]] = slot
-        snapshots.free_top[0] += 1
-        if snapshots.current[0] == slot:
-            snapshots.current[0] = -1
+        _free(snapshots, slot)
+
+
+@kernel
+def release_before(snapshots, iteration):
+    """Free every slot holding an iterate older than ``iteration``, whatever jobs are attached to it.
+
+    Those jobs keep running without an iterate (their gradients can no longer be
+    evaluated); each slot costs O(log capacity), however many jobs it held. The slot
+    of the current iterate is the exception: a job started next, on the same iterate,
+    would get a slot holding the same iteration, which the stale jobs would take for
+    theirs, so its jobs are detached one by one.
+    """
+    while True:
+        slot = oldest_slot(snapshots)
+        if slot < 0 or snapshots.iteration[slot] >= iteration:
+            return
+        if slot != snapshots.current[0]:
+            _free(snapshots, slot)
+            continue
+        worker = snapshots.first_job[slot]
+        while worker >= 0:  # the last detach frees the slot
+            following = snapshots.next_job[worker]
+            detach(snapshots, worker, snapshots.iteration[slot])
+            worker = following
+
+
+@kernel
+def holds(snapshots, slot, started):
+    """Whether ``slot`` holds the iterate of iteration ``started`` (a job's slot may be stale)."""
+    return slot >= 0 and snapshots.iteration[slot] == started
 
 
 @kernel
