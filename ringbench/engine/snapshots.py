@@ -103,6 +103,12 @@ def _free(snapshots, slot):
 
 
 @kernel
+def holds(snapshots, slot, started):
+    """Whether ``slot`` holds the iterate of iteration ``started`` (a job's slot may be stale)."""
+    return slot >= 0 and snapshots.iteration[slot] == started
+
+
+@kernel
 def detach(snapshots, worker, started):
     """Release ``worker``'s job, started on iteration ``started``, from its snapshot.
 
@@ -110,10 +116,8 @@ def detach(snapshots, worker, started):
     already freed holds nothing: only its stale ``job_slot`` is cleared.
     """
     slot = snapshots.job_slot[worker]
-    if slot < 0:
-        return
     snapshots.job_slot[worker] = -1
-    if snapshots.iteration[slot] != started:
+    if not holds(snapshots, slot, started):
         return
     following = snapshots.next_job[worker]
     preceding = snapshots.previous_job[worker]
@@ -150,12 +154,6 @@ def release_before(snapshots, iteration):
             following = snapshots.next_job[worker]
             detach(snapshots, worker, snapshots.iteration[slot])
             worker = following
-
-
-@kernel
-def holds(snapshots, slot, started):
-    """Whether ``slot`` holds the iterate of iteration ``started`` (a job's slot may be stale)."""
-    return slot >= 0 and snapshots.iteration[slot] == started
 
 
 @kernel
