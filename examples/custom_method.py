@@ -38,7 +38,7 @@ def polynomial_on_arrival(rule, sim, problem, worker):
     plugin.restart(sim, worker)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PolynomialASGD(plugin.Method):
     """ASGD with the stepsize gamma / (1 + delay)^power.
 

@@ -143,8 +143,17 @@ def boolean(name, value):
     return bool(value)
 
 
+def sequence(name, value, items):
+    """Return ``value`` as a list, if it is a sequence (not a string); ``items`` says what it should hold."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{name} must be a sequence of {items}, got {value!r}")
+    return list(value)
+
+
 def input_file(name, path, suffixes):
     """Return ``path`` as a Path if it names an existing file ending in one of ``suffixes``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"{name} must be a file path (a string), got {path!r}")
     location = Path(path)
     if location.suffix not in suffixes:
         raise ValueError(f"{name} must be a {', '.join(suffixes)} file, got {str(path)!r}")
@@ -187,13 +196,30 @@ def real(name, value, *, positive=False, minimum=None, maximum=None):
     return value
 
 
+def noise_variance(name, noise_std, dimension):
+    """sigma^2 = ``dimension`` * ``noise_std``^2, or a ValueError naming ``name`` if that overflows a float."""
+    largest = float(np.sqrt(np.finfo(np.float64).max / dimension))
+    if noise_std > largest:
+        raise ValueError(f"{name} = {noise_std:g} makes sigma^2 = d {name}^2 overflow at d = {dimension}; "
+                         f"allowed is {name} <= {largest:.3g}")
+    return dimension * noise_std**2
+
+
 def array(name, values, *, ndim=1, positive=False, nonnegative=False, length=None):
-    """Return ``values`` as a C-contiguous finite float64 array of ``ndim`` dimensions."""
+    """Return ``values`` as a C-contiguous finite float64 array of ``ndim`` dimensions (None: any).
+
+    Only integer and floating-point input is converted: booleans, strings and complex
+    numbers are rejected rather than read as numbers (or cut to their real part).
+    """
     try:
-        result = np.ascontiguousarray(values, dtype=np.float64)
+        given = np.asarray(values)
     except (TypeError, ValueError) as error:
         raise ValueError(f"{name} must be an array of real numbers ({error})") from None
-    if result.ndim != ndim:
+    if given.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must be an array of real numbers (integer or float), got dtype {given.dtype}"
+                         + (" (mixed or nested sequences)" if given.dtype.kind == "O" else ""))
+    result = np.asarray(given, dtype=np.float64, order="C")
+    if ndim is not None and result.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {result.shape}")
     if result.size == 0:
         raise ValueError(f"{name} must not be empty")
@@ -204,6 +230,21 @@ def array(name, values, *, ndim=1, positive=False, nonnegative=False, length=Non
         _first_bad(name, result, result <= 0, "> 0")
     if nonnegative:
         _first_bad(name, result, result < 0, ">= 0")
+    return result
+
+
+def sparse(name, matrix):
+    """Return the scipy.sparse ``matrix`` as a float64 CSR array with duplicate entries summed.
+
+    As for :func:`array`, only integer and floating-point values are converted.
+    """
+    import scipy.sparse  # only callers holding a sparse matrix get here, and they have imported it
+
+    if matrix.dtype.kind not in "iuf":
+        raise ValueError(f"{name} must hold real numbers (integer or float), got a sparse matrix of dtype "
+                         f"{matrix.dtype}")
+    result = scipy.sparse.csr_array(matrix, dtype=np.float64)
+    result.sum_duplicates()
     return result
 
 

@@ -380,7 +380,10 @@ def read_libsvm(source, n_features=None):
 
 def _read_text(source):
     if isinstance(source, (str, os.PathLike)):
-        content = pathlib.Path(source).read_bytes()
+        try:
+            content = pathlib.Path(source).read_bytes()
+        except OSError as error:
+            raise ValueError(f"source: cannot read {str(source)!r} ({error.strerror or error})") from None
     elif hasattr(source, "read"):
         content = source.read()
     else:
@@ -487,6 +490,8 @@ _PARSED = {}
 _DOWNLOADS = contextvars.ContextVar("ringbench_datasets_downloads", default=None)
 #: How messages name the place to look first: the ``path`` argument, or the command line's ``--data-path``.
 _PATH_OPTION = contextvars.ContextVar("path_option", default="path=")
+#: Whether messages may suggest ``verify=False``: not under :func:`path_option` (the command line has no such option).
+_VERIFY_OPTION = contextvars.ContextVar("verify_option", default=True)
 
 
 @contextlib.contextmanager
@@ -505,12 +510,16 @@ def offline(enabled=True):
 
 @contextlib.contextmanager
 def path_option(name):
-    """Within the block, messages call :func:`load`'s ``path`` argument ``name`` (the CLI's ``--data-path``)."""
-    token = _PATH_OPTION.set(name)
+    """Within the block, messages call :func:`load`'s ``path`` argument ``name`` (the CLI's ``--data-path``).
+
+    They also stop suggesting ``verify=False``, which the command line does not offer.
+    """
+    token, verify_token = _PATH_OPTION.set(name), _VERIFY_OPTION.set(False)
     try:
         yield
     finally:
         _PATH_OPTION.reset(token)
+        _VERIFY_OPTION.reset(verify_token)
 
 
 def data_cache_dir():
@@ -698,6 +707,14 @@ def _match(file, digest):
     return next((variant for variant in file.variants if variant.sha256 == digest), None)
 
 
+def _unchecked_load(what):
+    """How to load ``what`` whose checksum matches no registered copy: ``verify=False``, which only Python has."""
+    if _VERIFY_OPTION.get():
+        return f"Pass verify=False to load {what} anyway."
+    return (f"The command line loads registered copies only; from Python, ringbench.datasets.load(..., "
+            f"verify=False) loads {what} anyway.")
+
+
 def _unverified(file):
     return [variant for variant in file.variants if variant.sha256 is None]
 
@@ -712,7 +729,7 @@ def _mismatch_message(dataset, file, found, digest, count=None):
     note = f"{dataset.note} " if dataset.note else ""
     return (f"{found} has SHA-256 {digest}, which is no registered copy of {dataset.name}'s {file.filename} "
             f"({dataset.n_features} features). Registered:\n{known}\n{counted.strip()}{' ' if counted else ''}"
-            f"{note}Pass verify=False to load this file anyway.")
+            f"{note}{_unchecked_load('this file')}")
 
 
 def _places(dataset, file, path):
@@ -722,6 +739,8 @@ def _places(dataset, file, path):
         option = _PATH_OPTION.get().rstrip("=")
         if not isinstance(path, (str, os.PathLike)):
             raise ValueError(f"{option} must be a file or directory path, got {type(path).__name__}")
+        if not str(path):  # Path("") is the working directory, which would be searched without saying so
+            raise ValueError(f"{option} must name a file or directory, got an empty string")
         given = pathlib.Path(path).expanduser()
         if not given.exists():  # a typo must not fall back silently on the other places
             raise ValueError(f"{option} {str(path)!r}: no such file or directory")
@@ -820,7 +839,7 @@ def _not_found_message(dataset, missing, reason):
     else:
         how = (f"Copy the files from {dataset.page.rsplit('/', 1)[0]} into {cache} or data/ here, pass their "
                f"directory as {_PATH_OPTION.get()}, or set ${ENV_VAR} to it.")
-    note = f"\nNote: {dataset.note} Load another copy with verify=False." if dataset.note else ""
+    note = f"\nNote: {dataset.note} {_unchecked_load('another copy')}" if dataset.note else ""
     return (f"dataset {dataset.name!r} ({what}) was not found. " + "\n".join(lines) + f"\n{reason}\n{how}{note}")
 
 

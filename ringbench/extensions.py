@@ -63,3 +63,7 @@ def _import(location, name, what):
         return importlib.import_module(location)
     except ImportError as error:
         raise ValueError(f"{what} {name!r}: cannot import {location}: {error}") from None
+    except SyntaxError as error:
+        raise ValueError(f"{what} {name!r}: {error.filename}, line {error.lineno}: {error.msg}") from None
+    except Exception as error:  # the plug-in's own code failed; Python callers keep its traceback as the cause
+        raise ValueError(f"{what} {name!r}: importing {location} raised {type(error).__name__}: {error}") from error

@@ -11,6 +11,7 @@ import importlib.util
 import io
 import json
 import math
+import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -167,14 +168,14 @@ class Result:
 
     def time_to(self, target):
         """First checkpoint time with ||grad f||^2 <= ``target``, or None if never reached."""
-        target = _validate.real("target", target)
+        target = _validate.real("target", target, positive=True)
         reached = np.flatnonzero(self.grad_norm2 <= target)
         return float(self.time[reached[0]]) if reached.size else None
 
     def save(self, path):
         """Write ``path.npz`` and ``path.json``; return the two paths."""
         stem = _stem(path)
-        stem.parent.mkdir(parents=True, exist_ok=True)
+        _validate.writable_directory("the directory of path", stem.parent)
         arrays = {name: getattr(self, name) for name in _ARRAYS if getattr(self, name) is not None}
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "counters": self.counters,
                 "diverged_at": self.diverged_at, "config": self.config, "provenance": self.provenance}
@@ -199,8 +200,9 @@ class Result:
         """A one-line description; after a divergence, with the last finite checkpoint, said so."""
         final = self.grad_norm2[-1] if self.grad_norm2.size else float("nan")
         if self.status == "diverged" and self.diverged_at is not None:
-            where = (f"diverged at t={self.diverged_at['time']:.6g}, k={self.diverged_at['iteration']}; "
-                     f"last finite checkpoint t={self.time[-1]:.6g}, k={self.iteration[-1]}: ")
+            last = (f"last finite checkpoint t={self.time[-1]:.6g}, k={self.iteration[-1]}: " if self.time.size
+                    else "no finite checkpoint (not even at x^0): ")
+            where = f"diverged at t={self.diverged_at['time']:.6g}, k={self.diverged_at['iteration']}; {last}"
         else:
             where = f"{self.status} at t={self.counters['end_time']:.6g}, k={self.counters['updates']}, "
         return (f"{self.method}: {where}||grad f||^2={final:.4g}, "
@@ -269,6 +271,10 @@ def _read_meta(path):
     method = meta["config"].get("method")
     if not (isinstance(method, dict) and isinstance(method.get("method"), str)):
         raise ResultFileError(path, "config.method.method (the method's name) must be a string")
+    timing = meta["config"].get("timing")
+    if not isinstance(timing, dict) or "n" not in timing:
+        raise ResultFileError(path, "config.timing must be a JSON object with n, the number of workers")
+    _number(path, "config.timing.n", timing["n"], integral=True)
     counters = meta["counters"]
     _keys(path, "counters", counters, required=_INTEGER_COUNTERS + _REAL_COUNTERS, optional=_LATER_COUNTERS)
     for name in _INTEGER_COUNTERS + tuple(name for name in _LATER_COUNTERS if name in counters):
@@ -361,6 +367,8 @@ _PARQUET = importlib.util.find_spec("pyarrow") is not None
 
 
 def _stem(path):
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a file path (str or pathlib.Path), got {path!r}")
     path = Path(path)
     return path.with_suffix("") if path.suffix in (".npz", ".json") else path
 

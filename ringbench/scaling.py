@@ -84,11 +84,20 @@ def study(problem, profile="sqrt", ns=DEFAULT_NS, *, eps=DEFAULT_EPS, names=theo
     Delta = problem.initial_gap()
     rows = []
     bar = tqdm(total=len(ns) * len(names) * seeds, unit="run", desc="scaling", disable=not progress, leave=False)
+    models = [timing_models.profile(profile, n) for n in ns]
+    predictions = [theory.homogeneous_times(model.expected_durations(), problem.L, Delta, problem.sigma2, eps)
+                   for model in models]
+    for n, model, predicted in zip(ns, models, predictions):  # every horizon checked before the first run
+        for name in names:
+            arrivals = _validate.expected_arrivals(budget * predicted[name], model.expected_durations())
+            if arrivals > _validate.MAX_ARRIVALS:
+                raise ValueError(f"budget = {budget:g} lets {name} at n = {n} run {budget * predicted[name]:.3g} "
+                                 f"simulated seconds, about {arrivals:.3g} job arrivals, more than the "
+                                 f"{_validate.MAX_ARRIVALS:.0e} a run can finish; allowed is budget <= "
+                                 f"{budget * (_validate.MAX_ARRIVALS / arrivals):.3g}")
     with bar:
-        for n in ns:
-            model = timing_models.profile(profile, n)
+        for n, model, predicted in zip(ns, models, predictions):
             tau = model.expected_durations()
-            predicted = theory.homogeneous_times(tau, problem.L, Delta, problem.sigma2, eps)
             bound = theory.lower_bound(tau, problem.L, Delta, problem.sigma2, eps)
             m_star = theory.optimal_workers(tau, problem.sigma2, eps)
             for name in names:

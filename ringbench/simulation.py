@@ -300,16 +300,18 @@ _STATUS_NAMES = {loop.TIME_BUDGET: "time_budget", loop.MAX_UPDATES: "update_budg
                  loop.TARGET_REACHED: "target_reached", loop.DIVERGED: "diverged", "interrupted": "interrupted"}
 
 
+#: Trace columns that stay float64; the others are integers stored in the float rows of the trace buffer.
+_FLOAT_FIELDS = ("time", "start_time", "stepsize")
+
+
 def _tables(trace):
     """The trace's columns as arrays: (event columns, update columns, iterates or None)."""
     events = np.concatenate(trace["events"]) if trace["events"] else np.zeros((0, len(EVENT_FIELDS)))
     updates = np.concatenate(trace["updates"]) if trace["updates"] else np.zeros((0, len(UPDATE_FIELDS)))
-    event_columns = {name: events[:, column].astype(np.int64) for column, name in enumerate(EVENT_FIELDS)}
-    for name in ("time", "start_time"):
-        event_columns[name] = events[:, EVENT_FIELDS.index(name)].copy()
-    update_columns = {name: updates[:, column].astype(np.int64) for column, name in enumerate(UPDATE_FIELDS)}
-    update_columns["time"] = updates[:, 1].copy()
-    update_columns["stepsize"] = updates[:, 5].copy()
+    event_columns = {name: events[:, column].copy() if name in _FLOAT_FIELDS else events[:, column].astype(np.int64)
+                     for column, name in enumerate(EVENT_FIELDS)}
+    update_columns = {name: updates[:, column].copy() if name in _FLOAT_FIELDS else updates[:, column].astype(np.int64)
+                      for column, name in enumerate(UPDATE_FIELDS)}
     iterates = np.concatenate(trace["x"]) if trace["x"] else None
     return event_columns, update_columns, iterates
 

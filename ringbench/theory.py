@@ -20,6 +20,7 @@ loop over them) and validates its inputs with a ``ValueError`` naming the parame
 """
 
 import math
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -42,7 +43,17 @@ def threshold(sigma2, eps):
     if sigma2 / eps > _validate.INT64_MAX:  # R is an int64 in the kernels
         raise ValueError(f"eps = {eps:g} is too small for sigma2 = {sigma2:g}: R = ceil(sigma2/eps) = "
                          f"{sigma2 / eps:.3g} exceeds 2^63 - 1; allowed is eps >= {sigma2 / _validate.INT64_MAX:.3g}")
-    return max(1, math.ceil(sigma2 / eps))
+    return max(1, _ceiling(sigma2 / eps))
+
+
+def _ceiling(ratio):
+    """Ceil(ratio), counting a ratio within :data:`TIE_TOLERANCE` (relative) of an integer as that integer.
+
+    sigma^2 = d s^2 and the division both round: sigma^2 / eps = 1 exactly (d = 10,
+    s = 0.1, eps = 0.1) comes out as 1.0000000000000002, whose plain ceiling is 2.
+    """
+    nearest = round(ratio)
+    return nearest if abs(ratio - nearest) <= TIE_TOLERANCE * max(1.0, nearest) else math.ceil(ratio)
 
 
 def batch_size(sigma2, eps):
@@ -176,7 +187,14 @@ def _complexity(L, Delta, sigma2, eps):
     Delta = _validate.real("Delta", Delta, minimum=0.0)
     sigma2 = _validate.real("sigma2", sigma2, minimum=0.0)
     eps = _validate.real("eps", eps, positive=True)
-    return L * Delta / eps, sigma2 / eps
+    blocks, noise = L * Delta / eps, sigma2 / eps
+    # The bounds multiply these further (by R, sigma^2/eps, worker times): keep a margin of 1e8 for that.
+    largest = sys.float_info.max / (16 * (1.0 + noise) * max(1.0, noise)) / 1e8
+    if not (blocks <= largest and (Delta == 0 or blocks >= 1e-290)):
+        raise ValueError(f"L = {L:g}, Delta = {Delta:g} and eps = {eps:g} give L Delta / eps = {blocks:.3g}, whose "
+                         f"time bounds overflow or underflow float64; allowed is 1e-290 <= L Delta / eps <= "
+                         f"{largest:.3g} at sigma2 = {sigma2:g}")
+    return blocks, noise
 
 
 def lower_bound(tau, L, Delta, sigma2, eps):

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
@@ -52,6 +53,26 @@ def test_overflowing_stepsize_diverges_without_nan_in_results():
     assert result.status == "diverged"
     assert result.diverged_at["iteration"] <= 10
     assert_finite_rows(result)
+
+
+def test_a_start_where_f_overflows_diverges_at_time_zero():
+    # x0 is finite, f(x0) is not: the blow-up threshold became infinite and every checkpoint recorded inf.
+    problem = problems.Quadratic(np.eye(3), np.ones(3), x0=np.full(3, 1e200))
+    result = ringbench.simulate(problem, methods.ASGD(gamma=0.1), timing.fixed(np.ones(2)), t_max=10.0)
+    assert result.status == "diverged"
+    assert result.diverged_at == {"time": 0.0, "iteration": 0}
+    assert result.time.size == 0 and result.counters["updates"] == 0
+    assert "no finite checkpoint" in result.summary()
+
+
+def test_traced_stepsizes_beyond_the_int64_range_stay_exact():
+    # The trace's integer columns are cast to int64; the stepsize column must not be (it once warned and was cast).
+    problem = problems.Quadratic(np.eye(2) * 1e-40, np.zeros(2), x0=np.ones(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = ringbench.simulate(problem, methods.ASGD(gamma=1e20), timing.fixed(np.ones(2)), t_max=3.0,
+                                    trace=True)
+    assert result.updates["stepsize"].tolist() == [1e20] * result.counters["updates"]
 
 
 def test_update_checkpoints_also_catch_divergence():

@@ -149,12 +149,13 @@ def test_asgd_is_biased_towards_fast_workers_while_ringleader_and_malenia_conver
 
 
 LABELS = np.random.default_rng(0).integers(0, 4, 203)  # 4 classes, 203 samples
+OPTIONS = {"iid": dict(seed=3), "label-sorted": {}, "dirichlet": dict(alpha=0.5, seed=3)}
 
 
 @pytest.mark.parametrize("kind", splits.SPLITS)
 @pytest.mark.parametrize("n_workers", [1, 5, 7, 203])
 def test_splits_use_every_sample_once_in_near_equal_parts(kind, n_workers):
-    parts = splits.split(kind, LABELS, n_workers, alpha=0.5, seed=3)
+    parts = splits.split(kind, LABELS, n_workers, **OPTIONS[kind])
     assert len(parts) == n_workers
     everything = np.concatenate(parts)
     assert np.array_equal(np.sort(everything), np.arange(LABELS.size))
@@ -163,14 +164,14 @@ def test_splits_use_every_sample_once_in_near_equal_parts(kind, n_workers):
     for part in parts:
         assert np.issubdtype(part.dtype, np.integer)
     # Deterministic: the same arguments give the same split.
-    again = splits.split(kind, LABELS, n_workers, alpha=0.5, seed=3)
+    again = splits.split(kind, LABELS, n_workers, **OPTIONS[kind])
     assert all(np.array_equal(a, b) for a, b in zip(parts, again))
 
 
 @pytest.mark.parametrize("kind", ["iid", "dirichlet"])
 def test_random_splits_depend_on_the_seed(kind):
-    a = splits.split(kind, LABELS, 5, alpha=0.5, seed=3)
-    b = splits.split(kind, LABELS, 5, alpha=0.5, seed=4)
+    a = splits.split(kind, LABELS, 5, **OPTIONS[kind])
+    b = splits.split(kind, LABELS, 5, **{**OPTIONS[kind], "seed": 4})
     assert not all(np.array_equal(x, y) for x, y in zip(a, b))
 
 

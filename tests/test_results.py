@@ -319,6 +319,8 @@ BAD_META = {
     "diverged without where": (lambda m: put(m, "status", "diverged"), r"diverged_at must be given exactly"),
     "config not an object": (lambda m: put(m, "config", "x"), r"config must be a JSON object"),
     "no method name": (lambda m: put(m["config"], "method", {}), r"config.method.method"),
+    "no timing": (lambda m: m["config"].pop("timing"), r"config.timing must be a JSON object with n"),
+    "workers a string": (lambda m: put(m["config"]["timing"], "n", "abc"), r"config.timing.n must be an integer"),
 }
 
 

@@ -138,6 +138,9 @@ def test_count_equals_the_number_of_specs():
     (('name = "asgd"', 'name = "ringmaster"'), "methods labels (set label = ... to tell apart"),
     (("[[timings]]", "[tuning]\n[[timings]]"), "seeds.replicates does not apply to a tuning sweep"),
     (("t_max = 40.0", "t_max = 40.0\ntarget = 0"), "target must be > 0"),
+    (("gamma = [0.01, 0.1]", "gamma = inf"), "methods[1].gamma must be a finite number, got inf"),
+    (("[seeds]", 'name = " "\n[seeds]'), "name must be a non-empty string"),
+    (("gamma = [0.01, 0.1]", "gamma = [0.1, nan]"), "methods[1].gamma must be a finite number, got nan"),
 ])
 def test_invalid_configuration_names_the_key(change, message):
     with pytest.raises(ValueError) as error:

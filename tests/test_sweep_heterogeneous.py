@@ -64,7 +64,7 @@ def test_split_key_gives_each_worker_the_split_of_the_samples(value, kind, alpha
     problem = built(parsed)
     assert problem.n_workers == 6
     labels = datasets.synthetic(60, 5, seed=1)[1]
-    expected = splits.split(kind, labels, 6, alpha=alpha, seed=seed or 0)
+    expected = splits.split(kind, labels, 6, alpha=alpha, seed=seed)
     offsets = problem.data().worker_offsets
     for worker, part in enumerate(expected):
         got = problem.data().worker_samples[offsets[worker]:offsets[worker + 1]]

@@ -26,6 +26,10 @@ def brute_block_times(tau, batch):
 
 def test_stepsizes_and_counts_closed_forms():
     assert theory.threshold(0.16, 0.01) == 16 and theory.batch_size(0.16, 0.01) == 16
+    # sigma^2 / eps is a whole number that rounding lifts just above it: the spec's ceiling is that number.
+    assert 10 * 0.1**2 / 0.1 > 1 and theory.threshold(10 * 0.1**2, 0.1) == 1
+    assert theory.threshold(3 * 0.1**2, 0.01) == 3 and theory.batch_size(10 * 0.1**2, 0.01) == 10
+    assert theory.threshold(1.000001, 1.0) == 2  # a ratio truly above an integer still rounds up
     assert theory.threshold(0.0, 0.01) == 1 and theory.threshold(0.1729, 0.03) == 6
     assert theory.stepsize_ringmaster(2.0, 0.16, 0.01, 16) == min(1 / 64, 0.01 / (4 * 2 * 0.16))
     assert theory.stepsize_rennala(1.0, 0.16, 0.01, 16) == 0.5

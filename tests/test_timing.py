@@ -272,3 +272,11 @@ def test_describe_is_json_ready():
         described = model.describe()
         assert described["n"] == model.n
         json.dumps(described)
+
+
+@pytest.mark.parametrize("name, tau", [("linear", np.arange(1.0, 9.0)), ("sqrt", np.sqrt(np.arange(1.0, 9.0)))])
+def test_permutation_seed_permutes_the_fixed_profiles_too(name, tau):
+    # It was recorded in the result's config but never applied to these profiles.
+    permuted = timing.profile(name, 8, permutation_seed=5).expected_durations()
+    np.testing.assert_array_equal(permuted, np.random.default_rng(5).permutation(tau))
+    assert not np.array_equal(permuted, tau)

@@ -15,6 +15,8 @@ import scipy.sparse.linalg
 import ringbench
 import ringbench.cli
 from ringbench import Recording, methods, problems, timing
+from ringbench.problems import splits
+from ringbench.sweep import simulate_seeds
 
 Quadratic = problems.Quadratic
 nan, inf = float("nan"), float("inf")
@@ -75,6 +77,19 @@ TIMING_CASES = [
     ("trace empty worker", lambda: timing.trace([[1.0], []]), r"\bdurations\[1\]"),
     ("trace negative", lambda: timing.trace([[1.0, -1.0]]), r"\bdurations\[0\]"),
     ("trace nan", lambda: timing.trace([[nan]]), r"\bdurations\[0\]"),
+    ("trace text", lambda: timing.trace("12"), r"\bdurations\b"),
+    ("trace scalar", lambda: timing.trace(5), r"\bdurations\b"),
+    ("trace flat list", lambda: timing.trace([1.0, 2.0]), r"\bdurations\[0\]"),
+    ("tau scalar", lambda: timing.fixed(5.0), r"\btau\b"),
+    ("tau bool", lambda: timing.fixed([True, True]), r"\btau\b"),
+    ("tau complex", lambda: timing.fixed([1.0 + 1.0j]), r"\btau\b"),
+    ("fixed profile permutation seed", lambda: timing.profile("linear", 4, permutation_seed=-1), r"permutation_seed"),
+    ("fixed profile permutation seed text", lambda: timing.profile("constant", 4, permutation_seed="x"),
+     r"permutation_seed"),
+    ("outage windows missing", lambda: timing.outages([1.0], None), r"\bwindows\b"),
+    ("availability intervals missing", lambda: timing.availability(timing.fixed([1.0]), None), r"\bintervals\b"),
+    ("availability worker bool", lambda: timing.availability(timing.fixed([1.0, 1.0]), [(True, 0.0, 1.0)]),
+     r"intervals\[0\].*worker"),
 ]
 
 METHOD_CASES = [
@@ -105,6 +120,9 @@ METHOD_CASES = [
     ("get without gamma", lambda: methods.get("asgd"), r"\bgamma\b"),
     ("get with bad gamma", lambda: methods.get("delay-adaptive-asgd", gamma=-1.0), r"\bgamma\b"),
     ("get with a misspelled parameter", lambda: methods.get("asgd", gama=0.1), r"\bgama\b"),
+    ("fedasync a without effect", lambda: methods.FedAsync(gamma=0.1, staleness="constant", a=1.0),
+     r"\ba\b.*'constant'"),
+    ("fedasync b without effect", lambda: methods.FedAsync(gamma=0.1, b=2.0), r"\bb\b.*'polynomial'"),
 ]
 
 A2 = np.eye(2)
@@ -138,6 +156,33 @@ PROBLEM_CASES = [
     ("worst case d zero", lambda: Quadratic.worst_case(0), r"\bd\b"),
     ("random dense condition number", lambda: Quadratic.random_dense(3, condition_number=0.5),
      r"\bcondition_number\b"),
+    ("random dense condition number beyond float64", lambda: Quadratic.random_dense(3, condition_number=1e300),
+     r"\bcondition_number\b"),
+    ("x0 complex", lambda: Quadratic(A2, np.ones(2), x0=[1.0 + 5.0j, 0.0]), r"\bx0\b"),
+    ("x0 text", lambda: Quadratic(A2, np.ones(2), x0=["1", "2"]), r"\bx0\b"),
+    ("A complex", lambda: Quadratic(A2 * (1.0 + 1.0j), np.ones(2)), r"\bA\b"),
+    ("A bool", lambda: Quadratic(np.eye(2, dtype=bool), np.ones(2)), r"\bA\b"),
+    ("sparse A complex", lambda: Quadratic(scipy.sparse.csr_array(A2 * (1.0 + 1.0j)), np.ones(2)), r"\bA\b"),
+    ("sparse A bool", lambda: Quadratic(scipy.sparse.csr_array(np.eye(2, dtype=bool)), np.ones(2)), r"\bA\b"),
+    ("noise_std overflowing sigma^2", lambda: Quadratic.worst_case(10, noise_std=1e200), r"\bnoise_std\b"),
+    ("metrics at x of the wrong length", lambda: Quadratic(A2, np.ones(2)).metrics(np.ones(3)), r"\bx\b"),
+    ("metrics at a 2-d x", lambda: Quadratic(A2, np.ones(2)).metrics(np.ones((2, 1))), r"\bx\b"),
+    ("logistic sparse features complex",
+     lambda: problems.Logistic(scipy.sparse.csr_array(np.ones((2, 2)) * 1.0j), [1.0, -1.0]), r"\bfeatures\b"),
+    ("mlp single class", lambda: problems.MLP(np.ones((4, 2)), np.zeros(4, dtype=int), hidden=2), r"\bclasses\b"),
+    ("mlp sparse features", lambda: problems.MLP(scipy.sparse.csr_array(np.ones((4, 2))), np.array([0, 1, 0, 1]),
+                                                 hidden=2), r"\bfeatures\b"),
+    ("mlp noise_std overflowing sigma^2", lambda: problems.MLP(np.ones((4, 2)), np.array([0, 1, 0, 1]), hidden=2,
+                                                               batch=None, noise_std=1e200), r"\bnoise_std\b"),
+    ("mlp on a libsvm set", lambda: problems.MLP.from_dataset("a9a", hidden=2), r"\bdataset\b.*'a9a'"),
+    ("mlp balanced text", lambda: problems.MLP.from_dataset("mnist5k", samples=100, balanced="no"), r"\bbalanced\b"),
+    ("mlp split over no workers", lambda: problems.MLP.from_dataset("mnist5k", n=0, alpha=0.1), r"\bn\b"),
+    ("split labels 2-d", lambda: splits.iid(np.zeros((2, 3)), 2), r"\blabels\b"),
+    ("label-sorted labels 2-d", lambda: splits.label_sorted(np.zeros((2, 3)), 2), r"\blabels\b"),
+    ("split option the kind does not take", lambda: splits.split("iid", np.arange(4), 2, alpha=0.5),
+     r"\balpha\b"),
+    ("split classes the kind does not take",
+     lambda: splits.split("label-sorted", np.arange(4), 2, classes=[0, 1, 2, 3]), r"\bclasses\b"),
 ]
 
 
@@ -386,6 +431,21 @@ def test_synthetic_data_too_large_is_rejected_before_allocating(shape, sparse, m
     (["run", "--method", "asgd", "--gamma", "0.1", "--t-max", "1e308", "--max-updates", "10000000000000"],
      r"--t-max = 1e\+308 and --max-updates = 1e\+13 .* allowed is --t-max <= [0-9.e+]+ for"),
     (["plot", "--out", "/proc/ringbench", "result"], r"--out '/proc/ringbench' is not a writable directory"),
+    (["run", "--method", "asgd", "--param", "gamma=0.1", "--param", "gamma=0.2"], r"--param sets gamma twice"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "random-dense", "--problem-param", "d=4",
+      "--problem-param", "d=6"], r"--problem-param sets d twice"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--timing", ""], r"unknown timing profile ''"),
+    (["compare", "--problem", ""], r"unknown --problem ''"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "matrix"], r"problem 'matrix' needs file"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "logistic-synthetic"],
+     r"needs n_samples and n_features"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "matrix", "--problem-param", "file=3"],
+     r"file must be a file path"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "logistic", "--batch", "1000000000000000000"],
+     r"batch = 1000000000000000000 needs about .* of memory"),
+    (["theory", "--eps", "0.1", "--L", "1e308"], r"L Delta / eps = inf, whose time bounds overflow"),
+    (["theory", "--eps", "0.1", "--L", "1e-200", "--delta", "1e-200"], r"L Delta / eps = 0, whose time bounds"),
+    (["compare", "--setting", "heterogeneous", "--seed=-4"], r"--seed must be an integer >= 0"),
 ])
 def test_ignored_or_impossible_options_are_one_line_errors(argv, message, capsys):
     # Each fails before any data is read or any run starts (a9a is not even looked for).
@@ -428,3 +488,92 @@ def test_unwritable_optimum_cache_is_named_before_the_solve(monkeypatch, tmp_pat
     labels = np.where(np.arange(40) % 2 == 0, 1.0, -1.0)
     with pytest.raises(ValueError, match=r"the f\* cache \(\$RINGBENCH_CACHE\)"):
         Logistic(features, labels)
+
+
+@pytest.mark.parametrize("name", sorted(methods.METHODS))
+def test_method_parameters_after_the_stepsize_are_keyword_only(name):
+    # Ringmaster(0.25, 6) once meant eps = 6 (theory mode, so R = 1) without a word.
+    with pytest.raises(TypeError, match="positional"):
+        methods.METHODS[name](0.1, 2)
+
+
+def test_the_stepsize_may_still_be_given_by_position():
+    assert methods.Ringmaster(0.25, threshold=6).gamma == 0.25
+
+
+def test_numpy_scalars_are_stored_as_python_numbers_that_reach_json():
+    given = [methods.Ringmaster(gamma=np.float32(0.5), threshold=np.int64(2), eps=np.float64(0.1)).describe(),
+             methods.FedAsync(gamma=np.int64(1), alpha=np.float32(0.5), staleness="hinge",
+                              a=np.float32(1.0)).describe(),
+             timing.profile("ringleader", 3, permutation_seed=np.int64(3)).describe()]
+    text = json.dumps(given)  # a numpy scalar left in would raise TypeError here
+    assert json.loads(text)[0]["gamma"] == 0.5 and type(given[0]["gamma"]) is float
+
+
+def test_files_that_cannot_be_read_are_value_errors_naming_them(tmp_path):
+    with pytest.raises(ValueError, match="source: cannot read"):
+        ringbench.datasets.read_libsvm(tmp_path / "missing.svm")
+    np.save(tmp_path / "A.npy", np.array([[1, "a"]], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError, match=r"file: cannot read .* as a numeric matrix"):
+        problems.registry.build("matrix", {"file": str(tmp_path / "A.npy")}, n=2)
+    with pytest.raises(ValueError, match=r"\bpath\b"):
+        ringbench.load(5)
+
+
+def test_seeds_must_be_a_sequence(no_jit):
+    with pytest.raises(ValueError, match=r"\bseeds\b"):
+        simulate_seeds(Quadratic.worst_case(5), methods.ASGD(gamma=0.1), timing.fixed([1.0]), 5, t_max=1.0)
+
+
+def test_a_result_rejects_targets_simulate_rejects_and_a_path_under_a_file(tmp_path):
+    result = ringbench.simulate(Quadratic.worst_case(5), methods.ASGD(gamma=0.1), timing.fixed([1.0, 2.0]), t_max=3.0)
+    for target in (0.0, -1.0, nan):
+        with pytest.raises(ValueError, match=r"\btarget\b"):
+            result.time_to(target)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="a file of that name is in the way"):
+        result.save(tmp_path / "file" / "run")
+
+
+def test_command_line_errors_on_files_and_directories_are_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.py").write_text("this is not python(\n")
+    (tmp_path / "raises.py").write_text("raise RuntimeError('boom')\n")
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe\x00garbage")
+    (tmp_path / "sweep.toml").write_text('n = 3\nt_max = 2.0\n[[problems]]\nname = "worst-case"\nd = 4\n'
+                                         '[[timings]]\nname = "paper"\n[[methods]]\nname = "asgd"\ngamma = 0.01\n')
+    (tmp_path / "empty-path.toml").write_text('n = 3\nt_max = 2.0\n[[problems]]\nname = "logistic"\npath = ""\n'
+                                              '[[timings]]\nname = "paper"\n[[methods]]\nname = "asgd"\n'
+                                              'gamma = 0.01\n')
+    np.save(tmp_path / "A_1d.npy", np.ones(3))
+    np.save(tmp_path / "A_text.npy", np.array([["a", "b"], ["c", "d"]]))
+    (tmp_path / "A_truncated.npz").write_bytes(b"PK\x03\x04 not a whole zip")
+    run = ["run", "--method", "asgd", "--gamma", "0.1", "--quiet"]
+    cases = [
+        (["run", "--method", "broken.py:Foo", "--gamma", "0.1", "--quiet"], r"broken.py, line 1: '\(' was never"),
+        (["run", "--method", "raises.py:Foo", "--gamma", "0.1", "--quiet"], r"raised RuntimeError: boom"),
+        ([*run, "--problem", "matrix", "--problem-param", 'file="A_1d.npy"'], r"A_1d.npy' must be 2-dimensional"),
+        ([*run, "--problem", "matrix", "--problem-param", 'file="A_text.npy"'], r"A_text.npy' must be an array of"),
+        ([*run, "--problem", "matrix", "--problem-param", 'file="A_truncated.npz"'], r"cannot read 'A_truncated.npz'"),
+        (["sweep", "sweep.toml", "--out", "afile", "--quiet"], r"--out 'afile' must be a directory"),
+        (["sweep", "sweep.toml", "--out", "afile", "--dry-run"], r"--out 'afile' must be a directory"),
+        (["sweep", "sweep.toml", "--workers", "0", "--dry-run"], r"--workers must be an integer >= 1"),
+        (["sweep", "binary.toml", "--dry-run"], r"'binary.toml': not UTF-8 text"),
+        (["sweep", "empty-path.toml", "--dry-run"], r"path must name a file or directory, got an empty string"),
+        (["scaling", "--ns", "2", "--methods", "asgd", "--d", "2", "--seeds", "1", "--budget", "1e300", "--quiet",
+          "--out", "scaling"], r"budget = 1e\+300 lets asgd at n = 2 run .* allowed is budget <= [0-9.e+]+$"),
+    ]
+    for argv, message in cases:
+        assert ringbench.cli.main(argv) == 2, argv
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and re.search(message, error.strip()), (argv, error)
+
+
+def test_equal_offline_means_and_the_problems_own_dataset_are_accepted(tmp_path, capsys):
+    # --offline 5,5 was refused as a repeated item; --problem mlp was sent the logistic default dataset, a9a.
+    base = ["run", "--method", "asgd", "--gamma", "0.01", "--n", "3", "--t-max", "2", "--quiet", "--out", str(tmp_path)]
+    assert ringbench.cli.main([*base, "--d", "4", "--offline", "5,5"]) == 0
+    assert ringbench.cli.main([*base, "--problem", "mlp", "--no-download", "--problem-param", "samples=100",
+                               "--problem-param", "hidden=4"]) == 0
+    assert json.loads((tmp_path / "asgd.json").read_text())["config"]["problem"]["name"] == "MLP on mnist5k"

@@ -109,7 +109,8 @@ def main(argv=None):
         try:
             if getattr(args, "uses_cache", True):
                 _validate.writable_directory("$RINGBENCH_CACHE", files.cache_directory())
-            with datasets.offline(getattr(args, "no_download", False)), datasets.path_option("--data-path"):
+            path_option = getattr(args, "path_option", "--data-path")  # what messages call a data path
+            with datasets.offline(getattr(args, "no_download", False)), datasets.path_option(path_option):
                 status = args.handler(args)
         except KeyboardInterrupt:  # before a run started, or between runs: nothing partial to save
             print("ringbench: interrupted", file=sys.stderr)

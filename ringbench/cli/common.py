@@ -102,7 +102,7 @@ def with_availability(args, model, t_max):
         return timing.availability(model, args.availability)
     if args.offline is None:
         return model
-    means = comma_list("--offline", args.offline, float)
+    means = comma_list("--offline", args.offline, float, distinct=False)  # equal means are a valid pair
     if len(means) != 2:
         raise ValueError(f"--offline takes MEAN_ON,MEAN_OFF (two numbers of seconds), got {args.offline!r}")
     return timing.random_availability(model, _validate.real("--offline MEAN_ON", means[0], positive=True),
@@ -154,8 +154,8 @@ def workers(args, default):
     return _validate.count("--n", default if args.n is None else args.n, bytes_each=_validate.WORKER_BYTES)
 
 
-def comma_list(flag, text, convert=str):
-    """The items of a comma-separated option, converted; none empty, none repeated."""
+def comma_list(flag, text, convert=str, *, distinct=True):
+    """The items of a comma-separated option, converted; none empty, and none repeated if ``distinct``."""
     items = [item.strip() for item in text.split(",")]
     if not all(items):
         raise ValueError(f"{flag} must be a comma-separated list without empty items, got {text!r}")
@@ -164,7 +164,7 @@ def comma_list(flag, text, convert=str):
     except ValueError:
         raise ValueError(f"{flag} items must be {convert.__name__} values, got {text!r}") from None
     repeated = sorted({item for item in items if items.count(item) > 1})
-    if repeated:
+    if distinct and repeated:
         raise ValueError(f"{flag} names {', '.join(repeated)} more than once; give each once")
     return values
 
@@ -177,8 +177,8 @@ def checked_out(args):
 def add_dataset_options(parser):
     """Which LIBSVM dataset, and where to find it."""
     parser = problem_group(parser)
-    parser.add_argument("--dataset", default="a9a", help="logistic: a registered dataset, a9a or w8a "
-                                                         "(default: %(default)s)")
+    parser.add_argument("--dataset", help="a registered dataset: a9a or w8a for logistic problems, mnist5k, mnist "
+                                          "or fashion-mnist for the MLP (default: the problem's own, a9a or mnist5k)")
     parser.add_argument("--data-path", type=path, help="logistic: file or directory to look in first "
                                                        "(then $RINGBENCH_DATA, ./data, the data cache)")
     parser.add_argument("--no-download", action="store_true",
@@ -194,6 +194,8 @@ def assignments(flag, items):
         key = key.strip()
         if not equals or not key.isidentifier():
             raise ValueError(f"{flag} takes KEY=VALUE with a Python name as KEY, got {item!r}")
+        if key in parsed:
+            raise ValueError(f"{flag} sets {key} twice; give it once")
         try:
             parsed[key] = tomllib.loads(f"value = {text.strip()}")["value"]
         except tomllib.TOMLDecodeError:
@@ -266,7 +268,7 @@ def check_problem_options(args):
     ``--method`` needs per-worker data that the problem options do not give it.
     """
     reject_inapplicable(args, f"--problem {args.problem}", (problem_registry.builder(args.problem),))
-    if args.problem in problem_registry.DATASET_FORMATS:  # named as the flag, before anything is read
+    if args.problem in problem_registry.DATASET_FORMATS and args.dataset is not None:  # before anything is read
         datasets.require_format("--dataset", args.dataset, problem_registry.DATASET_FORMATS[args.problem])
     if args.split != "dirichlet" and "alpha" in given_options(args):
         raise ValueError("--alpha is the concentration of --split dirichlet; without that split it would be ignored")

@@ -43,8 +43,7 @@ def register(commands):
                          help="theory-mode parameters for this eps instead of the tuned ones")
     add_dataset_options(compare)
     add_common(compare)
-    # dataset None: the setting's own (a9a, or an MNIST setting's)
-    compare.set_defaults(handler=handle, parser=compare, dataset=None)
+    compare.set_defaults(handler=handle, parser=compare)
 
 
 def _setting(args):
@@ -57,8 +56,8 @@ def _setting(args):
             raise ValueError(f"--problem {args.problem} does not apply to --setting {args.setting} (the setting "
                              "fixes its problem); leave --problem out")
         return experiments.SETTINGS[args.setting]
-    _validate.choice("--problem", args.problem or "quadratic", ("quadratic", "logistic"))
-    return experiments.SETTINGS[args.problem or "quadratic"]
+    problem = "quadratic" if args.problem is None else args.problem  # an empty --problem "" is no default
+    return experiments.SETTINGS[_validate.choice("--problem", problem, ("quadratic", "logistic"))]
 
 
 #: The builder of each setting's problem: the problem options it takes are its parameters.
@@ -109,6 +108,7 @@ def handle(args):
     if args.dataset is not None:  # the MNIST settings take image sets, the others LIBSVM ones
         images = setting.name in experiments.DEFAULT_DATA
         datasets.require_format("--dataset", args.dataset, "idx" if images else "libsvm")
+    _validate.integer("--seed", args.seed, minimum=0)  # it also permutes the heterogeneous setting's times
     n = workers(args, setting.n)
     # With --theory EPS the methods aim at EPS, so time to EPS is the column to compare with the predictions.
     if args.theory is not None:

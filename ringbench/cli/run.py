@@ -74,7 +74,7 @@ def handle(args):
     method = _method_from(args)
     check_problem_options(args)
     n = workers(args, experiments.LOGISTIC_N if args.problem == "logistic" else experiments.PAPER_N)
-    model = with_system(args, timing.profile(args.timing or "paper", n))
+    model = with_system(args, timing.profile("paper" if args.timing is None else args.timing, n))
     target = _validate.real("--target", DEFAULT_TARGET if args.target is None else args.target, positive=True)
     t_max, max_updates = budget(args, model, experiments.PAPER_T_MAX if args.t_max is None else args.t_max,
                                 args.max_updates)

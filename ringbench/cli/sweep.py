@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from .. import sweep
+from .. import _validate, sweep
 from ..sweep import report, tuning
 from .common import INTERRUPTED
 from .parser import path
@@ -24,13 +24,18 @@ def register(commands):
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--rebuild-summary", action="store_true",
                         help="build the summary from every result file, not from the index of finished runs")
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, path_option="path")  # a problem's data path is its table's key
 
 
 def handle(args):
     config = sweep.load(args.config)
     out = args.out or Path("results") / args.config.stem
-    executor = args.executor or ("dask" if args.address else "local")
+    executor = args.executor or ("local" if args.address is None else "dask")  # --address "" is a bad address
+    if args.workers is not None:
+        _validate.integer("--workers", args.workers, minimum=1)
+    # Nothing is created before the configuration is checked (sweep.run then checks --out is writable).
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {str(out)!r} must be a directory, but a file of that name is in the way")
     if args.dry_run:
         config.check()
         specs, finished = sweep.plan(config, out)

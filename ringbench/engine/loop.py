@@ -27,9 +27,13 @@ STALLED = 6  # no worker is busy or offline until a rejoin: the method left ever
 
 @kernel(inner=True)
 def _checkpoint(sim, problem, time):
-    """Record exact metrics of the current iterate at ``time``; flag divergence or the target."""
+    """Record exact metrics of the current iterate at ``time``; flag divergence or the target.
+
+    Diverged means a non-finite objective or gradient norm (an x^0 where f overflows
+    included), or a gradient norm beyond the blow-up threshold.
+    """
     objective, grad_norm2 = metrics(problem, sim.x)
-    if not grad_norm2 <= sim.divergence[0]:
+    if not (grad_norm2 <= sim.divergence[0] and np.isfinite(grad_norm2) and np.isfinite(objective)):
         sim.diverged_at[0] = time
         sim.diverged_at[1] = sim.iteration[0]
         return DIVERGED

@@ -37,7 +37,7 @@ def asgd_on_arrival(rule, sim, problem, worker):
     restart(sim, worker)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ASGD(Method):
     """Vanilla asynchronous SGD with constant stepsize gamma.
 
@@ -62,7 +62,7 @@ class ASGD(Method):
         return self._configure_on(problem, all_workers(timing))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DelayAdaptiveASGD(ASGD):
     """Delay-adaptive ASGD: stepsize gamma * min{1, n / delay}.
 

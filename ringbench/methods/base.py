@@ -1,6 +1,6 @@
 """What every method shares: a stepsize or a theory-mode target, and how it configures the engine."""
 
-from dataclasses import dataclass, fields
+from dataclasses import KW_ONLY, dataclass, fields
 from typing import ClassVar, NamedTuple
 
 import numpy as np
@@ -41,13 +41,15 @@ class Method:
 
     name: ClassVar[str] = ""
     gamma: float = None
+    # Everything after the stepsize is keyword-only (the built-in methods' own fields too), so
+    # that Ringmaster(0.25, 6) is an error instead of eps = 6.
+    _: KW_ONLY
     eps: float = None
 
     def __post_init__(self):
-        if self.gamma is not None:
-            _validate.real("gamma", self.gamma, positive=True)
-        if self.eps is not None:
-            _validate.real("eps", self.eps, positive=True)
+        for field in ("gamma", "eps"):
+            if getattr(self, field) is not None:  # stored as a float: numpy scalars would not reach JSON
+                object.__setattr__(self, field, _validate.real(field, getattr(self, field), positive=True))
         if self.gamma is None and self.eps is None:
             raise ValueError(f"{self.name}: give a stepsize gamma > 0, or eps > 0 for theory mode")
 

@@ -14,7 +14,7 @@ fresh (one snapshot per busy worker).
 """
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from .. import _validate
 from .._jit import kernel
@@ -63,7 +63,7 @@ def fedasync_on_arrival(rule, sim, problem, worker):
     restart(sim, worker)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FedAsync(Method):
     """FedAsync with one local step.
 
@@ -76,16 +76,19 @@ class FedAsync(Method):
     staleness : {'constant', 'polynomial', 'hinge'}, default 'polynomial'
         The staleness function s.
     a : float, default 0.5
-        Power of ``polynomial``, slope of ``hinge`` (>= 0).
+        Power of ``polynomial``, slope of ``hinge`` (>= 0); not allowed with ``constant``.
     b : float, default 4
-        Threshold of ``hinge`` (>= 0).
+        Threshold of ``hinge`` (>= 0); allowed only with ``hinge``.
     """
 
     name = "fedasync"
     alpha: float = 0.6
     staleness: str = "polynomial"
-    a: float = 0.5
-    b: float = 4.0
+    a: float = None
+    b: float = None
+
+    #: The parameters each staleness function uses, with their defaults.
+    PARAMETERS: ClassVar[dict] = {"constant": {}, "polynomial": {"a": 0.5}, "hinge": {"a": 0.5, "b": 4.0}}
 
     def __post_init__(self):
         super().__post_init__()
@@ -94,14 +97,24 @@ class FedAsync(Method):
         alpha = _validate.real("alpha", self.alpha, positive=True)
         if alpha > 1.0:
             raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+        object.__setattr__(self, "alpha", alpha)
         _validate.choice("staleness", self.staleness, tuple(STALENESS))
-        object.__setattr__(self, "a", _validate.real("a", self.a, minimum=0.0))
-        object.__setattr__(self, "b", _validate.real("b", self.b, minimum=0.0))
+        used = self.PARAMETERS[self.staleness]
+        for field in ("a", "b"):
+            value = getattr(self, field)
+            if field not in used:
+                if value is not None:
+                    raise ValueError(f"{field} has no effect with staleness={self.staleness!r}; it is a parameter "
+                                     f"of " + " and ".join(repr(kind) for kind, names in self.PARAMETERS.items()
+                                                           if field in names))
+                continue
+            value = used[field] if value is None else value
+            object.__setattr__(self, field, _validate.real(field, value, minimum=0.0))
 
     def configure(self, problem, timing):
         active = all_workers(timing)
         rule = FedAsyncRule(gamma=float(self.gamma), alpha=float(self.alpha), staleness=STALENESS[self.staleness],
-                            a=float(self.a), b=float(self.b))
+                            a=float(self.a or 0.0), b=float(self.b or 0.0))
         parameters = {"gamma": self.gamma, "alpha": self.alpha, "staleness": self.staleness, "a": self.a,
                       "b": self.b}
         return Configuration(rule, active, active.size, parameters)

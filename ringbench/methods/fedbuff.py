@@ -35,7 +35,7 @@ def fedbuff_on_arrival(rule, sim, problem, worker):
     restart(sim, worker)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FedBuff(BatchHolder, Method):
     """Buffered asynchronous SGD.
 

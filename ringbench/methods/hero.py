@@ -11,7 +11,7 @@ from .asgd import ASGD
 from .base import fastest_workers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hero(ASGD):
     """SGD on the fastest worker only (ASGD's rule with one active worker, so every delay is 0).
 

@@ -42,7 +42,7 @@ def ia2sgd_on_arrival(rule, sim, problem, worker):
     restart(sim, worker)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IA2SGD(TableHolder, Method):
     """IA2SGD.
 

@@ -51,7 +51,7 @@ def malenia_on_arrival(rule, sim, problem, worker):
         clear_table(tables)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Malenia(TableHolder, Method):
     """Malenia SGD.
 

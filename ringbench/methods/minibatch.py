@@ -37,7 +37,7 @@ def minibatch_on_arrival(rule, sim, problem, worker):
     restart_all(sim)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Minibatch(BatchHolder, Method):
     """Naive minibatch SGD over all n workers.
 

@@ -12,7 +12,7 @@ from .asgd import ASGD
 from .base import fastest_workers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NaiveOptimalASGD(ASGD):
     """ASGD restricted to the m* fastest workers (by expected duration).
 
@@ -28,7 +28,9 @@ class NaiveOptimalASGD(ASGD):
 
     def __post_init__(self):
         super().__post_init__()
-        self._require_eps("eps > 0 (needed to choose m*);")
+        if self.eps is None:
+            raise ValueError(f"{self.name}: give eps > 0, which chooses the number of workers m* (gamma alone "
+                             "cannot)")
 
     def configure(self, problem, timing):
         self._theory(problem, "sigma2")

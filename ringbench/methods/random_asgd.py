@@ -138,7 +138,7 @@ def assigned_on_arrival(rule, sim, problem, worker):
         make_idle(sim, worker)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RandomASGD(Method):
     """ASGD whose next job goes to a uniformly random worker, queued if that worker is busy.
 
@@ -180,7 +180,7 @@ class RandomASGD(Method):
         return Configuration(rule, active, 0, {"gamma": gamma, "workers": int(m)})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ShuffledASGD(RandomASGD):
     """ASGD whose next jobs go to the workers in a random order reshuffled every epoch of m jobs (AsGrad)."""
 

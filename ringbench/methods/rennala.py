@@ -49,7 +49,7 @@ def rennala_on_arrival(rule, sim, problem, worker):
         step_with_batch(sim, rule.batch, rule.gamma)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Rennala(BatchHolder, Method):
     """Rennala SGD.
 

@@ -80,7 +80,7 @@ def ringleader_on_arrival(rule, sim, problem, worker):
         restart(sim, worker)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Ringleader(TableHolder, Method):
     """Ringleader ASGD.
 

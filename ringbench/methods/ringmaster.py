@@ -41,7 +41,7 @@ def ringmaster_on_arrival(rule, sim, problem, worker):
     drop_started_before(sim, sim.iteration[0] - rule.threshold + 1, rule.stops)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Ringmaster(Method):
     """Ringmaster ASGD.
 

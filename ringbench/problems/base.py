@@ -22,6 +22,7 @@ results record f(x) instead of f(x) - f* when f* is unknown, and the divergence 
 works from ||grad f(x0)||^2.
 """
 
+from .. import _validate
 from ..engine import protocol
 
 
@@ -69,7 +70,7 @@ class Problem:
 
     def metrics(self, x):
         """``(objective, ||grad f(x)||^2)`` at ``x`` from the compiled metrics kernel (see the module docstring)."""
-        objective, grad_norm2 = protocol.metrics(self.data(), x)
+        objective, grad_norm2 = protocol.metrics(self.data(), _validate.array("x", x, length=self.d))
         return float(objective), float(grad_norm2)
 
     def initial_gap(self):

@@ -69,7 +69,7 @@ class Logistic(Problem):
                  partition=None, x0=None, name="logistic regression"):
         self.regularizer = _validate.choice("regularizer", regularizer, tuple(REGULARIZERS))
         self.lam = _validate.real("lam", lam, minimum=0.0)
-        self.batch = _validate.integer("batch", batch, minimum=1)
+        self.batch = _validate.count("batch", batch, bytes_each=8)  # the run's workspace of sample rows
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement must be True or False, got {replacement!r}")
         self.replacement = replacement
@@ -248,8 +248,7 @@ def _dense(matrix):
 
 def _features(features):
     if scipy.sparse.issparse(features):
-        matrix = scipy.sparse.csr_array(features, dtype=np.float64)
-        matrix.sum_duplicates()
+        matrix = _validate.sparse("features", features)
         matrix.sort_indices()
         if matrix.nnz:
             _validate.array("features", matrix.data)

@@ -15,6 +15,7 @@ import hashlib
 from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse
 
 from .. import _validate, datasets
 from .._jit import kernel
@@ -157,19 +158,28 @@ class MLP(Problem):
 
     def __init__(self, features, labels, *, hidden=32, classes=None, batch=4, replacement=True, noise_std=0.0,
                  partition=None, init_seed=0, x0=None, name="MLP"):
+        if scipy.sparse.issparse(features):
+            raise ValueError("features must be a dense array (the MLP's kernels are dense); pass features.toarray()")
         self.features = np.ascontiguousarray(_validate.array("features", features, ndim=2))
         self.n_samples, self.inputs = self.features.shape
         labels = np.asarray(labels)
         if labels.shape != (self.n_samples,) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
             raise ValueError(f"labels must be {self.n_samples} non-negative integers (one per row of features)")
         self.labels = labels.astype(np.int64)
-        self.classes = int(self.labels.max()) + 1 if classes is None else _validate.integer("classes", classes,
-                                                                                         minimum=2)
+        if classes is None:
+            self.classes = int(self.labels.max()) + 1
+            if self.classes < 2:
+                raise ValueError("labels hold a single class (0), and a softmax needs classes >= 2: give classes "
+                                 "(the number of classes the network predicts)")
+        else:
+            self.classes = _validate.integer("classes", classes, minimum=2)
         if self.labels.max() >= self.classes:
             raise ValueError(f"labels must be < classes = {self.classes}, found {self.labels.max()}")
         # Each hidden unit holds inputs + classes + 1 parameters, in x0 and in every stored iterate.
         self.hidden = _validate.count("hidden", hidden, bytes_each=8 * (self.inputs + self.classes + 1))
-        self.batch = None if batch is None else _validate.integer("batch", batch, minimum=1)
+        # Each sample of a batch takes 2 hidden + classes entries of the workspace, and a row index.
+        self.batch = None if batch is None else _validate.count("batch", batch,
+                                                                bytes_each=8 * (2 * self.hidden + self.classes + 1))
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement must be True or False, got {replacement!r}")
         self.replacement = replacement
@@ -190,7 +200,7 @@ class MLP(Problem):
         # Samples in one forward-backward pass: a job's (b, or the largest worker's all) or a metrics chunk.
         self._largest_call = max(int(pools.max()) if self.batch is None else self.batch,
                                  min(METRICS_CHUNK, self.n_samples))
-        self.sigma2 = self.d * self.noise_std**2 if self.batch is None else None
+        self.sigma2 = _validate.noise_variance("noise_std", self.noise_std, self.d) if self.batch is None else None
         self.name = str(name)
         self.sha256 = self._digest()
 
@@ -219,6 +229,10 @@ class MLP(Problem):
         """
         if (n is None) != (alpha is None):
             raise ValueError("n and alpha go together: give both to split the data over workers, or neither")
+        datasets.require_format("dataset", dataset, "idx")
+        _validate.boolean("balanced", balanced)
+        if n is not None:
+            n = _validate.integer("n", n, minimum=1)
         loaded = datasets.load(dataset, path=path)
         features, labels = loaded.X, loaded.y
         if samples is not None:
@@ -228,6 +242,9 @@ class MLP(Problem):
             kept = np.arange(samples)
             if balanced:
                 per_class = samples // (int(labels.max()) + 1)
+                if per_class == 0:
+                    raise ValueError(f"balanced keeps samples / classes images of each class: samples must be >= "
+                                     f"{int(labels.max()) + 1} ({dataset}'s classes), got {samples}")
                 kept = np.sort(np.concatenate([np.flatnonzero(labels == c)[:per_class]
                                                for c in range(int(labels.max()) + 1)]))
             features, labels = features[kept], labels[kept]
@@ -235,6 +252,8 @@ class MLP(Problem):
             raise ValueError("balanced needs samples (how many images to keep)")
         classes = options.pop("classes", 10 if loaded.y.max() < 10 else int(loaded.y.max()) + 1)
         if n is not None:
+            if n > labels.size:
+                raise ValueError(f"n must be <= the {labels.size} samples kept (each worker needs one), got {n}")
             kept = splits.trim(labels, n, seed=splits.TRIM_SEED)
             features, labels = features[kept], labels[kept]
             options["partition"] = splits.dirichlet(labels, n, alpha, seed=splits.DIRICHLET_SEED,

@@ -68,8 +68,7 @@ class Quadratic(Problem):
     def __init__(self, A, b, *, x0=None, noise_std=0.0, noise="scalar", name="quadratic"):
         self._set_noise(noise_std, noise)
         if scipy.sparse.issparse(A):
-            matrix = scipy.sparse.csr_array(A, dtype=np.float64)
-            matrix.sum_duplicates()
+            matrix = _validate.sparse("A", A)
             _validate.array("A", matrix.data if matrix.nnz else np.zeros(1))
             self._init_common(matrix.shape, b, x0, name)
             if abs(matrix - matrix.T).max() > 1e-12 * max(abs(matrix).max(), 1.0):
@@ -158,11 +157,13 @@ class Quadratic(Problem):
         """A random dense SPD quadratic with L = 1 and mu = 1 / condition_number.
 
         Eigenvalues are log-spaced in [1 / condition_number, 1] with random
-        eigenvectors; b ~ N(0, I / d) and x0 = 0, all from ``seed``.
+        eigenvectors; b ~ N(0, I / d) and x0 = 0, all from ``seed``. ``condition_number``
+        is at most 10^12: the rounding of the random basis (about d 10^-16) would swamp a
+        smaller mu and could leave A indefinite.
         """
         d = _validate.integer("d", d, minimum=1)
         _validate.memory("d", d, 4 * 8 * d * d)  # the basis, A and two temporaries of d x d
-        condition_number = _validate.real("condition_number", condition_number, minimum=1.0)
+        condition_number = _validate.real("condition_number", condition_number, minimum=1.0, maximum=1e12)
         rng = np.random.default_rng(_validate.integer("seed", seed, minimum=0))
         basis, _ = np.linalg.qr(rng.standard_normal((d, d)))
         eigenvalues = np.geomspace(1.0 / condition_number, 1.0, d)
@@ -251,7 +252,7 @@ class Quadratic(Problem):
 
     def _finish(self):
         self.f_star = float(-0.5 * self.b @ self.x_star)
-        self.sigma2 = self.d * self.noise_std**2
+        self.sigma2 = _validate.noise_variance("noise_std", self.noise_std, self.d)
         fields = empty_storage()
         fields.update(self._data)
         self._kernel_data = QuadraticData(**fields, b=self.b, x_star=self.x_star, noise_kind=NOISE_KINDS[self.noise],

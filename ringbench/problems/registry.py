@@ -16,6 +16,7 @@ attribute ``needs_split = True``) on a problem that sets none of them is an erro
 """
 
 import inspect
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -102,12 +103,15 @@ def matrix(file: str, b: str = None, noise_std: float = 0.0, noise: str = "scala
     matrices are stored as CSR. With the default b the minimiser is the all-ones vector.
     """
     A, stored_b = _read_matrix("file", file)
+    what = f"the matrix A in file {str(file)!r}"
+    A = _validate.sparse(what, A) if scipy.sparse.issparse(A) else _validate.array(what, A, ndim=2)
     if b is not None and stored_b is not None:
         raise ValueError(f"b: {file!r} holds a vector b already; leave b out, or save A alone")
     vector = stored_b if b is None else _read_matrix("b", b)[0]
     if vector is None:
         vector = A @ np.ones(A.shape[1])
-    vector = np.asarray(vector.toarray() if scipy.sparse.issparse(vector) else vector, dtype=np.float64).ravel()
+    vector = _validate.array(f"the vector b in file {str(b or file)!r}",
+                             vector.toarray() if scipy.sparse.issparse(vector) else vector, ndim=None).ravel()
     problem = Quadratic(A, vector, noise_std=noise_std, noise=noise, name=f"quadratic of {Path(file).name}")
     return _per_worker(problem, n, heterogeneity, scale_spread, heterogeneity_seed)
 
@@ -120,22 +124,26 @@ def _read_matrix(key, path):
             return scipy.io.mmread(location), None
         if location.suffix == ".npy":
             return np.load(location, allow_pickle=False), None
-        with np.load(location, allow_pickle=False) as archive:
+        # Opened here, so that a truncated archive that np.load rejects does not leave the file open.
+        with open(location, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
             if "format" in archive.files:  # written by scipy.sparse.save_npz
                 return scipy.sparse.load_npz(location), None
-            if "A" not in archive:
-                raise ValueError(f"{key}: {str(path)!r} has neither a scipy.sparse matrix nor an array 'A'; found "
-                                 + ", ".join(archive.files))
-            return archive["A"], archive["b"] if "b" in archive else None
-    except (OSError, EOFError) as error:
-        raise ValueError(f"{key}: cannot read {str(path)!r}: {error}") from None
+            names = archive.files
+            arrays = {name: archive[name] for name in ("A", "b") if name in names}
+    # ValueError: an object array, which needs pickle; BadZipFile: a truncated .npz
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{key}: cannot read {str(path)!r} as a numeric matrix: {error}") from None
+    if "A" not in arrays:
+        raise ValueError(f"{key}: {str(path)!r} has neither a scipy.sparse matrix nor an array 'A'; found "
+                         + ", ".join(names))
+    return arrays["A"], arrays.get("b")
 
 
 #: The dataset format (``ringbench.datasets.FORMATS``) each dataset problem reads.
 DATASET_FORMATS = {"logistic": "libsvm", "mlp": "idx"}
 
 
-def logistic(dataset: str, lam: float = 1e-4, regularizer: str = "l2", batch: int = 1, replacement: bool = True,
+def logistic(dataset: str = "a9a", lam: float = 1e-4, regularizer: str = "l2", batch: int = 1, replacement: bool = True,
              storage: str = "csr", path: str = None, split: Split = None, n: int = None):
     """Logistic regression on a registered LIBSVM dataset (``ringbench.datasets.DATASETS``, e.g. ``a9a``)."""
     datasets.require_format("dataset", dataset, DATASET_FORMATS["logistic"])
@@ -248,6 +256,10 @@ def build(kind, values, *, n=None):
     """The problem ``kind`` with configuration ``values``, for ``n`` workers."""
     problem_builder = builder(kind)
     check_keys(f"problem {kind!r}", kind, values)
+    missing = [key for key, parameter in parameters(kind).items()
+               if parameter.default is parameter.empty and key not in values]
+    if missing:
+        raise ValueError(f"problem {kind!r} needs " + " and ".join(missing))
     if "n" in inspect.signature(problem_builder).parameters:
         return problem_builder(**values, n=n)
     return problem_builder(**values)

@@ -37,17 +37,25 @@ def _rng(seed):
     return np.random.default_rng(np.random.SeedSequence(_validate.integer("seed", seed, minimum=0)))
 
 
+def _labels(labels):
+    """``labels`` as a 1-d array (one label per sample)."""
+    values = np.asarray(labels)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"labels must be a non-empty 1-dimensional array (one per sample), got shape {values.shape}")
+    return values
+
+
 def iid(labels, n_workers, *, seed=0):
     """A uniformly random split into equal parts."""
     n_workers = _validate.integer("n_workers", n_workers, minimum=1)
-    order = _rng(seed).permutation(len(labels))
+    order = _rng(seed).permutation(len(_labels(labels)))
     return np.split(order, np.cumsum(_sizes(len(labels), n_workers))[:-1])
 
 
 def label_sorted(labels, n_workers):
     """Label skew: samples sorted by label (stably), then cut into equal consecutive parts."""
     n_workers = _validate.integer("n_workers", n_workers, minimum=1)
-    order = np.argsort(np.asarray(labels), kind="stable")
+    order = np.argsort(_labels(labels), kind="stable")
     return np.split(order, np.cumsum(_sizes(len(labels), n_workers))[:-1])
 
 
@@ -66,7 +74,7 @@ def dirichlet(labels, n_workers, alpha, *, seed=0, classes=None):
     n_workers = _validate.integer("n_workers", n_workers, minimum=1)
     alpha = _validate.real("alpha", alpha, positive=True)
     rng = _rng(seed)
-    labels = np.asarray(labels)
+    labels = _labels(labels)
     classes = _classes(labels, classes)
     pools = [list(rng.permutation(np.flatnonzero(labels == value))) for value in classes]
     parts = []
@@ -99,7 +107,7 @@ def trim(labels, multiple, *, seed=0):
         The kept sample indices, sorted.
     """
     multiple = _validate.integer("multiple", multiple, minimum=1)
-    labels = np.asarray(labels)
+    labels = _labels(labels)
     if multiple > labels.size:
         raise ValueError(f"multiple must be <= the number of samples ({labels.size}), got {multiple}")
     rng = _rng(seed)
@@ -132,14 +140,28 @@ def _rounded_counts(proportions, size):
     return counts
 
 
-def split(kind, labels, n_workers, *, alpha=0.1, seed=0, classes=None):
-    """Dispatch on ``kind``: ``iid``, ``label-sorted`` or ``dirichlet`` (with ``alpha`` and ``classes``)."""
+#: The options each kind of split takes in :func:`split`.
+SPLIT_OPTIONS = {"iid": ("seed",), "label-sorted": (), "dirichlet": ("alpha", "seed", "classes")}
+
+
+def split(kind, labels, n_workers, *, alpha=None, seed=None, classes=None):
+    """Dispatch on ``kind``: ``iid`` (``seed``), ``label-sorted``, or ``dirichlet`` (``alpha``, ``seed``, ``classes``).
+
+    An option the kind does not take is an error, not ignored. Defaults: ``alpha`` 0.1,
+    ``seed`` 0.
+    """
     _validate.choice("split", kind, SPLITS)
+    given = {"alpha": alpha, "seed": seed, "classes": classes}
+    unused = [name for name, value in given.items() if value is not None and name not in SPLIT_OPTIONS[kind]]
+    if unused:
+        takes = ", ".join(SPLIT_OPTIONS[kind]) or "no options"
+        raise ValueError(f"split {kind!r} takes no {' or '.join(unused)} (it takes {takes})")
+    seed = 0 if seed is None else seed
     if kind == "iid":
         return iid(labels, n_workers, seed=seed)
     if kind == "label-sorted":
         return label_sorted(labels, n_workers)
-    return dirichlet(labels, n_workers, alpha, seed=seed, classes=classes)
+    return dirichlet(labels, n_workers, 0.1 if alpha is None else alpha, seed=seed, classes=classes)
 
 
 #: The keys each kind of split takes in a configuration (``alpha`` and ``seed`` only where they matter).
@@ -197,7 +219,8 @@ class Split:
 
     def parts(self, labels, n_workers, *, classes=None):
         """The n arrays of sample indices of this split of ``labels``."""
-        return split(self.kind, labels, n_workers, alpha=self.alpha, seed=self.seed or 0, classes=classes)
+        return split(self.kind, labels, n_workers, alpha=self.alpha, seed=self.seed,
+                     classes=classes if self.kind == "dirichlet" else None)
 
     def describe(self):
         """A short label, e.g. ``Dirichlet(0.1)``."""

@@ -42,7 +42,7 @@ def simulate_seeds(problem, method, timing, seeds, *, threads=None, progress=Fal
     -----
     Ctrl-C stops the runs not yet started; runs in progress in other threads finish first.
     """
-    seeds = list(seeds)
+    seeds = _validate.sequence("seeds", seeds, "integer seeds or numpy SeedSequences")
     if not seeds:
         raise ValueError("seeds must list at least one seed")
     for reserved in ("seed", "progress"):

@@ -286,9 +286,12 @@ def load(path):
     """Read and validate the TOML configuration at ``path``."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")  # TOML is UTF-8, whatever the locale
     except OSError as error:
         raise ValueError(f"cannot read sweep configuration {str(path)!r}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"cannot read sweep configuration {str(path)!r}: not UTF-8 text (TOML is UTF-8; "
+                         f"byte {error.object[error.start]:#04x} at position {error.start})") from None
     return parse(text, origin=str(path))
 
 
@@ -321,8 +324,8 @@ def parse(text, *, origin="<string>"):
     if target is not None:
         target = _validate.real("target", target, positive=True)
     name = raw.get("name", "sweep")
-    if not isinstance(name, str):
-        raise ValueError(f"name must be a string, got {name!r}")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a non-empty string (it labels the sweep's tables), got {name!r}")
     root, replicates, tuning = _seeds(raw)
     if tuning is not None and t_max is None:
         raise ValueError("tuning needs t_max: medians over seeds are taken on a common time grid")

@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import inspect
 import json
+import math
 import numbers
 import types
 
@@ -70,6 +71,8 @@ def normalize(where, value, kind):
         raise ValueError(f"{where} must be a string, got {value!r}")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{where} must be a number, got {value!r}")
+    if not math.isfinite(value):  # a run's identity is JSON, which has no inf or nan
+        raise ValueError(f"{where} must be a finite number, got {value!r}")
     if kind is int:
         if isinstance(value, float) and not value.is_integer():
             raise ValueError(f"{where} must be an integer, got {value!r}")

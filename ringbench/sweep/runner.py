@@ -23,6 +23,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from .. import _validate
 from ..files import write_atomically
 from . import report, table, tuning
 from .config import SweepConfig, load
@@ -106,7 +107,7 @@ def run(config, out, *, executor="local", workers=None, address=None, progress=F
     config = _configuration(config)
     open_executor(executor, workers=workers, address=address)  # validates the options, before the configuration
     config.check()
-    out = Path(out)
+    out = _validate.writable_directory("out", out)
     summary = _Summary(config.target)
     with Store(out) as store:
         write_atomically(out / "config.toml", lambda path: path.write_text(config.source))

@@ -102,7 +102,7 @@ def availability(compute, intervals):
     if isinstance(intervals, (str, pathlib.Path)):
         rows, where, source = _read_csv(intervals)
     else:
-        rows = list(intervals)
+        rows = _validate.sequence("intervals", intervals, "(worker, start, end) rows (or a CSV file's path)")
         where = [f"intervals[{index}]" for index in range(len(rows))]
         source = None
     workers, starts, ends = np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows)), np.zeros(len(rows))
@@ -113,7 +113,7 @@ def availability(compute, intervals):
             worker, start, end = int(row[0]), float(row[1]), float(row[2])
         except (TypeError, ValueError):
             raise ValueError(f"{place} must be an integer worker and two numbers, got {row!r}") from None
-        if worker != float(row[0]) or not 0 <= worker < compute.n:
+        if isinstance(row[0], (bool, np.bool_)) or worker != float(row[0]) or not 0 <= worker < compute.n:
             raise ValueError(f"{place}: worker must be an integer from 0 to n - 1 = {compute.n - 1}, got {row[0]!r}")
         if not (math.isfinite(start) and math.isfinite(end) and 0.0 <= start < end):
             raise ValueError(f"{place}: start and end must be finite with 0 <= start < end, got ({start}, {end})")

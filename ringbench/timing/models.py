@@ -176,19 +176,21 @@ def profile(name, n, *, permutation_seed=None):
         ``permutation_seed`` the base times are randomly permuted over workers while
         the noise scale stays with the worker index, as in the papers' code.
     ``linear``, ``sqrt``, ``constant``
-        Fixed tau_i = i + 1, sqrt(i + 1) and 1.
+        Fixed tau_i = i + 1, sqrt(i + 1) and 1; ``permutation_seed`` permutes tau over
+        the workers.
     """
     _validate.choice("timing profile", name, PROFILES)
     n = _validate.count("n", n, bytes_each=_validate.WORKER_BYTES)
+    if permutation_seed is not None:
+        permutation_seed = _validate.integer("permutation_seed", permutation_seed, minimum=0)
     index = np.arange(n, dtype=np.float64)
+    base = {"linear": index + 1.0, "sqrt": np.sqrt(index + 1.0), "constant": np.ones(n),
+            "paper": 1.0 + np.sqrt(index), "ringleader": index + 1.0}[name]
+    if permutation_seed is not None:
+        base = np.random.default_rng(permutation_seed).permutation(base)
     if name in ("linear", "sqrt", "constant"):
-        tau = {"linear": index + 1.0, "sqrt": np.sqrt(index + 1.0), "constant": np.ones(n)}[name]
-        model = fixed(tau)
+        model = fixed(base)
     else:
-        base = 1.0 + np.sqrt(index) if name == "paper" else index + 1.0
-        if permutation_seed is not None:
-            seed = _validate.integer("permutation_seed", permutation_seed, minimum=0)
-            base = np.random.default_rng(seed).permutation(base)
         model = random(base, np.sqrt(index + 1.0))
     parameters = {"profile": name, "permutation_seed": permutation_seed}
     return TimingModel(model.name, n, parameters, model.data(), model.expected_durations())
@@ -237,7 +239,7 @@ def outages(tau, windows):
     tau = _validate.array("tau", tau, positive=True)
     times = {0.0}
     checked = []
-    for number, window in enumerate(windows):
+    for number, window in enumerate(_validate.sequence("windows", windows, "(worker, start, end) rows")):
         if len(window) != 3:
             raise ValueError(f"windows[{number}] must be (worker, start, end), got {window!r}")
         worker = _validate.integer(f"windows[{number}] worker", window[0], minimum=0)
@@ -289,6 +291,9 @@ def trace(durations):
     durations : sequence of array_like
         One non-empty sequence of positive durations per worker; it is cycled.
     """
+    if isinstance(durations, (str, bytes)) or not hasattr(durations, "__len__"):
+        raise ValueError(f"durations must be a sequence of per-worker sequences of durations (or an array of "
+                         f"shape (n, jobs)), got {type(durations).__name__}")
     if len(durations) == 0:
         raise ValueError("durations must list at least one worker")
     rows = [_validate.array(f"durations[{worker}]", row, positive=True) for worker, row in enumerate(durations)]
