@@ -571,9 +571,11 @@ def test_command_line_errors_on_files_and_directories_are_one_line(tmp_path, mon
 
 
 def test_equal_offline_means_and_the_problems_own_dataset_are_accepted(tmp_path, capsys):
-    # --offline 5,5 was refused as a repeated item; --problem mlp was sent the logistic default dataset, a9a.
+    # --offline 5,5 was refused as a repeated item; --problem mlp was sent the logistic default dataset (a9a),
+    # batch (1) and the quadratic's noise (0.01) instead of its own defaults.
     base = ["run", "--method", "asgd", "--gamma", "0.01", "--n", "3", "--t-max", "2", "--quiet", "--out", str(tmp_path)]
     assert ringbench.cli.main([*base, "--d", "4", "--offline", "5,5"]) == 0
     assert ringbench.cli.main([*base, "--problem", "mlp", "--no-download", "--problem-param", "samples=100",
                                "--problem-param", "hidden=4"]) == 0
-    assert json.loads((tmp_path / "asgd.json").read_text())["config"]["problem"]["name"] == "MLP on mnist5k"
+    described = json.loads((tmp_path / "asgd.json").read_text())["config"]["problem"]
+    assert (described["name"], described["batch"], described["noise_std"]) == ("MLP on mnist5k", 4, 0.0)

@@ -231,11 +231,17 @@ def add_problem_options(parser):
                         help="logistic --split dirichlet: concentration alpha (default: %(default)s)")
 
 
+#: Built-in problems whose builders' defaults are their own experiment's (the MLP's: E.2's batch 4, no added
+#: noise), not the command line's (the quadratic's noise, logistic regression's batch 1).
+_OWN_DEFAULTS = ("mlp",)
+
+
 def _problem_values(args):
     """``{builder key: value}`` of the problem options of ``args`` that the chosen problem's builder takes.
 
     A built-in kind gets every applicable option, defaults included (the CLI's defaults
-    are the papers'); a plug-in only the options given, and the --problem-param values.
+    are the papers'); a plug-in, or a kind of :data:`_OWN_DEFAULTS`, only the options
+    given, and the --problem-param values.
     """
     accepted = problem_registry.parameters(args.problem)
     values = {key: getattr(args, key) for key in ("d", "condition_number", "noise_std", "noise", "heterogeneity",
@@ -247,9 +253,9 @@ def _problem_values(args):
         table = {"kind": args.split, "alpha": args.alpha, "seed": args.seed}
         values["split"] = {key: table[key] for key in splits.SPLIT_KEYS.get(args.split, ("kind",))}
     given = _given_keys(args)
-    plugin = args.problem not in problem_registry.PROBLEMS
+    only_given = args.problem not in problem_registry.PROBLEMS or args.problem in _OWN_DEFAULTS
     chosen = {key: value for key, value in values.items()
-              if key in accepted and value is not None and (key in given or not plugin)}
+              if key in accepted and value is not None and (key in given or not only_given)}
     for key, value in assignments("--problem-param", args.problem_param).items():
         if key in given:
             raise ValueError(f"--problem-param {key} repeats a problem option its own flag already sets")
