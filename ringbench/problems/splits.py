@@ -140,10 +140,6 @@ def _rounded_counts(proportions, size):
     return counts
 
 
-#: The options each kind of split takes in :func:`split`.
-SPLIT_OPTIONS = {"iid": ("seed",), "label-sorted": (), "dirichlet": ("alpha", "seed", "classes")}
-
-
 def split(kind, labels, n_workers, *, alpha=None, seed=None, classes=None):
     """Dispatch on ``kind``: ``iid`` (``seed``), ``label-sorted``, or ``dirichlet`` (``alpha``, ``seed``, ``classes``).
 
@@ -152,9 +148,11 @@ def split(kind, labels, n_workers, *, alpha=None, seed=None, classes=None):
     """
     _validate.choice("split", kind, SPLITS)
     given = {"alpha": alpha, "seed": seed, "classes": classes}
-    unused = [name for name, value in given.items() if value is not None and name not in SPLIT_OPTIONS[kind]]
+    # A configuration's keys (SPLIT_KEYS) besides the kind, and for a Dirichlet split the label values.
+    takes = [key for key in SPLIT_KEYS[kind] if key != "kind"] + (["classes"] if kind == "dirichlet" else [])
+    unused = [name for name, value in given.items() if value is not None and name not in takes]
     if unused:
-        takes = ", ".join(SPLIT_OPTIONS[kind]) or "no options"
+        takes = ", ".join(takes) or "no options"
         raise ValueError(f"split {kind!r} takes no {' or '.join(unused)} (it takes {takes})")
     seed = 0 if seed is None else seed
     if kind == "iid":

@@ -291,9 +291,8 @@ def trace(durations):
     durations : sequence of array_like
         One non-empty sequence of positive durations per worker; it is cycled.
     """
-    if isinstance(durations, (str, bytes)) or not hasattr(durations, "__len__"):
-        raise ValueError(f"durations must be a sequence of per-worker sequences of durations (or an array of "
-                         f"shape (n, jobs)), got {type(durations).__name__}")
+    durations = _validate.sequence("durations", durations,
+                                   "per-worker sequences of durations (or an array of shape (n, jobs))")
     if len(durations) == 0:
         raise ValueError("durations must list at least one worker")
     rows = [_validate.array(f"durations[{worker}]", row, positive=True) for worker, row in enumerate(durations)]
