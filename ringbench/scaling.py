@@ -13,7 +13,6 @@ import math
 import textwrap
 
 import numpy as np
-from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
 from . import _validate, methods, theory
@@ -159,6 +158,8 @@ def plot(rows, *, title=None):
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.figure import Figure  # on first use: the study itself never plots
+
     figure = Figure(figsize=(11.0, 5.0), layout="constrained")
     times, ratios = figure.subplots(1, 2)
     # The lower bound first, thin and behind: predictions that coincide with it stay visible on top.

@@ -203,6 +203,13 @@ def test_warm_up_prepares_one_run_of_each_kind(reference):
         assert isinstance(ringbench.load(outcome.out / "runs" / spec.run_id).provenance["sweep"]["compiled"], bool)
 
 
+def test_a_worker_starts_without_plotting_libraries():
+    """A worker process imports what runs need, not matplotlib (half a second of every worker's start)."""
+    probe = "import sys, ringbench.sweep.task; print(sorted({'matplotlib', 'pandas'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
 @pytest.mark.compiled
 def test_no_worker_compiles_once_the_driver_has(reference, tmp_path):
     """Local workers load every kernel the driver compiled or loaded (the same numba cache): no run compiles."""

@@ -9,7 +9,7 @@ import pytest
 
 import ringbench
 from ringbench import Recording, methods, problems, sweep, timing
-from ringbench.sweep import bands, tuning
+from ringbench.sweep import bands, table, tuning
 
 TUNE = """
 name = "tune"
@@ -81,10 +81,16 @@ def test_selection_counts_divergence_as_worst_and_breaks_ties_by_grid_order():
 def test_score_is_the_final_metric_or_inf_when_diverged():
     problem, model = problems.Quadratic.worst_case(10, noise_std=0.05), timing.profile("paper", 12)
     fine = ringbench.simulate(problem, methods.ASGD(gamma=0.05), model, t_max=30.0, seed=1)
-    assert tuning.score(fine, "f_gap") == float(fine.f_gap[-1])
-    assert tuning.score(fine, "grad_norm2") == float(fine.grad_norm2[-1])
+    assert tuning.score(table.outcome(fine), "f_gap") == float(fine.f_gap[-1])
+    assert tuning.score(table.outcome(fine), "grad_norm2") == float(fine.grad_norm2[-1])
     blown = ringbench.simulate(problem, methods.ASGD(gamma=20.0), model, t_max=30.0, seed=1)
-    assert blown.status == "diverged" and tuning.score(blown, "f_gap") == math.inf
+    assert blown.status == "diverged" and tuning.score(table.outcome(blown), "f_gap") == math.inf
+    # As the index holds them, read back from JSON: no checkpoint row, or a non-finite last one, scores +inf.
+    ended = {"status": "time_budget", "final_f_gap": 0.5, "final_grad_norm2": 2.0}
+    assert tuning.score(ended, "f_gap") == 0.5 and tuning.score(ended, "grad_norm2") == 2.0
+    assert tuning.score({**ended, "final_f_gap": None}, "f_gap") == math.inf
+    assert tuning.score({**ended, "final_grad_norm2": math.nan}, "grad_norm2") == math.inf
+    assert tuning.score({**ended, "status": "diverged"}, "f_gap") == math.inf
 
 
 def fake_result(time, values):

@@ -6,7 +6,6 @@ quartile up rather than vanishing from them.
 """
 
 import numpy as np
-from matplotlib.figure import Figure
 
 QUANTILES = (0.25, 0.5, 0.75)
 _LABELS = {"f_gap": r"$f(x) - f^*$", "f": r"$f(x)$", "grad_norm2": r"$\|\nabla f(x)\|^2$"}
@@ -80,6 +79,8 @@ def figure(groups, *, title=None, metrics=("grad_norm2", "f_gap")):
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib.figure import Figure  # here: sweep workers import this module and never plot
+
     plot = Figure(figsize=(6.0 * len(metrics), 4.5), layout="constrained")
     panels = plot.subplots(1, len(metrics), squeeze=False)[0]
     for axes, metric in zip(panels, metrics):

@@ -171,9 +171,13 @@ class _Summary:
         driver = None if pool.started is None else pool.started.driver_compiled
         return {"driver": driver, "workers": self.workers_compiled}
 
+    def columns(self, specs, store, *, rebuild=False):
+        """``{run_id: columns}`` of the finished runs ``specs``, from the store's index where it has them."""
+        return store.columns(dict.fromkeys(spec.run_id for spec in specs), self.compute, key=self.key,
+                             rebuild=rebuild)
+
     def rows(self, specs, store, *, rebuild=False):
-        columns = store.columns(dict.fromkeys(spec.run_id for spec in specs), self.compute, key=self.key,
-                                rebuild=rebuild)
+        columns = self.columns(specs, store, rebuild=rebuild)
         runs = store.runs.name
         return [table.row(spec, columns[spec.run_id], file=f"{runs}/{spec.run_id}") for spec in specs]
 
@@ -262,7 +266,8 @@ def _tune(config, store, pool, progress, files, summary):
     metric = config.tuning.metric
     candidates_specs = config.specs("tuning")
     ran, skipped = _execute(candidates_specs, store, pool, progress, "tuning", summary)
-    scores = {spec.run_id: tuning.score(store.load(spec.run_id), metric) for spec in candidates_specs}
+    columns = summary.columns(candidates_specs, store)
+    scores = {run_id: tuning.score(columns[run_id], metric) for run_id in columns}
     choices, candidates = tuning.select(config, scores)
     reporting = config.specs("reporting", tuning.chosen_methods(choices))
     reported, reused = _execute(reporting, store, pool, progress, "reporting", summary)

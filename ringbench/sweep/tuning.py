@@ -46,12 +46,20 @@ class Choice:
     edges: tuple
 
 
-def score(result, metric):
-    """The final ``metric`` of a run; +inf if it diverged or ended non-finite."""
-    values = getattr(result, metric)
-    if result.status == "diverged" or values.size == 0 or not math.isfinite(values[-1]):
+def score(columns, metric):
+    """The final ``metric`` of a run from its summary columns; +inf if it diverged or ended non-finite.
+
+    Parameters
+    ----------
+    columns : dict
+        The run's :func:`.table.outcome`, as the sweep's index holds it: scoring a tuning
+        stage reads one index file, not every result.
+    metric : {'f_gap', 'grad_norm2'}
+    """
+    final = columns[f"final_{metric}"]
+    if columns["status"] == "diverged" or final is None or not math.isfinite(final):
         return math.inf
-    return float(values[-1])
+    return float(final)
 
 
 def select(config, scores):
