@@ -239,16 +239,22 @@ def compare(methods, problem, timing, *, t_max, seed=0, progress=False, checkpoi
     Returns
     -------
     list of ringbench.Result
+        One per method, in order, up to the one Ctrl-C interrupted (status
+        ``interrupted``); a Ctrl-C between two runs (setting up the next, or a
+        prediction) keeps the finished ones and returns fewer results than methods.
     """
     results = []
-    for method in methods:
-        result = simulate(problem, method, timing, t_max=t_max, seed=seed, progress=progress,
-                          record=Recording(times=checkpoints))
-        if result.config["prediction"] is None and target is not None:
-            result.config["prediction"] = theory.prediction(problem, method, timing, target=target)
-        results.append(result)
-        if results[-1].status == "interrupted":
-            break
+    try:
+        for method in methods:
+            results.append(simulate(problem, method, timing, t_max=t_max, seed=seed, progress=progress,
+                                    record=Recording(times=checkpoints)))
+            if results[-1].config["prediction"] is None and target is not None:
+                results[-1].config["prediction"] = theory.prediction(problem, method, timing, target=target)
+            if results[-1].status == "interrupted":
+                break
+    except KeyboardInterrupt:
+        if not results:  # nothing finished to keep
+            raise
     return results
 
 
@@ -273,8 +279,15 @@ def summary(results, target):
             "computed": result.counters["computed"],
             "applied": result.counters["applied"], "wasted": result.counters["wasted"],
             "updates": result.counters["updates"], "status": result.status,
+            "diverged_at": result.diverged_at,
         })
     return rows
+
+
+def _status(row):
+    """A row's status; after a divergence, where it was detected."""
+    diverged = row["diverged_at"]
+    return f"diverged at t={diverged['time']:.4g}, k={diverged['iteration']}" if diverged else row["status"]
 
 
 def format_table(rows, target):
@@ -288,7 +301,7 @@ def format_table(rows, target):
         f_gap = "-" if row["final_f_gap"] is None else f"{row['final_f_gap']:.3e}"  # f* unknown
         lines.append((row["method"], row["parameters"], f"{row['final_grad_norm2']:.3e}", f_gap,
                       "not reached" if reached is None else f"{reached:.1f}", predicted, str(row["computed"]),
-                      str(row["applied"]), str(row["wasted"]), row["status"]))
+                      str(row["applied"]), str(row["wasted"]), _status(row)))
     accuracies = [row.get("final_accuracy") for row in rows]
     if any(accuracy is not None for accuracy in accuracies):  # a classifier: its loss f and training accuracy
         lines[0] = (*header[:4], "final f", "final accuracy", *header[4:])

@@ -174,7 +174,7 @@ class Result:
 
     def save(self, path):
         """Write ``path.npz`` and ``path.json``; return the two paths."""
-        stem = _stem(path)
+        stem, arrays_path, meta_path = paths(path)
         _validate.writable_directory("the directory of path", stem.parent)
         arrays = {name: getattr(self, name) for name in _ARRAYS if getattr(self, name) is not None}
         meta = {"format_version": FORMAT_VERSION, "status": self.status, "counters": self.counters,
@@ -186,26 +186,29 @@ class Result:
             with open(path, "wb") as handle:
                 np.savez_compressed(handle, **arrays)
 
-        # Each file is written whole or not at all, the .json last: it marks the result complete.
-        write_atomically(stem.with_suffix(".npz"), write_arrays)
+        # Each file is written whole or not at all, the .json last: it marks the result complete. An earlier
+        # result's .json goes first, so an interrupted overwrite leaves an incomplete result, never the new
+        # arrays under the old metadata.
+        meta_path.unlink(missing_ok=True)
+        write_atomically(arrays_path, write_arrays)
         for name in _TABLES:
             for parquet in (True, False):  # a table of an earlier result under this name must not linger
                 _table_path(stem, name, parquet).unlink(missing_ok=True)
             if getattr(self, name) is not None:
                 _write_table(getattr(self, name), _table_path(stem, name, _PARQUET))
-        write_text_atomically(stem.with_suffix(".json"), text)
-        return stem.with_suffix(".npz"), stem.with_suffix(".json")
+        write_text_atomically(meta_path, text)
+        return arrays_path, meta_path
 
     def summary(self):
         """A one-line description; after a divergence, with the last finite checkpoint, said so."""
-        final = self.grad_norm2[-1] if self.grad_norm2.size else float("nan")
+        final = f"||grad f||^2={self.grad_norm2[-1]:.4g}" if self.grad_norm2.size else "no checkpoint recorded"
         if self.status == "diverged" and self.diverged_at is not None:
             last = (f"last finite checkpoint t={self.time[-1]:.6g}, k={self.iteration[-1]}: " if self.time.size
                     else "no finite checkpoint (not even at x^0): ")
             where = f"diverged at t={self.diverged_at['time']:.6g}, k={self.diverged_at['iteration']}; {last}"
         else:
             where = f"{self.status} at t={self.counters['end_time']:.6g}, k={self.counters['updates']}, "
-        return (f"{self.method}: {where}||grad f||^2={final:.4g}, "
+        return (f"{self.method}: {where}{final}, "
                 f"computed={self.counters['computed']}, applied={self.counters['applied']}, "
                 f"wasted={self.counters['wasted']}"
                 + (f" (lost={self.counters['lost']})" if self.counters.get("lost") else ""))
@@ -230,14 +233,14 @@ def load(path):
     ResultFileError
         (a ``ValueError``) naming the file and what is wrong with it.
     """
-    stem = _stem(path)
-    meta = _read_meta(stem.with_suffix(".json"))
-    arrays = _read_arrays(stem.with_suffix(".npz"), meta)
+    stem, arrays_path, meta_path = paths(path)
+    meta = _read_meta(meta_path)
+    arrays = _read_arrays(arrays_path, meta)
     tables = {name: _read_table(stem, name) for name in _TABLES}
     if arrays.get("events_x") is not None:
         rows = 0 if tables["events"] is None else tables["events"]["time"].size
         if arrays["events_x"].shape != (rows, arrays["x"].size):
-            raise ResultFileError(stem.with_suffix(".npz"), f"events_x has shape {arrays['events_x'].shape}, but "
+            raise ResultFileError(arrays_path, f"events_x has shape {arrays['events_x'].shape}, but "
                                   f"the event table has {rows} rows and x has {arrays['x'].size} entries")
     return Result(**arrays, **tables, **meta)
 
@@ -366,11 +369,17 @@ def _finite_nonnegative(path, name, values, *, nonnegative=True):
 _PARQUET = importlib.util.find_spec("pyarrow") is not None
 
 
-def _stem(path):
+def paths(path):
+    """``(stem, npz, json)``: the files of the result saved as ``path``, given with or without its suffix.
+
+    The suffixes are appended to the name, never put in place of a dotted part of it:
+    ``asgd-gamma0.05`` is ``asgd-gamma0.05.npz`` and ``asgd-gamma0.05.json``.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path must be a file path (str or pathlib.Path), got {path!r}")
     path = Path(path)
-    return path.with_suffix("") if path.suffix in (".npz", ".json") else path
+    stem = path.with_suffix("") if path.suffix in (".npz", ".json") else path
+    return stem, stem.with_name(f"{stem.name}.npz"), stem.with_name(f"{stem.name}.json")
 
 
 def _table_path(stem, name, parquet):

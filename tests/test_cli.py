@@ -45,6 +45,27 @@ def test_compare_writes_table_summary_plot_and_results(tmp_path, capsys):
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
 
+def test_ctrl_c_between_two_methods_keeps_the_finished_ones(tmp_path, capsys, monkeypatch):
+    """Interrupted while the second method is set up, before its event loop: the first is saved, the rest listed."""
+    simulate = experiments.simulate
+    calls = []
+
+    def interrupted_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return simulate(*args, **kwargs)
+
+    monkeypatch.setattr(experiments, "simulate", interrupted_second)
+    status = main(["compare", "--methods", "ringmaster,rennala,asgd", *SMALL, "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert status == 130 and "interrupted before running: rennala, asgd" in out
+    assert ringbench.load(tmp_path / "ringmaster").status == "time_budget"
+    assert not (tmp_path / "rennala.json").exists()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [row["method"] for row in summary["rows"]] == ["ringmaster"] and summary["not_run"] == ["rennala", "asgd"]
+
+
 def test_compare_takes_the_added_methods_at_their_tuned_stepsizes(tmp_path):
     """random/shuffled ASGD, FedAsync and FedBuff have tuned values on the quadratic; the default list is unchanged."""
     added = ["random-asgd", "shuffled-asgd", "fedasync", "fedbuff"]

@@ -1,5 +1,6 @@
 """Runs that blow up stop cleanly with status 'diverged'; Ctrl-C keeps what was computed."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 import ringbench
-from ringbench import Recording, methods, problems, timing
+from ringbench import Recording, experiments, methods, problems, timing
 
 
 def assert_finite_rows(result):
@@ -55,6 +56,17 @@ def test_overflowing_stepsize_diverges_without_nan_in_results():
     assert_finite_rows(result)
 
 
+def test_the_comparison_table_says_where_a_run_diverged():
+    problem, model = problems.Quadratic.worst_case(50), timing.fixed(np.ones(4))
+    runs = experiments.compare([methods.ASGD(gamma=1e200), methods.ASGD(gamma=0.01)], problem, model, t_max=20.0)
+    rows = experiments.summary(runs, target=1e-3)
+    diverged = runs[0].diverged_at
+    assert rows[0]["diverged_at"] == diverged and rows[1]["diverged_at"] is None
+    table = experiments.format_table(rows, 1e-3).splitlines()
+    assert f"diverged at t={diverged['time']:.4g}, k={diverged['iteration']}" in table[2]
+    assert table[3].rstrip().endswith("time_budget")
+
+
 def test_a_start_where_f_overflows_diverges_at_time_zero():
     # x0 is finite, f(x0) is not: the blow-up threshold became infinite and every checkpoint recorded inf.
     problem = problems.Quadratic(np.eye(3), np.ones(3), x0=np.full(3, 1e200))
@@ -62,7 +74,16 @@ def test_a_start_where_f_overflows_diverges_at_time_zero():
     assert result.status == "diverged"
     assert result.diverged_at == {"time": 0.0, "iteration": 0}
     assert result.time.size == 0 and result.counters["updates"] == 0
-    assert "no finite checkpoint" in result.summary()
+    assert "no finite checkpoint" in result.summary() and "nan" not in result.summary()
+
+
+def test_a_run_interrupted_before_its_first_checkpoint_says_so():
+    """Ctrl-C while the kernels load: an empty interrupted result, summed up without a NaN."""
+    problem, model = problems.Quadratic.worst_case(4), timing.fixed(np.ones(2))
+    empty = ringbench.simulate(problem, methods.ASGD(gamma=0.1), model, t_max=10.0)
+    empty = dataclasses.replace(empty, time=empty.time[:0], iteration=empty.iteration[:0], f=empty.f[:0],
+                                f_gap=empty.f_gap[:0], grad_norm2=empty.grad_norm2[:0], status="interrupted")
+    assert "no checkpoint recorded" in empty.summary() and "nan" not in empty.summary()
 
 
 def test_traced_stepsizes_beyond_the_int64_range_stay_exact():
@@ -97,7 +118,7 @@ _CHILD = textwrap.dedent("""
     import json, os, signal, sys, threading, time
     import numpy as np
     import ringbench
-    from ringbench import Recording, methods, problems, timing
+    from ringbench import Recording, experiments, methods, problems, timing
 
     problem = problems.Quadratic.worst_case(50)
     method = methods.ASGD(gamma=0.001)

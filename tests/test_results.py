@@ -50,6 +50,32 @@ def test_save_load_round_trip(tmp_path, asgd_result, suffix):
     assert_round_trip(asgd_result, ringbench.load(str(tmp_path / "sub" / "run") + suffix))
 
 
+def test_a_dotted_name_keeps_every_part(tmp_path, asgd_result):
+    """``gamma0.05`` and ``gamma0.01`` are two results, not both ``gamma0.npz``."""
+    other = run(methods.ASGD(gamma=0.01))
+    assert asgd_result.save(tmp_path / "asgd-gamma0.05") == (tmp_path / "asgd-gamma0.05.npz",
+                                                               tmp_path / "asgd-gamma0.05.json")
+    other.save(tmp_path / "asgd-gamma0.01.npz")
+    assert sorted(path.name for path in tmp_path.iterdir() if path.suffix in (".npz", ".json")) == [
+        "asgd-gamma0.01.json", "asgd-gamma0.01.npz", "asgd-gamma0.05.json", "asgd-gamma0.05.npz"]
+    assert_round_trip(asgd_result, ringbench.load(tmp_path / "asgd-gamma0.05"))
+    assert_round_trip(other, ringbench.load(tmp_path / "asgd-gamma0.01.json"))
+
+
+def test_an_interrupted_overwrite_leaves_no_mix_of_two_results(tmp_path, asgd_result, monkeypatch):
+    """Ctrl-C after the new arrays and before the new metadata: the name holds no result, not a mismatched pair."""
+    asgd_result.save(tmp_path / "run")
+
+    def interrupted(path, text):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ringbench.results, "write_text_atomically", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run(methods.ASGD(gamma=0.01)).save(tmp_path / "run")
+    with pytest.raises(ringbench.results.ResultFileError, match="run.json"):
+        ringbench.load(tmp_path / "run")
+
+
 def test_npz_loads_without_pickle_and_json_is_plain(tmp_path, asgd_result):
     npz, meta = asgd_result.save(tmp_path / "run.npz")
     assert npz == tmp_path / "run.npz" and meta == tmp_path / "run.json"

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 
 import distributed
 import numpy as np
@@ -201,6 +202,15 @@ def test_warm_up_prepares_one_run_of_each_kind(reference):
     assert isinstance(sweep.task.warm_up(), bool)  # without specs: a tiny Ringmaster run
     for spec in outcome.specs:
         assert isinstance(ringbench.load(outcome.out / "runs" / spec.run_id).provenance["sweep"]["compiled"], bool)
+
+
+def test_ctrl_c_during_a_warm_up_stops_it(reference, monkeypatch):
+    """simulate turns Ctrl-C into an interrupted result; a warm-up must not go on to the sweep after it."""
+    config, outcome = reference
+    monkeypatch.setattr(sweep.task, "simulate", lambda *args, **kwargs: types.SimpleNamespace(status="interrupted"))
+    for specs in (outcome.specs, None):
+        with pytest.raises(KeyboardInterrupt):
+            sweep.task.warm_up(specs)
 
 
 def test_a_worker_starts_without_plotting_libraries():

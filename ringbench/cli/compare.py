@@ -133,17 +133,21 @@ def handle(args):
     results = experiments.compare(chosen, problem, model, t_max=t_max, seed=args.seed, progress=not args.quiet,
                                   checkpoints=setting.checkpoints, target=target)
     rows = experiments.summary(results, target)
+    not_run = [method.name for method in chosen[len(results):]]  # after a Ctrl-C
     if out:  # written before anything is printed
         for result in results:
             result.save(out / result.method)
         write_text_atomically(out / "summary.json", json.dumps(
-            {"setting": setting.name, "target": target, "rows": rows, "problem": problem.describe(),
+            {"setting": setting.name, "target": target, "rows": rows,
+             "not_run": not_run, "problem": problem.describe(),
              "timing": model.describe(), "t_max": t_max, "seed": args.seed}, indent=2))
         figure = plotting.convergence(results, metric=("grad_norm2", plotting.objective_metric(results)),
                                       title=f"{problem.name}, n = {n}, {timing_label} timing")
         plot = plotting.save(figure, out / "compare.png")
     print(f"{problem!r}; n = {n} workers ({timing_label} timing); {t_max:g} simulated seconds; seed {args.seed}")
     print(experiments.format_table(rows, target))
+    if not_run:
+        print(f"interrupted before running: {', '.join(not_run)}")
     if out:
         print(f"wrote {out / 'summary.json'}, {plot} and one result per method in {out}")
-    return INTERRUPTED if results and results[-1].status == "interrupted" else 0
+    return INTERRUPTED if not_run or results[-1].status == "interrupted" else 0

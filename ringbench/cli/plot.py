@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .. import _validate, plotting
-from ..results import load
+from ..results import load, paths
 from .common import comma_list
 from .parser import path
 
@@ -36,9 +36,9 @@ def _chosen(text):
 
 
 def _load(path):
-    stem = path.with_suffix("") if path.suffix in (".npz", ".json") else path
-    if not stem.with_suffix(".json").is_file() or not stem.with_suffix(".npz").is_file():
-        raise ValueError(f"RESULT {path}: no saved result there (need {stem}.json and {stem}.npz)")
+    stem, arrays_path, meta_path = paths(path)
+    if not meta_path.is_file() or not arrays_path.is_file():
+        raise ValueError(f"RESULT {path}: no saved result there (need {meta_path} and {arrays_path})")
     return stem, load(stem)
 
 

@@ -115,9 +115,22 @@ def warm_up(specs=None):
     """
     if specs is None:
         problem, timing, method = _DEFAULT_KIND
-        return _counting_compiles(simulate, registry.build_problem(problem, timing["n"]), registry.build_method(method),
-                                  registry.build_timing(timing), max_updates=2, seed=0)[1]
+        return _compiled(_counting_compiles(simulate, registry.build_problem(problem, timing["n"]),
+                                            registry.build_method(method), registry.build_timing(timing),
+                                            max_updates=2, seed=0))
     compiled = False
     for spec in kinds(specs):
-        compiled |= _simulate(spec, max_updates=1)[1]
+        compiled |= _compiled(_simulate(spec, max_updates=1))
+    return compiled
+
+
+def _compiled(warm_up_run):
+    """Whether the warm-up run ``(result, compiled)`` compiled; a Ctrl-C it caught stops the warm-up.
+
+    ``simulate`` turns Ctrl-C into an ``interrupted`` result; a warm-up has nothing to
+    keep, so it passes the interrupt on instead of going on to the sweep.
+    """
+    result, compiled = warm_up_run
+    if result.status == "interrupted":
+        raise KeyboardInterrupt
     return compiled
