@@ -200,7 +200,7 @@ class Result:
         return arrays_path, meta_path
 
     def summary(self):
-        """A one-line description; after a divergence, with the last finite checkpoint, said so."""
+        """A one-line description, naming the last checkpoint where it is not the end (a divergence, an interrupt)."""
         final = f"||grad f||^2={self.grad_norm2[-1]:.4g}" if self.grad_norm2.size else "no checkpoint recorded"
         if self.status == "diverged" and self.diverged_at is not None:
             last = (f"last finite checkpoint t={self.time[-1]:.6g}, k={self.iteration[-1]}: " if self.time.size
@@ -208,6 +208,8 @@ class Result:
             where = f"diverged at t={self.diverged_at['time']:.6g}, k={self.diverged_at['iteration']}; {last}"
         else:
             where = f"{self.status} at t={self.counters['end_time']:.6g}, k={self.counters['updates']}, "
+            if self.time.size and self.time[-1] < self.counters["end_time"]:  # interrupted between checkpoints
+                where += f"last checkpoint t={self.time[-1]:.6g}: "
         return (f"{self.method}: {where}{final}, "
                 f"computed={self.counters['computed']}, applied={self.counters['applied']}, "
                 f"wasted={self.counters['wasted']}"

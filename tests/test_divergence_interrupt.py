@@ -86,6 +86,16 @@ def test_a_run_interrupted_before_its_first_checkpoint_says_so():
     assert "no checkpoint recorded" in empty.summary() and "nan" not in empty.summary()
 
 
+@pytest.mark.parametrize("budget", [{"t_max": 10.0}, {"max_updates": 7}, {"t_max": 1e6, "target": 0.5}])
+def test_a_summary_names_the_last_checkpoint_only_when_it_is_not_the_end(budget):
+    problem, model = problems.Quadratic.worst_case(4), timing.fixed(np.ones(2))
+    finished = ringbench.simulate(problem, methods.ASGD(gamma=0.1), model, **budget)
+    assert "last checkpoint" not in finished.summary()
+    cut = dataclasses.replace(finished, time=finished.time[:1], iteration=finished.iteration[:1], f=finished.f[:1],
+                              f_gap=finished.f_gap[:1], grad_norm2=finished.grad_norm2[:1], status="interrupted")
+    assert f"last checkpoint t=0: ||grad f||^2={finished.grad_norm2[0]:.4g}" in cut.summary()
+
+
 def test_traced_stepsizes_beyond_the_int64_range_stay_exact():
     # The trace's integer columns are cast to int64; the stepsize column must not be (it once warned and was cast).
     problem = problems.Quadratic(np.eye(2) * 1e-40, np.zeros(2), x0=np.ones(2))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ringbench as rb
-from ringbench import theory
+from ringbench import scaling, theory
 from ringbench.cli import main
 
 PAPER = ["theory", "--timing", "paper", "--n", "6174", "--sigma2", "0.1729", "--eps", "0.03"]
@@ -70,6 +70,28 @@ def test_scaling_writes_table_json_and_plot(tmp_path, capsys):
     assert set(saved["bands"]) == {"ringmaster", "asgd"}
     png = (tmp_path / "scaling.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+@pytest.mark.parametrize("finished", [0, 1])
+def test_scaling_interrupted_keeps_the_finished_counts_and_says_so(tmp_path, capsys, monkeypatch, finished):
+    study = scaling.study
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > finished:
+            raise KeyboardInterrupt
+        return study(*args, **kwargs)
+
+    monkeypatch.setattr(scaling, "study", interrupted)
+    status = main(["scaling", "--ns", "5,40", "--methods", "asgd", "--seeds", "1", "--quiet", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert status == 130
+    if finished:
+        assert "interrupted" in captured.out
+        assert [row["n"] for row in json.loads((tmp_path / "scaling.json").read_text())["rows"]] == [5]
+    else:
+        assert "ringbench: interrupted" in captured.err and not (tmp_path / "scaling.json").exists()
 
 
 @pytest.mark.parametrize("arguments, parameter", [

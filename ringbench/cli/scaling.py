@@ -44,9 +44,9 @@ def handle(args):
             rows += scaling.study(problem, args.timing, [n], eps=args.eps, names=names, seeds=args.seeds,
                                   budget=args.budget, progress=not args.quiet)
     except KeyboardInterrupt:
+        if not rows:  # nothing to write: the command line says it was interrupted
+            raise
         status = INTERRUPTED
-        if not rows:
-            return status
     heading = (f"{problem!r}, isotropic noise; {args.timing} timing; eps = {args.eps:g} (R = S = {R}); "
                f"median of {args.seeds} seed(s)" + ("; interrupted" if status else ""))
     table = scaling.format_table(rows)
