@@ -211,6 +211,7 @@ def check_run(problem, timing, configuration, t_max, max_updates, record, trace=
     arrival, so a run has at most min(expected arrivals, max_updates) updates, and a traced
     run at most a row per arrival and per cancellation (twice the arrivals, with margin).
     """
+    _check_start(problem)
     grid, every = record.resolve(t_max, max_updates)
     _validate.run_length(t_max, max_updates, timing.expected_durations())
     arrivals = _validate.expected_arrivals(t_max, timing.expected_durations())
@@ -225,6 +226,17 @@ def check_run(problem, timing, configuration, t_max, max_updates, record, trace=
                      _validate.TRACE_COPIES * trace_rows * row_bytes)
     _validate.run_memory(timing.n, problem.d, configuration.snapshot_capacity, checkpoints, trace_rows=trace_rows,
                          trace_buffer=(_TRACE_BUFFER + timing.n + 1) if trace else 0, trace_row_bytes=row_bytes)
+
+
+def _check_start(problem):
+    """The problem's ``d`` and ``x0`` agree: the kernels size every vector by ``d`` and copy ``x0`` into x."""
+    name, d, x0 = getattr(problem, "name", type(problem).__name__), getattr(problem, "d", None), getattr(
+        problem, "x0", None)
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise ValueError(f"problem {name!r}: d must be a positive integer, got {d!r}")
+    if x0 is None or np.shape(x0) != (d,):
+        got = "none" if x0 is None else f"shape {np.shape(x0)}"
+        raise ValueError(f"problem {name!r}: x0, the starting point, must have shape (d,) = ({d},), got {got}")
 
 
 def _entry_points(sim, rule, data):
@@ -293,6 +305,10 @@ def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit, sett
         bar.close()
     if status == loop.STALLED:
         raise RuntimeError("the method left every worker idle; this is a bug in its server rule")
+    if status == loop.UNHANDLED:
+        raise RuntimeError(f"{label}: the server rule handled the job of worker {sim.arriving[0]} that finished at "
+                           f"t={sim.clock[0]:.6g} but neither restarted the worker (restart, cancel) nor left it idle "
+                           "(make_idle); its job would arrive again forever. This is a bug in the rule.")
     return status, np.concatenate(rows), trace
 
 

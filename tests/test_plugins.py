@@ -2,6 +2,7 @@
 and the compiled loop of a plug-in cached across processes (and recompiled after an edit)."""
 
 import heapq
+import importlib
 import json
 import os
 import shutil
@@ -213,3 +214,59 @@ def test_the_plug_in_loop_is_cached_across_processes_and_recompiled_after_an_edi
                                                  "0.5 * rule.gamma / (1.0 + delay) ** rule.power"))
     edited = probe()
     assert edited["misses"] == 1 and edited["hits"] == 0 and edited["x"] != first["x"]
+
+
+FORGETFUL = '''
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ringbench import plugin
+
+
+class ForgetfulRule(NamedTuple):
+    gamma: float
+
+
+@plugin.implements("on_arrival", ForgetfulRule)
+@plugin.kernel
+def forgetful_on_arrival(rule, sim, problem, worker):
+    plugin.evaluate(sim, problem, worker)
+    plugin.use(sim, worker)
+    plugin.step(sim, sim.gradient, rule.gamma)  # and no restart: the worker's job stays in the queue
+
+
+@dataclass(frozen=True, kw_only=True)
+class Forgetful(plugin.Method):
+    name = "forgetful"
+
+    def configure(self, problem, timing):
+        workers = plugin.all_workers(timing)
+        return plugin.Configuration(ForgetfulRule(self.gamma), workers, workers.size, {"gamma": self.gamma})
+'''
+
+
+def test_a_rule_that_neither_restarts_nor_idles_its_worker_is_a_clear_error(tmp_path):
+    """Its job would arrive again at the same time forever; the loop stops at the first such arrival."""
+    (tmp_path / "forgetful_rule.py").write_text(FORGETFUL)
+    forgetful = ringbench.extensions.load(f"{tmp_path / 'forgetful_rule.py'}:Forgetful", base=methods.Method,
+                                          what="method")
+    with pytest.raises(RuntimeError, match="worker 0 that finished at t=1 but neither restarted the worker"):
+        ringbench.simulate(Quadratic.worst_case(4), forgetful(gamma=0.1), timing.fixed([1.0, 2.0]), t_max=10.0)
+
+
+def test_the_plug_in_digest_covers_the_users_modules_it_imports(tmp_path, monkeypatch):
+    """An edit to a helper file a plug-in imports from recompiles it: the digest reads that file too."""
+    from ringbench.engine import plugins
+
+    (tmp_path / "digest_helper.py").write_text("def scale(v):\n    return v\n")
+    (tmp_path / "digest_plugin.py").write_text("import numpy\n\nfrom digest_helper import scale\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        importlib.import_module("digest_plugin")
+        assert plugins._helpers(["digest_plugin"]) == ["digest_helper"]  # not numpy: it is installed
+        before = plugins._source_digest(["digest_plugin"])
+        (tmp_path / "digest_helper.py").write_text("def scale(v):\n    return 2 * v\n")
+        assert plugins._source_digest(["digest_plugin"]) != before
+    finally:
+        for name in ("digest_plugin", "digest_helper"):
+            sys.modules.pop(name, None)

@@ -580,3 +580,18 @@ def test_equal_offline_means_and_the_problems_own_dataset_are_accepted(tmp_path,
                                "--problem-param", "hidden=4"]) == 0
     described = json.loads((tmp_path / "asgd.json").read_text())["config"]["problem"]
     assert (described["name"], described["batch"], described["noise_std"]) == ("MLP on mnist5k", 4, 0.0)
+
+
+@pytest.mark.parametrize("d, x0, message", [
+    (4, np.ones(5), r"x0, the starting point, must have shape \(d,\) = \(4,\), got shape \(5,\)"),
+    (4, np.ones(3), r"got shape \(3,\)"),
+    (4, None, "got none"),
+    (4.0, np.ones(4), "d must be a positive integer, got 4.0"),
+    (0, np.ones(0), "d must be a positive integer, got 0"),
+])
+def test_a_problem_whose_x0_does_not_match_d_is_refused_before_the_run(d, x0, message):
+    """A plug-in problem's own d and x0: the kernels size every vector by d (a longer x0 corrupted memory)."""
+    problem = problems.Quadratic.worst_case(4)
+    problem.d, problem.x0 = d, x0
+    with pytest.raises(ValueError, match=message):
+        ringbench.simulate(problem, methods.ASGD(gamma=0.1), timing.fixed(np.ones(2)), t_max=5.0)

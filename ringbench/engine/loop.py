@@ -23,6 +23,7 @@ TARGET_REACHED = 3  # ||grad f||^2 <= target at a checkpoint
 DIVERGED = 4  # non-finite or exploding gradient norm
 BUFFER_FULL = 5  # drain the checkpoint buffer, then call again
 STALLED = 6  # no worker is busy or offline until a rejoin: the method left everyone idle (a bug)
+UNHANDLED = 7  # the rule neither restarted the arriving worker nor left it idle: its job would arrive forever (a bug)
 
 
 @kernel(inner=True)
@@ -102,7 +103,10 @@ def advance(sim, rule, problem, max_events):
         if traced(recorder):
             note_arrival(recorder, time, worker, sim.jobs_started[worker] - 1, sim.start_iteration[worker],
                          delay_of(sim, worker))
+        started = sim.jobs_started[worker]
         on_arrival(rule, sim, problem, worker)
+        if sim.jobs_started[worker] == started and sim.heap.pos[worker] == 0 and sim.heap.keys[0] == time:
+            return UNHANDLED
         sim.counters[ARRIVALS] += 1
         iteration = sim.iteration[0]
         if traced(recorder):

@@ -8,7 +8,8 @@ that compiled loop must be cached without ever going stale when the plug-in's fi
 changes. numba stamps a cached function with its own source file only, and a jitted
 function passed as an argument misses the cache in every new process, so ringbench
 writes a small module of two entry points that call the loop, named by a digest of
-the plug-in modules' sources and of ringbench's jitted core, and compiles those with
+the plug-in modules' sources (and of the user's own modules they import, transitively)
+and of ringbench's jitted core, and compiles those with
 numba's ``cache=True``: the next process with the same plug-in sources loads them
 from the cache, and an edit to a plug-in gives a new module, compiled once.
 
@@ -20,6 +21,7 @@ import hashlib
 import importlib.util
 import inspect
 import sys
+from pathlib import Path
 
 from .. import _cache
 from .._jit import OPTIONS
@@ -51,15 +53,43 @@ def plugin_modules(*data):
 def _source_digest(modules):
     digest = hashlib.sha256(_cache.SOURCE_DIGEST.encode())
     for name in modules:
-        module = sys.modules[name]
         try:
-            source = inspect.getsource(module)
+            source = inspect.getsource(sys.modules[name])
         except (OSError, TypeError):
             raise ValueError(f"the plug-in module {name!r} has no source file; define plug-ins in a .py file") \
                 from None
         digest.update(name.encode())
         digest.update(source.encode())
+    for name in _helpers(modules):  # an edit to a file the plug-in imports from must recompile it too
+        digest.update(name.encode())
+        digest.update(Path(sys.modules[name].__file__).read_bytes())
     return digest.hexdigest()[:20]
+
+
+def _helpers(modules):
+    """The user's own modules that ``modules`` use, transitively.
+
+    Those with a source file outside Python's installation and ringbench, reached through
+    a module, function, kernel or class in a module's namespace.
+    """
+    installed = [Path(place).resolve() for place in {sys.prefix, sys.base_prefix, sys.exec_prefix}]
+    installed.append(Path(__file__).resolve().parents[1])  # ringbench itself: in the core's digest
+
+    def users(module):
+        file = getattr(module, "__file__", None)
+        if module is None or not file or not file.endswith(".py"):
+            return False
+        path = Path(file).resolve()
+        return not any(path.is_relative_to(place) for place in installed)
+
+    seen, pending = set(modules), list(modules)
+    while pending:
+        for value in list(vars(sys.modules[pending.pop()]).values()):
+            module = value if inspect.ismodule(value) else sys.modules.get(getattr(value, "__module__", None) or "")
+            if users(module) and module.__name__ not in seen:
+                seen.add(module.__name__)
+                pending.append(module.__name__)
+    return sorted(seen - set(modules))
 
 
 _LOADED = {}

@@ -24,7 +24,7 @@ class Method:
     A method, built-in or the user's, is a frozen dataclass deriving from this class,
     with a ``name``, whose :meth:`configure` returns a :class:`Configuration` holding
     its rule tuple: a namedtuple of its own class, for which its server rule
-    ``on_arrival(rule, sim, worker)`` is registered with
+    ``on_arrival(rule, sim, problem, worker)`` is registered with
     ``@ringbench.engine.protocol.implements("on_arrival", ThatClass)``. The rule is
     written with the primitives of :mod:`ringbench.engine.actions` (evaluate, step,
     restart, cancel, discard, ...), :mod:`ringbench.engine.batch` and
