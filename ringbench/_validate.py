@@ -19,13 +19,15 @@ MEMORY_ENV_VAR = "RINGBENCH_MEMORY_LIMIT"
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
-def integer(name, value, *, minimum=None, maximum=INT64_MAX):
+def integer(name, value, *, minimum=None, maximum=INT64_MAX, floats=True):
     """Return ``value`` as an int in [``minimum``, ``maximum``]; reject floats with a fraction, bools, NaN.
 
     ``maximum`` defaults to the int64 range every jitted kernel holds, so an integer that
-    passes never overflows inside compiled code.
+    passes never overflows inside compiled code. ``floats=False`` also rejects an integral
+    float, for a value that is used as it is, not as the int returned.
     """
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, float, np.floating)):
+    allowed = (numbers.Integral, float, np.floating) if floats else numbers.Integral
+    if isinstance(value, bool) or not isinstance(value, allowed):
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if isinstance(value, (float, np.floating)) and not (np.isfinite(value) and value == int(value)):
         raise ValueError(f"{name} must be an integer, got {value!r}")

@@ -41,7 +41,7 @@ from .engine.state import (
     Simulation,
     new_state_arrays,
 )
-from .methods.base import Method
+from .methods.base import Configuration, Method
 from .problems.base import Problem
 from .results import Result
 from .timing.models import TimingModel
@@ -142,6 +142,9 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                          f"got {type(problem).__name__}")
     if not isinstance(method, Method):
         raise ValueError(f"method must be a ringbench method such as methods.Ringmaster, got {type(method).__name__}")
+    if not (isinstance(method.name, str) and method.name.strip()):
+        raise ValueError(f"method {type(method).__name__}: its class needs a name, e.g. name = 'my-method' "
+                         "(results and tables are labelled with it)")
     if not isinstance(timing, TimingModel):
         raise ValueError(f"timing must be a timing model from ringbench.timing, got {type(timing).__name__}")
     if problem.n_workers is not None and problem.n_workers != timing.n:
@@ -212,6 +215,7 @@ def check_run(problem, timing, configuration, t_max, max_updates, record, trace=
     run at most a row per arrival and per cancellation (twice the arrivals, with margin).
     """
     _check_start(problem)
+    _check_configuration(configuration, timing)
     grid, every = record.resolve(t_max, max_updates)
     _validate.run_length(t_max, max_updates, timing.expected_durations())
     arrivals = _validate.expected_arrivals(t_max, timing.expected_durations())
@@ -232,11 +236,31 @@ def _check_start(problem):
     """The problem's ``d`` and ``x0`` agree: the kernels size every vector by ``d`` and copy ``x0`` into x."""
     name, d, x0 = getattr(problem, "name", type(problem).__name__), getattr(problem, "d", None), getattr(
         problem, "x0", None)
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
-        raise ValueError(f"problem {name!r}: d must be a positive integer, got {d!r}")
+    _validate.integer(f"problem {name!r}: d", d, minimum=1, floats=False)
     if x0 is None or np.shape(x0) != (d,):
         got = "none" if x0 is None else f"shape {np.shape(x0)}"
         raise ValueError(f"problem {name!r}: x0, the starting point, must have shape (d,) = ({d},), got {got}")
+
+
+def _check_configuration(configuration, timing):
+    """What a method's ``configure`` returned is what the engine indexes with: it does no bounds checks."""
+    if not isinstance(configuration, Configuration):
+        raise ValueError(f"a method's configure() must return a ringbench Configuration, got "
+                         f"{type(configuration).__name__}")
+    rule, active, capacity, parameters = configuration
+    if not (isinstance(rule, tuple) and hasattr(type(rule), "_fields")):
+        raise ValueError(f"Configuration.rule must be a NamedTuple instance of the method's rule class, got "
+                         f"{type(rule).__name__}")
+    if not isinstance(active, np.ndarray) or active.dtype != np.int64 or active.ndim != 1 or not active.size:
+        got = f"dtype {active.dtype}, shape {active.shape}" if isinstance(active, np.ndarray) else type(active).__name__
+        raise ValueError(f"Configuration.active must be a non-empty 1-D int64 array of worker indices, got {got}")
+    if active.min() < 0 or active.max() >= timing.n or np.unique(active).size != active.size:
+        raise ValueError(f"Configuration.active must hold distinct workers in 0 .. n-1 = {timing.n - 1}, got "
+                         f"values from {active.min()} to {active.max()} ({active.size - np.unique(active).size} "
+                         "repeated)")
+    _validate.integer("Configuration.snapshot_capacity", capacity, minimum=0, floats=False)
+    if not isinstance(parameters, dict):
+        raise ValueError(f"Configuration.parameters must be a dict, got {type(parameters).__name__}")
 
 
 def _entry_points(sim, rule, data):

@@ -586,8 +586,8 @@ def test_equal_offline_means_and_the_problems_own_dataset_are_accepted(tmp_path,
     (4, np.ones(5), r"x0, the starting point, must have shape \(d,\) = \(4,\), got shape \(5,\)"),
     (4, np.ones(3), r"got shape \(3,\)"),
     (4, None, "got none"),
-    (4.0, np.ones(4), "d must be a positive integer, got 4.0"),
-    (0, np.ones(0), "d must be a positive integer, got 0"),
+    (4.0, np.ones(4), "d must be an integer, got 4.0"),
+    (0, np.ones(0), "d must be an integer >= 1, got 0"),
 ])
 def test_a_problem_whose_x0_does_not_match_d_is_refused_before_the_run(d, x0, message):
     """A plug-in problem's own d and x0: the kernels size every vector by d (a longer x0 corrupted memory)."""
@@ -595,3 +595,47 @@ def test_a_problem_whose_x0_does_not_match_d_is_refused_before_the_run(d, x0, me
     problem.d, problem.x0 = d, x0
     with pytest.raises(ValueError, match=message):
         ringbench.simulate(problem, methods.ASGD(gamma=0.1), timing.fixed(np.ones(2)), t_max=5.0)
+
+
+class _Configured(methods.ASGD):
+    """ASGD whose configure() returns what the test gives it in place of one of its fields."""
+
+    name = "configured"
+
+    def __init__(self, **replaced):
+        super().__init__(gamma=0.1)
+        object.__setattr__(self, "replaced", replaced)
+
+    def configure(self, problem, timing):
+        configuration = super().configure(problem, timing)
+        if "whole" in self.replaced:
+            return self.replaced["whole"]
+        return configuration._replace(**self.replaced)
+
+
+@pytest.mark.parametrize("replaced, message", [
+    ({"whole": (None, np.arange(3), 3, {})}, "configure.. must return a ringbench Configuration, got tuple"),
+    ({"rule": (0.1,)}, "Configuration.rule must be a NamedTuple instance .*, got tuple"),
+    ({"active": [0, 1, 2]}, "Configuration.active must be a non-empty 1-D int64 array .*, got list"),
+    ({"active": np.arange(3.0)}, r"got dtype float64, shape \(3,\)"),
+    ({"active": np.zeros((0,), dtype=np.int64)}, r"got dtype int64, shape \(0,\)"),
+    ({"active": np.array([0, 3], dtype=np.int64)}, r"distinct workers in 0 .. n-1 = 2, got values from 0 to 3"),
+    ({"active": np.array([-1, 0], dtype=np.int64)}, "got values from -1 to 0"),
+    ({"active": np.array([1, 1], dtype=np.int64)}, r"\(1 repeated\)"),
+    ({"snapshot_capacity": -1}, "Configuration.snapshot_capacity must be an integer >= 0, got -1"),
+    ({"snapshot_capacity": 3.0}, "Configuration.snapshot_capacity must be an integer, got 3.0"),
+    ({"parameters": None}, "Configuration.parameters must be a dict, got NoneType"),
+])
+def test_a_plugin_configuration_the_engine_would_index_out_of_bounds_is_refused(replaced, message):
+    """The kernels do no bounds checks: a worker index past n (or twice in the heap) corrupted memory."""
+    with pytest.raises(ValueError, match=message):
+        ringbench.simulate(problems.Quadratic.worst_case(4), _Configured(**replaced), timing.fixed(np.ones(3)),
+                           t_max=5.0)
+
+
+@pytest.mark.parametrize("name", ["", "  ", None])
+def test_a_method_class_without_a_name_is_refused(name):
+    unnamed = type("Unnamed", (methods.ASGD,), {"name": name})
+    with pytest.raises(ValueError, match="method Unnamed: its class needs a name"):
+        ringbench.simulate(problems.Quadratic.worst_case(4), unnamed(gamma=0.1), timing.fixed(np.ones(3)),
+                           t_max=5.0)
