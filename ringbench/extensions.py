@@ -12,10 +12,14 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from .engine import plugins
+
 
 def is_plugin_name(name):
-    """Whether ``name`` names a plug-in (it has a ``:``) rather than a built-in."""
-    return isinstance(name, str) and ":" in name
+    """Whether ``name`` names a plug-in (it has a ``:``, or is a ``.py`` file missing its class) rather than a
+    built-in.
+    """
+    return isinstance(name, str) and (":" in name or name.endswith(".py"))
 
 
 def load(name, *, base, what):
@@ -33,7 +37,8 @@ def load(name, *, base, what):
     """
     location, _, attribute = name.rpartition(":")
     if not location or not attribute:
-        raise ValueError(f"{what} {name!r}: a plug-in is named 'package.module:Class' or 'path/to/file.py:Class'")
+        raise ValueError(f"{what} {name!r}: a plug-in is named 'package.module:Class' or 'path/to/file.py:Class' "
+                         "(the file and the class in it)")
     module = _import(location, name, what)
     try:
         found = getattr(module, attribute)
@@ -42,6 +47,18 @@ def load(name, *, base, what):
     if not (isinstance(found, type) and issubclass(found, base)):
         raise ValueError(f"{what} {name!r}: {attribute} must be a subclass of {base.__module__}.{base.__qualname__}")
     return found
+
+
+def source_digest(name):
+    """A digest of the code the plug-in ``name`` runs: its module's source and the user's modules it imports.
+
+    Part of a sweep run's identity, so that a run of an edited plug-in is not served the
+    result of its old version.
+    """
+    location, _, attribute = name.rpartition(":")
+    module = _import(location, name, "plug-in")
+    defining = getattr(getattr(module, attribute, None), "__module__", None)
+    return plugins.source_digest(sorted({module.__name__, defining or module.__name__}))
 
 
 def _import(location, name, what):

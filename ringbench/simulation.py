@@ -173,6 +173,9 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     check_run(problem, timing, configuration, t_max, max_updates, record, trace, trace_limit)
 
     rule, data = configuration.rule, problem.data()
+    if not (isinstance(data, tuple) and hasattr(type(data), "_fields")):
+        raise ValueError(f"problem {problem.name!r}: data() must return a NamedTuple instance of the class its "
+                         f"kernels are registered for, got {type(data).__name__}")
     sim = Simulation(
         timing=for_run(timing.data()),
         key=key_from_seed(seed_sequence),
@@ -195,14 +198,16 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         "seed": {"entropy": str(seed_sequence.entropy), "spawn_key": list(seed_sequence.spawn_key)},
         "trace": {"limit": trace_limit, "truncated": False} if trace else None,
     }
-    status, rows, tables = _run(sim, rule, data, t_max, max_updates, progress, method.name, trace_limit,
+    modules = plugins.plugin_modules(rule, data, sim.timing)
+    provenance = _provenance(seed_sequence, plugins.sources(modules) if modules else {})
+    status, rows, tables = _run(sim, rule, data, modules, t_max, max_updates, progress, method.name, trace_limit,
                                 f"{method.name} on the {problem.name}")
     if tables is not None and tables["truncated"]:
         config["trace"]["truncated"] = True
         warnings.warn(f"the trace reached trace_limit={trace_limit} rows at t={tables['truncated']:.6g} s and "
                       "stopped there (the run went on); pass a larger trace_limit to keep all of it",
                       RuntimeWarning, stacklevel=2)
-    return _result(sim, method, rule, problem, status, rows, tables, config, seed_sequence)
+    return _result(sim, method, rule, problem, status, rows, tables, config, provenance)
 
 
 def check_run(problem, timing, configuration, t_max, max_updates, record, trace=False, trace_limit=TRACE_LIMIT):
@@ -263,21 +268,20 @@ def _check_configuration(configuration, timing):
         raise ValueError(f"Configuration.parameters must be a dict, got {type(parameters).__name__}")
 
 
-def _entry_points(sim, rule, data):
-    """The compiled ``(initialize, advance)`` for this run's method, problem and timing model."""
-    modules = plugins.plugin_modules(rule, data, sim.timing)
+def _entry_points(modules):
+    """The compiled ``(initialize, advance)`` for a run whose plug-ins come from ``modules``."""
     if not modules or numba_config.DISABLE_JIT:
         return loop.initialize, loop.advance
     return plugins.entry_points(modules)
 
 
-def _run(sim, rule, data, t_max, max_updates, progress, label, trace_limit, setting):
+def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_limit, setting):
     """Call the jitted loop in chunks until it stops; return (status, checkpoint rows, trace tables or None).
 
     A compile on the way (the kernels were not in numba's cache) is announced on stderr
     as the compiling of ``setting``.
     """
-    initialize, advance = _entry_points(sim, rule, data)
+    initialize, advance = _entry_points(modules)
     recorder = sim.recorder
     rows = []
     trace = {"events": [], "updates": [], "x": [], "kept": [0, 0], "truncated": 0.0} if recorder.tracing[0] else None
@@ -356,7 +360,7 @@ def _tables(trace):
     return event_columns, update_columns, iterates
 
 
-def _result(sim, method, rule, problem, status, rows, trace, config, seed_sequence):
+def _result(sim, method, rule, problem, status, rows, trace, config, provenance):
     counts = sim.counters
     used = int(counts[USED])
     held = method.held(rule)
@@ -382,7 +386,7 @@ def _result(sim, method, rule, problem, status, rows, trace, config, seed_sequen
         grad_norm2=rows[:, ROW_GRAD_NORM2].copy(), x=sim.x.copy(),
         extra=rows[:, ROW_EXTRA].copy() if problem.extra_metric is not None else None,
         status=_STATUS_NAMES[status], counters=counters, diverged_at=diverged_at, config=config,
-        provenance=_provenance(seed_sequence), events=events, updates=updates, events_x=events_x,
+        provenance=provenance, events=events, updates=updates, events_x=events_x,
     )
 
 
@@ -400,8 +404,9 @@ def _versions():
     return versions
 
 
-def _provenance(seed_sequence):
+def _provenance(seed_sequence, plugin_sources):
+    """Where a result came from; ``plugin_sources``: the file and SHA-256 of each plug-in module it ran."""
     return {"versions": dict(_versions()), "python": sys.version.split()[0], "platform": platform.platform(),
             "numba_num_threads": os.environ.get("NUMBA_NUM_THREADS"),
             "seed_entropy": str(seed_sequence.entropy), "seed_spawn_key": list(seed_sequence.spawn_key),
-            "stream_version": STREAM_VERSION}
+            "stream_version": STREAM_VERSION, "plugins": plugin_sources}

@@ -1,6 +1,7 @@
 """User plug-ins: the two examples against plain implementations, through the API, the CLI, sweeps and dask,
 and the compiled loop of a plug-in cached across processes (and recompiled after an edit)."""
 
+import hashlib
 import heapq
 import importlib
 import json
@@ -255,7 +256,7 @@ def test_a_rule_that_neither_restarts_nor_idles_its_worker_is_a_clear_error(tmp_
 
 
 def test_the_plug_in_digest_covers_the_users_modules_it_imports(tmp_path, monkeypatch):
-    """An edit to a helper file a plug-in imports from recompiles it: the digest reads that file too."""
+    """An edit to a helper file a plug-in imports from recompiles it: the digest covers the code that runs."""
     from ringbench.engine import plugins
 
     (tmp_path / "digest_helper.py").write_text("def scale(v):\n    return v\n")
@@ -264,9 +265,131 @@ def test_the_plug_in_digest_covers_the_users_modules_it_imports(tmp_path, monkey
     try:
         importlib.import_module("digest_plugin")
         assert plugins._helpers(["digest_plugin"]) == ["digest_helper"]  # not numpy: it is installed
-        before = plugins._source_digest(["digest_plugin"])
+        before = plugins.source_digest(["digest_plugin"])
         (tmp_path / "digest_helper.py").write_text("def scale(v):\n    return 2 * v\n")
-        assert plugins._source_digest(["digest_plugin"]) != before
+        # This process still runs the code it imported; a reload (or the next process) runs the edit.
+        assert plugins.source_digest(["digest_plugin"]) == before
+        importlib.reload(sys.modules["digest_helper"])
+        assert plugins.source_digest(["digest_plugin"]) != before
     finally:
         for name in ("digest_plugin", "digest_helper"):
             sys.modules.pop(name, None)
+
+
+
+_CLIPPED = '''
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ringbench import plugin
+
+
+class ClipRule(NamedTuple):
+    gamma: float
+    clip: float
+
+
+@plugin.implements("on_arrival", ClipRule)
+@plugin.kernel
+def clip_on_arrival(rule, sim, problem, worker):
+    plugin.evaluate(sim, problem, worker)
+    plugin.use(sim, worker)
+    norm2 = 0.0
+    for k in range(sim.gradient.size):
+        norm2 += sim.gradient[k] * sim.gradient[k]
+    plugin.step(sim, sim.gradient, FACTOR * rule.gamma * min(1.0, rule.clip / math.sqrt(norm2)))
+    plugin.restart(sim, worker)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClippedASGD(plugin.Method):
+    name = "clipped-asgd"
+    clip: float = 1.0
+
+    def configure(self, problem, timing):
+        workers = plugin.all_workers(timing)
+        return plugin.Configuration(ClipRule(self.gamma, self.clip), workers, workers.size, {"gamma": self.gamma})
+'''
+
+_RELOADED_RUN = '''
+import importlib, shutil, sys
+import ringbench
+sys.path.insert(0, sys.argv[1])
+import reloaded_rule
+
+def run():
+    method = reloaded_rule.ClippedASGD(gamma=0.5, clip=0.5)
+    return ringbench.simulate(ringbench.problems.Quadratic.worst_case(2), method, ringbench.timing.fixed([1.0, 2.5]),
+                              max_updates=3).x.tolist()
+
+print(run())
+for version in sys.argv[2:]:
+    shutil.copy(f"{sys.argv[1]}/{version}.py", f"{sys.argv[1]}/reloaded_rule.py")
+    importlib.reload(reloaded_rule)
+    print(run())
+'''
+
+
+def test_a_plug_in_edited_and_reloaded_in_one_process_runs_its_new_code(tmp_path):
+    """The JIT links a cached library's calls to the symbols it already holds: a rule reloaded in a process
+    (importlib.reload, IPython's autoreload) whose new version another process had compiled ran the old code."""
+    (tmp_path / "old.py").write_text(_CLIPPED.replace("FACTOR * ", ""))
+    (tmp_path / "new.py").write_text(_CLIPPED.replace("FACTOR", "3.0"))
+    script = tmp_path / "run.py"
+    script.write_text(_RELOADED_RUN)
+
+    def final_iterates(first, *reloads):
+        shutil.copy(tmp_path / f"{first}.py", tmp_path / "reloaded_rule.py")
+        output = subprocess.run([sys.executable, str(script), str(tmp_path), *reloads], capture_output=True,
+                                text=True, check=True, env=os.environ).stdout
+        return [json.loads(line) for line in output.splitlines()]
+
+    [new] = final_iterates("new")  # compiles the new version into the on-disk cache
+    old, reloaded, back = final_iterates("old", "new", "old")
+    assert old != new
+    assert reloaded == new and back == old
+
+
+EDITED_SWEEP = """
+name = "edited"
+n = [3]
+t_max = 20.0
+checkpoints = 4
+[seeds]
+root = 1
+replicates = 1
+[[problems]]
+name = "worst-case"
+d = 4
+[[timings]]
+name = "paper"
+[[methods]]
+name = "{folder}/edited_method.py:PolynomialASGD"
+gamma = 0.1
+"""
+
+
+def test_a_sweep_reruns_an_edited_plug_in_and_its_results_name_the_code_they_ran(tmp_path):
+    """A run id covers the plug-in's code, not just its name: an edit was served the old version's results."""
+    source = (EXAMPLES / "custom_method.py").read_text()
+    plugin_file = tmp_path / "edited_method.py"
+    plugin_file.write_text(source)
+    config = tmp_path / "edited.toml"
+    config.write_text(EDITED_SWEEP.format(folder=tmp_path))
+
+    def sweep_once():
+        subprocess.run([sys.executable, "-m", "ringbench", "sweep", str(config), "--out", str(tmp_path / "out"),
+                        "--quiet"], check=True, capture_output=True, env=os.environ)
+        return {path.stem: ringbench.load(path) for path in (tmp_path / "out" / "runs").glob("*.npz")}
+
+    [(first_id, first)] = sweep_once().items()
+    assert first.provenance["plugins"]["edited_method"] == {
+        "file": str(plugin_file.resolve()), "sha256": hashlib.sha256(plugin_file.read_bytes()).hexdigest()}
+    plugin_file.write_text(source.replace("rule.gamma / (1.0 + delay) ** rule.power",
+                                          "0.5 * rule.gamma / (1.0 + delay) ** rule.power"))
+    runs = sweep_once()
+    [second_id] = set(runs) - {first_id}
+    assert runs[second_id].x.tolist() != first.x.tolist()
+    assert runs[second_id].provenance["plugins"]["edited_method"]["sha256"] == hashlib.sha256(
+        plugin_file.read_bytes()).hexdigest()

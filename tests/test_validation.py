@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ import scipy.sparse.linalg
 import ringbench
 import ringbench.cli
 from ringbench import Recording, methods, problems, timing
+from ringbench.problems import registry as problem_registry
 from ringbench.problems import splits
 from ringbench.sweep import simulate_seeds
 
@@ -639,3 +641,39 @@ def test_a_method_class_without_a_name_is_refused(name):
     with pytest.raises(ValueError, match="method Unnamed: its class needs a name"):
         ringbench.simulate(problems.Quadratic.worst_case(4), unnamed(gamma=0.1), timing.fixed(np.ones(3)),
                            t_max=5.0)
+
+
+def test_a_problem_whose_data_is_not_a_namedtuple_is_refused():
+    """A plain tuple has no class to register kernels for; it failed as 'the plug-in module builtins has no source'."""
+    problem = problems.Quadratic.worst_case(4)
+    own_data = problem.data
+    problem.data = lambda: tuple(own_data())
+    with pytest.raises(ValueError, match="data.. must return a NamedTuple instance .*, got tuple"):
+        ringbench.simulate(problem, methods.ASGD(gamma=0.1), timing.fixed(np.ones(2)), t_max=5.0)
+
+
+HUBER = f"{Path(__file__).resolve().parent.parent / 'examples' / 'custom_problem.py'}:HuberRegression"
+
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("n_samples", 2.5, "an integer"), ("n_samples", True, "an integer"), ("delta", "1", "a number"),
+    ("delta", False, "a number"),
+])
+def test_a_plug_in_problem_value_of_the_wrong_declared_type_is_refused_naming_the_key(key, value, allowed):
+    with pytest.raises(ValueError, match=f"{key} must be {allowed} \\(as its constructor declares\\), got"):
+        problem_registry.build(HUBER, {key: value}, n=4)
+    assert problem_registry.build(HUBER, {"n_samples": 50, "delta": 2}, n=4).delta == 2  # an int is a number
+
+
+@pytest.mark.parametrize("name", ["custom_method.py", "path/to/custom_method.py"])
+def test_a_plug_in_file_named_without_its_class_says_how_to_name_it(name):
+    with pytest.raises(ValueError, match=r"a plug-in is named .*'path/to/file.py:Class' \(the file and the class"):
+        methods.resolve(name)
+
+
+@pytest.mark.parametrize("capacity", [0, 1])
+def test_a_snapshot_capacity_too_small_for_the_rule_names_the_field(capacity):
+    """ASGD's jobs in progress start from up to n iterates; fewer slots is the plug-in author's bug to find."""
+    with pytest.raises(RuntimeError, match="Configuration.snapshot_capacity"):
+        ringbench.simulate(problems.Quadratic.worst_case(4), _Configured(snapshot_capacity=capacity),
+                           timing.fixed([1.0, 1.5, 2.2]), t_max=20.0)

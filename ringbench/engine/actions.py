@@ -36,7 +36,8 @@ def start_slot(sim, worker):
         return -1
     slot = sim.snapshots.job_slot[worker]
     if not holds(sim.snapshots, slot, sim.start_iteration[worker]):
-        raise RuntimeError("a server rule read a job whose iterate was not kept")
+        raise RuntimeError("a server rule read a job whose starting iterate was not kept: the method's "
+                           "Configuration.snapshot_capacity is too small for its rule")
     return slot
 
 

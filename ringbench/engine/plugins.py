@@ -21,6 +21,7 @@ import hashlib
 import importlib.util
 import inspect
 import sys
+import types
 from pathlib import Path
 
 from .. import _cache
@@ -34,12 +35,12 @@ from numba import njit
 from ringbench.engine import loop
 
 
-@njit(cache=True, **{options!r})
+@njit(cache={cache}, **{options!r})
 def initialize(sim, problem):
     return loop.initialize(sim, problem)
 
 
-@njit(cache=True, **{options!r})
+@njit(cache={cache}, **{options!r})
 def advance(sim, rule, problem, max_events):
     return loop.advance(sim, rule, problem, max_events)
 '''
@@ -50,19 +51,46 @@ def plugin_modules(*data):
     return sorted({type(item).__module__ for item in data if not type(item).__module__.startswith("ringbench.")})
 
 
-def _source_digest(modules):
-    digest = hashlib.sha256(_cache.SOURCE_DIGEST.encode())
+def sources(modules):
+    """``{module: {"file": path, "sha256": digest}}`` of the plug-in ``modules`` and of the user's modules they
+    import, transitively: the code a run of them depends on (recorded in its provenance).
+    """
     for name in modules:
-        try:
-            source = inspect.getsource(sys.modules[name])
-        except (OSError, TypeError):
-            raise ValueError(f"the plug-in module {name!r} has no source file; define plug-ins in a .py file") \
-                from None
-        digest.update(name.encode())
-        digest.update(source.encode())
-    for name in _helpers(modules):  # an edit to a file the plug-in imports from must recompile it too
-        digest.update(name.encode())
-        digest.update(Path(sys.modules[name].__file__).read_bytes())
+        if not (getattr(sys.modules[name], "__file__", None) or "").endswith(".py"):
+            raise ValueError(f"the plug-in module {name!r} has no source file; define plug-ins in a .py file")
+    # an edit to a file the plug-in imports from must recompile it too
+    return {name: _described(sys.modules[name]) for name in [*modules, *_helpers(modules)]}
+
+
+#: ``{module: (its __spec__, description)}``: a module's source as it was when it was executed.
+_READ = {}
+
+
+def _described(module):
+    """The file and SHA-256 of ``module``'s source as it was executed: read once per import.
+
+    Python runs the code it imported until a reload, which gives the module a new
+    ``__spec__``; an edit to the file alone changes nothing in this process.
+    """
+    read = _READ.get(module.__name__)
+    if read is not None and read[0] is module.__spec__ is not None:
+        return read[1]
+    path = Path(module.__file__).resolve()
+    try:
+        source = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"the plug-in module {module.__name__!r}: cannot read its source {path}: {error}") from None
+    described = {"file": str(path), "sha256": hashlib.sha256(source).hexdigest()}
+    _READ[module.__name__] = (module.__spec__, described)
+    return described
+
+
+def source_digest(modules):
+    """A 20-hex-digit digest of :func:`sources`: changes with any edit to the code a plug-in runs."""
+    described = sources(modules)
+    digest = hashlib.sha256()
+    for name in sorted(described):
+        digest.update(f"{name}:{described[name]['sha256']};".encode())
     return digest.hexdigest()[:20]
 
 
@@ -93,20 +121,38 @@ def _helpers(modules):
 
 
 _LOADED = {}
+#: The source digest of each plug-in module whose kernels this process has linked.
+_LINKED = {}
 
 
 def entry_points(modules):
     """``(initialize, advance)`` compiled for plug-ins from ``modules`` (names, see :func:`plugin_modules`)."""
-    name = f"ringbench_plugin_{_source_digest(modules)}"
-    if name not in _LOADED:
+    described = sources(modules)
+    digest = hashlib.sha256(_cache.SOURCE_DIGEST.encode())
+    digest.update(source_digest(modules).encode())
+    name = f"ringbench_plugin_{digest.hexdigest()[:20]}"
+    if name in _LOADED:
+        return _LOADED[name]
+    # A module edited and reloaded in this process (importlib.reload, IPython's autoreload) keeps its
+    # kernels' symbol names, and the JIT links a cached library's calls to the symbols it already
+    # holds: the old version's code. Only a fresh compile in this process gets new symbols.
+    reloaded = any(_LINKED.setdefault(module, entry["sha256"]) != entry["sha256"]
+                   for module, entry in described.items())
+    for module, entry in described.items():
+        _LINKED[module] = entry["sha256"]
+    source = _TEMPLATE.format(modules=", ".join(modules), options=OPTIONS, cache=not reloaded)
+    if reloaded:
+        module = types.ModuleType(name)
+        exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+    else:
         directory = cache_directory() / "plugins"
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / f"{name}.py"
         if not path.exists():  # written once: numba stamps the cache with the file's mtime and size
-            write_text_atomically(path, _TEMPLATE.format(modules=", ".join(modules), options=OPTIONS))
+            write_text_atomically(path, source)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module  # numba's cache finds the functions' module by name
         spec.loader.exec_module(module)
-        _LOADED[name] = (module.initialize, module.advance)
+    _LOADED[name] = (module.initialize, module.advance)
     return _LOADED[name]

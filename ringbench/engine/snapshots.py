@@ -70,7 +70,8 @@ def attach(snapshots, worker, x, iteration):
     if slot < 0:
         top = snapshots.free_top[0]
         if top == 0:
-            raise RuntimeError("snapshot pool exhausted: the method's capacity bound is wrong")
+            raise RuntimeError("snapshot pool exhausted: the method's Configuration.snapshot_capacity is smaller "
+                               "than the number of iterates its jobs in progress started from")
         snapshots.free_top[0] = top - 1
         slot = snapshots.free[top - 1]
         point = snapshots.points[slot]

@@ -64,6 +64,9 @@ class Malenia(TableHolder, Method):
         has a gradient: the papers' experiments); theory mode max{ceil(sigma^2/eps), n}.
     stops : bool, default True
         Restart every worker on each new iterate, instead of discarding stale results.
+        Without stops, as in the spec's pseudocode (C.7), the worker whose gradient
+        completes the update restarts on x^k, before the step: its next result is stale
+        and discarded, so a round costs up to twice as long as with stops.
     eps : float, optional
         Theory-mode target.
     """

@@ -62,6 +62,9 @@ class Rennala(BatchHolder, Method):
         S = max{1, ceil(sigma^2 / eps)}.
     stops : bool, default True
         Restart every worker on each new iterate, instead of discarding stale results.
+        Without stops, as in the spec's pseudocode (C.4), the worker whose gradient
+        completes the update restarts on x^k, before the step: its next result is stale
+        and discarded, so a round costs up to twice as long as with stops.
     eps : float, optional
         Theory-mode target.
     """

@@ -62,11 +62,12 @@ class Problem:
 
     def data(self):
         """A fresh namedtuple of the arrays the jitted kernels use (new workspaces each call)."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define data(): the NamedTuple its kernels read")
 
     def describe(self):
         """JSON-ready description, with a checksum of the data."""
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define describe(): a JSON-ready dict of its "
+                                  "parameters (results record it)")
 
     def metrics(self, x):
         """``(objective, ||grad f(x)||^2)`` at ``x`` from the compiled metrics kernel (see the module docstring)."""

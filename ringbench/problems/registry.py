@@ -214,6 +214,25 @@ def parameters(kind):
             if name not in RESERVED and parameter.kind is not parameter.VAR_KEYWORD}
 
 
+#: The plain annotations a plug-in's constructor values are checked against, by type and by name (a string
+#: annotation under ``from __future__ import annotations``).
+_DECLARED = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
+def _check_declared_types(kind, values):
+    """Raise naming the key if a value does not have the plain type its constructor argument declares."""
+    by_name = {declared.__name__: declared for declared in _DECLARED}
+    for key, parameter in parameters(kind).items():
+        declared = by_name.get(parameter.annotation, parameter.annotation)
+        if key not in values or declared not in _DECLARED:
+            continue
+        value = values[key]
+        accepted = (int, float) if declared is float else declared
+        if isinstance(value, bool) is not (declared is bool) or not isinstance(value, accepted):
+            raise ValueError(f"problem {kind!r}: {key} must be {_DECLARED[declared]} (as its constructor "
+                             f"declares), got {value!r}")
+
+
 def check_keys(where, kind, keys):
     """Raise naming ``where`` if a key is not one of ``kind``'s, listing the allowed ones."""
     allowed = parameters(kind)
@@ -260,6 +279,8 @@ def build(kind, values, *, n=None):
                if parameter.default is parameter.empty and key not in values]
     if missing:
         raise ValueError(f"problem {kind!r} needs " + " and ".join(missing))
+    if extensions.is_plugin_name(kind):  # the built-in builders check their own values
+        _check_declared_types(kind, values)
     if "n" in inspect.signature(problem_builder).parameters:
         return problem_builder(**values, n=n)
     return problem_builder(**values)

@@ -101,10 +101,18 @@ class RunSpec:
     role: str
 
     def identity(self):
-        """Everything the result depends on, JSON-ready (what :attr:`run_id` hashes)."""
-        return {"format": _FORMAT, "problem": self.problem, "timing": self.timing, "method": self.method,
-                "t_max": self.t_max, "max_updates": self.max_updates, "checkpoints": self.checkpoints,
-                "seed": {"entropy": str(self.entropy), "spawn_key": list(self.spawn_key)}}
+        """Everything the result depends on, JSON-ready (what :attr:`run_id` hashes).
+
+        A plug-in's name is not enough: the digest of its code is part of the identity too.
+        """
+        identity = {"format": _FORMAT, "problem": self.problem, "timing": self.timing, "method": self.method,
+                    "t_max": self.t_max, "max_updates": self.max_updates, "checkpoints": self.checkpoints,
+                    "seed": {"entropy": str(self.entropy), "spawn_key": list(self.spawn_key)}}
+        code = {part["name"]: extensions.source_digest(part["name"]) for part in (self.problem, self.method)
+                if extensions.is_plugin_name(part["name"])}
+        if code:  # only then: the run ids of built-in runs stay what they were
+            identity["plugins"] = code
+        return identity
 
     @functools.cached_property
     def run_id(self):
