@@ -30,7 +30,7 @@ Three settings, each a problem, a timing model, a budget and tuned methods:
 import math
 from dataclasses import dataclass, field
 
-from . import _validate, datasets, theory
+from . import _validate, datasets, extensions, theory
 from . import methods as m
 from . import timing as timing_models
 from .formatting import short, text_table
@@ -215,11 +215,26 @@ def ringleader_problem(dataset="mnist5k", *, path=None, samples=None, n=HETEROGE
                             name=f"MLP 784-{hidden}-10 on {dataset}, Dirichlet({alpha:g}) over {n} workers")
 
 
-def paper_methods(names=COMPARED, *, eps=None, tuned=None):
-    """The compared methods with their tuned parameters (``tuned``, default the paper's), or theory mode for ``eps``."""
+def paper_methods(names=COMPARED, *, eps=None, tuned=None, plugin_parameters=None):
+    """The compared methods with their tuned parameters (``tuned``, default the paper's), or theory mode for ``eps``.
+
+    A plug-in method (``path/to/file.py:Class`` or ``package.module:Class``) has no tuned
+    parameters: it is built with ``plugin_parameters`` (a dict; ``eps`` too in theory
+    mode), which go to every plug-in named and to no built-in.
+    """
     tuned = PAPER_TUNED if tuned is None else tuned
+    plugin_parameters = {} if plugin_parameters is None else dict(plugin_parameters)
+    plugins = [name for name in names if extensions.is_plugin_name(name)]
+    if plugin_parameters and not plugins:
+        raise ValueError("plug-in parameters were given, but no plug-in method is named (built-ins take their "
+                         "tuned parameters or theory mode)")
+    if eps is not None and "eps" in plugin_parameters:
+        raise ValueError("eps is set twice: by theory mode and by a plug-in parameter; give it once")
     chosen = []
     for name in names:
+        if extensions.is_plugin_name(name):
+            chosen.append(m.get(name, **plugin_parameters, **({} if eps is None else {"eps": eps})))
+            continue
         _validate.choice("method", name, tuple(m.METHODS))
         parameters = dict(eps=eps) if eps is not None else tuned.get(name)
         if parameters is None:

@@ -259,10 +259,15 @@ def _check_configuration(configuration, timing):
     if not isinstance(active, np.ndarray) or active.dtype != np.int64 or active.ndim != 1 or not active.size:
         got = f"dtype {active.dtype}, shape {active.shape}" if isinstance(active, np.ndarray) else type(active).__name__
         raise ValueError(f"Configuration.active must be a non-empty 1-D int64 array of worker indices, got {got}")
-    if active.min() < 0 or active.max() >= timing.n or np.unique(active).size != active.size:
+    low, high = int(active.min()), int(active.max())
+    repeated = 0
+    if 0 <= low and high < timing.n:  # O(n), not np.unique's sort: this runs before every run, however short
+        seen = np.zeros(timing.n, dtype=bool)
+        seen[active] = True
+        repeated = active.size - int(np.count_nonzero(seen))
+    if low < 0 or high >= timing.n or repeated:
         raise ValueError(f"Configuration.active must hold distinct workers in 0 .. n-1 = {timing.n - 1}, got "
-                         f"values from {active.min()} to {active.max()} ({active.size - np.unique(active).size} "
-                         "repeated)")
+                         f"values from {low} to {high}" + (f" ({repeated} repeated)" if repeated else ""))
     _validate.integer("Configuration.snapshot_capacity", capacity, minimum=0, floats=False)
     if not isinstance(parameters, dict):
         raise ValueError(f"Configuration.parameters must be a dict, got {type(parameters).__name__}")

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import ringbench
+import ringbench.cli
 from ringbench import Recording, methods, sweep, timing
 from ringbench.engine.rng import STREAM_NOISE, fill_uniforms, key_from_seed
 from ringbench.problems import Quadratic
@@ -138,6 +139,37 @@ def test_cli_runs_both_plug_ins_and_names_a_bad_one():
     assert missing.returncode == 2 and "has no 'NoSuchClass'" in missing.stderr
     wrong = _cli("run", "--method", "custom_problem.py:HuberRegression", "--gamma", "0.1", "--quiet")
     assert wrong.returncode == 2 and "subclass of ringbench.methods.base.Method" in wrong.stderr
+
+
+def test_compare_runs_a_plug_in_method_beside_the_built_ins(tmp_path):
+    # power = 0 with ASGD's tuned stepsize is ASGD: on the same problem, timing and seed, the same bits.
+    spec = f"{EXAMPLES}/custom_method.py:PolynomialASGD"
+    status = ringbench.cli.main(["compare", "--methods", f"asgd,{spec}", "--param", f"gamma={5.0**-5!r}",
+                                 "--param", "power=0", "--n", "6", "--d", "20", "--t-max", "40", "--quiet",
+                                 "--out", str(tmp_path)])
+    assert status == 0
+    rows = json.loads((tmp_path / "summary.json").read_text())["rows"]
+    assert [row["method"] for row in rows] == ["asgd", "polynomial-asgd"]
+    assert rows[1]["parameters"] == "gamma=0.00032, power=0"
+    builtin, plugin = ringbench.load(tmp_path / "asgd"), ringbench.load(tmp_path / "polynomial-asgd")
+    assert builtin.counters["updates"] > 0 and plugin.counters == builtin.counters
+    assert plugin.x.tobytes() == builtin.x.tobytes()
+    assert plugin.grad_norm2.tobytes() == builtin.grad_norm2.tobytes()
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--methods", "asgd", "--param", "gamma=0.1"], "--param sets the parameters of plug-in methods"),
+    (["--methods", "asgd,{spec}", "--param", "gamma=0.1", "--param", "nope=1"], "has no parameter 'nope'"),
+    (["--methods", "{spec}", "--theory", "0.01"], "polynomial-asgd has no theory mode"),
+    (["--methods", "{spec}", "--theory", "0.01", "--param", "eps=0.1"], "eps is set twice"),
+    (["--methods", "{spec},custom_method.py:PolynomialASGD", "--param", "gamma=0.1"],
+     "more than one method is called 'polynomial-asgd'"),
+])
+def test_compare_refuses_plug_in_parameters_it_cannot_use(arguments, message, capsys, monkeypatch):
+    monkeypatch.chdir(EXAMPLES)
+    spec = f"{EXAMPLES}/custom_method.py:PolynomialASGD"
+    status = ringbench.cli.main(["compare", *(item.format(spec=spec) for item in arguments), "--n", "4", "--quiet"])
+    assert status == 2 and message in capsys.readouterr().err
 
 
 PLUGIN_SWEEP = """

@@ -10,12 +10,13 @@ papers' data and horizons).
 
 import json
 
-from .. import _validate, datasets, experiments, plotting, timing
+from .. import _validate, datasets, experiments, extensions, plotting, timing
 from ..files import write_text_atomically
 from .common import (
     INTERRUPTED,
     add_common,
     add_dataset_options,
+    assignments,
     budget,
     capped,
     checked_out,
@@ -38,7 +39,11 @@ def register(commands):
                               "default (downloads the data set if missing; see README)")
     compare.add_argument("--problem",
                          help="homogeneous setting: quadratic (the Ringmaster paper's; default) or logistic")
-    compare.add_argument("--methods", help="comma-separated methods (default: the setting's)")
+    compare.add_argument("--methods", help="comma-separated methods (default: the setting's); a plug-in as "
+                                            "package.module:Class or path/to/file.py:Class")
+    compare.add_argument("--param", action="append", metavar="KEY=VALUE",
+                         help="a parameter of the plug-in methods in --methods, e.g. gamma=0.3 (repeatable; "
+                              "values as in TOML); built-ins take their tuned parameters")
     compare.add_argument("--theory", type=float, metavar="EPS",
                          help="theory-mode parameters for this eps instead of the tuned ones")
     add_dataset_options(compare)
@@ -101,6 +106,22 @@ def _timing(setting, args, n):
     return experiments.paper_timing(n), "paper"
 
 
+def _methods(args, setting):
+    """The compared methods: built-ins with the setting's tuned parameters, plug-ins with ``--param``."""
+    names = setting.compared if args.methods is None else comma_list("--methods", args.methods)
+    if args.param and not any(map(extensions.is_plugin_name, names)):
+        raise ValueError("--param sets the parameters of plug-in methods, and --methods names none (built-ins "
+                         "take the setting's tuned parameters, or --theory)")
+    chosen = [capped(args, method) for method in experiments.paper_methods(
+        names, eps=args.theory, tuned=setting.tuned, plugin_parameters=assignments("--param", args.param))]
+    called = [method.name for method in chosen]
+    repeated = sorted({name for name in called if called.count(name) > 1})
+    if repeated:  # each result is saved, tabled and plotted under its method's name
+        raise ValueError(f"--methods: more than one method is called {', '.join(map(repr, repeated))}; give "
+                         "each compared method its own name")
+    return chosen
+
+
 def handle(args):
     out = checked_out(args)
     setting = _setting(args)
@@ -115,8 +136,7 @@ def handle(args):
         _validate.real("--theory", args.theory, positive=True)
     default_target = setting.target if args.theory is None else args.theory
     target = _validate.real("--target", default_target if args.target is None else args.target, positive=True)
-    names = setting.compared if args.methods is None else comma_list("--methods", args.methods)
-    chosen = [capped(args, method) for method in experiments.paper_methods(names, eps=args.theory, tuned=setting.tuned)]
+    chosen = _methods(args, setting)
     model, timing_label = _timing(setting, args, n)
     model = with_system(args, model)
     for given, label in ((args.shared_slowdown is not None, "shared slowdowns"),
