@@ -30,7 +30,7 @@ Three settings, each a problem, a timing model, a budget and tuned methods:
 import math
 from dataclasses import dataclass, field
 
-from . import _validate, datasets, extensions, theory
+from . import _validate, datasets, extensions, formatting, theory
 from . import methods as m
 from . import timing as timing_models
 from .formatting import short, text_table
@@ -302,7 +302,7 @@ def summary(results, target):
 def _status(row):
     """A row's status; after a divergence, where it was detected."""
     diverged = row["diverged_at"]
-    return f"diverged at t={diverged['time']:.4g}, k={diverged['iteration']}" if diverged else row["status"]
+    return formatting.diverged(diverged) if diverged else row["status"]
 
 
 def format_table(rows, target):

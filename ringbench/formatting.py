@@ -6,6 +6,11 @@ def short(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+def diverged(diverged_at):
+    """Where a run diverged (``Result.diverged_at``), as summaries and tables say it."""
+    return f"diverged at t={diverged_at['time']:.6g}, k={diverged_at['iteration']}"
+
+
 def text_table(lines, *, rule=True):
     """Left-aligned columns of the rows ``lines`` (tuples of strings); returns the list of text lines.
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _validate
+from . import _validate, formatting
 from .engine.record import ACTIONS, APPLIED, BUFFERED, CANCELLED, EVENT_FIELDS, LOST, STORED, UPDATE_FIELDS
 from .files import write_atomically, write_text_atomically
 
@@ -205,7 +205,7 @@ class Result:
         if self.status == "diverged" and self.diverged_at is not None:
             last = (f"last finite checkpoint t={self.time[-1]:.6g}, k={self.iteration[-1]}: " if self.time.size
                     else "no finite checkpoint (not even at x^0): ")
-            where = f"diverged at t={self.diverged_at['time']:.6g}, k={self.diverged_at['iteration']}; {last}"
+            where = f"{formatting.diverged(self.diverged_at)}; {last}"
         else:
             where = f"{self.status} at t={self.counters['end_time']:.6g}, k={self.counters['updates']}, "
             if self.time.size and self.time[-1] < self.counters["end_time"]:  # interrupted between checkpoints

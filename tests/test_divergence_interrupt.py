@@ -63,7 +63,8 @@ def test_the_comparison_table_says_where_a_run_diverged():
     diverged = runs[0].diverged_at
     assert rows[0]["diverged_at"] == diverged and rows[1]["diverged_at"] is None
     table = experiments.format_table(rows, 1e-3).splitlines()
-    assert f"diverged at t={diverged['time']:.4g}, k={diverged['iteration']}" in table[2]
+    assert f"diverged at t={diverged['time']:.6g}, k={diverged['iteration']}" in table[2]
+    assert f"diverged at t={diverged['time']:.6g}, k={diverged['iteration']}" in runs[0].summary()
     assert table[3].rstrip().endswith("time_budget")
 
 
