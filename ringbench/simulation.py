@@ -142,9 +142,6 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                          f"got {type(problem).__name__}")
     if not isinstance(method, Method):
         raise ValueError(f"method must be a ringbench method such as methods.Ringmaster, got {type(method).__name__}")
-    if not (isinstance(method.name, str) and method.name.strip()):
-        raise ValueError(f"method {type(method).__name__}: its class needs a name, e.g. name = 'my-method' "
-                         "(results and tables are labelled with it)")
     if not isinstance(timing, TimingModel):
         raise ValueError(f"timing must be a timing model from ringbench.timing, got {type(timing).__name__}")
     if problem.n_workers is not None and problem.n_workers != timing.n:
@@ -169,7 +166,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         raise ValueError(f"trace must be False, True, 'events' or 'iterates', got {trace!r}")
     trace_limit = _validate.integer("trace_limit", trace_limit, minimum=1)
     _validate.boolean("progress", progress)
-    configuration = method.configure(problem, timing)
+    configuration = configured(method, problem, timing)
     check_run(problem, timing, configuration, t_max, max_updates, record, trace, trace_limit)
 
     rule, data = configuration.rule, problem.data()
@@ -210,17 +207,30 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     return _result(sim, method, rule, problem, status, rows, tables, config, provenance)
 
 
+def configured(method, problem, timing):
+    """``method.configure(problem, timing)``, checked: a name its results can be saved under, and arrays the engine
+    can index.
+
+    :func:`simulate` calls it before every run; a driver of several runs (a sweep's
+    check, ``ringbench compare``) calls it for each before the first, so that a broken
+    plug-in fails before the others have run.
+    """
+    _check_name(method)
+    configuration = method.configure(problem, timing)
+    _check_configuration(configuration, timing)
+    return configuration
+
+
 def check_run(problem, timing, configuration, t_max, max_updates, record, trace=False, trace_limit=TRACE_LIMIT):
     """Check, before allocating anything, that a run can finish and that its arrays fit in memory.
 
     What :func:`simulate` checks once the method is configured (``configuration``, from
-    ``method.configure(problem, timing)``); a sweep's ``--dry-run`` checks every run with it.
+    :func:`configured`); a sweep's ``--dry-run`` checks every run with it.
     Checkpoints and trace rows are counted from the run's budgets: an update needs an
     arrival, so a run has at most min(expected arrivals, max_updates) updates, and a traced
     run at most a row per arrival and per cancellation (twice the arrivals, with margin).
     """
     _check_start(problem)
-    _check_configuration(configuration, timing)
     grid, every = record.resolve(t_max, max_updates)
     _validate.run_length(t_max, max_updates, timing.expected_durations())
     arrivals = _validate.expected_arrivals(t_max, timing.expected_durations())
@@ -245,6 +255,19 @@ def _check_start(problem):
     if x0 is None or np.shape(x0) != (d,):
         got = "none" if x0 is None else f"shape {np.shape(x0)}"
         raise ValueError(f"problem {name!r}: x0, the starting point, must have shape (d,) = ({d},), got {got}")
+
+
+def _check_name(method):
+    """Results, tables and plots are labelled, and results saved, under the method's name: one file name."""
+    name = method.name
+    if not (isinstance(name, str) and name.strip()):
+        raise ValueError(f"method {type(method).__name__}: its class needs a name, e.g. name = 'my-method' "
+                         "(results and tables are labelled with it)")
+    if name != name.strip() or name.startswith(".") or any(character in name for character in "/\\") or any(
+            ord(character) < 32 for character in name):
+        raise ValueError(f"method {type(method).__name__}: its name {name!r} must be usable as a file name (results "
+                         "are saved under it): no '/' or '\\', no leading '.', no surrounding spaces or control "
+                         "characters")
 
 
 def _check_configuration(configuration, timing):

@@ -407,8 +407,9 @@ def prediction(problem, method, timing, *, target=None):
     dict or None
         ``eps``, ``setting``, ``time`` of the method, ``lower_bound`` of the setting,
         ``guarantee`` (:func:`guaranteed_times`; None where the papers give no
-        constants) and ``m_star``; None when there is no target or no time
-        complexity for the method in this setting.
+        constants) and ``m_star``; None when there is no target, no time
+        complexity for the method in this setting, or the method's class is not
+        one of ``ringbench.methods``.
     """
     eps = method.eps if method.eps is not None else target
     if eps is None or problem.L is None or problem.sigma2 is None or problem.f_star is None:
@@ -423,7 +424,9 @@ def prediction(problem, method, timing, *, target=None):
     else:
         setting, bound = "heterogeneous", heterogeneous_lower_bound(*facts)
         times, guarantees = heterogeneous_times(*facts), {}
-    if method.name not in times:
+    # The complexities are those of ringbench's own rules: another module's class (a plug-in, or a subclass of a
+    # built-in) may bear a built-in's name but not its rule.
+    if method.name not in times or not type(method).__module__.startswith("ringbench.methods."):
         return None
     return {"eps": eps, "setting": setting, "time": times[method.name], "lower_bound": bound,
             "guarantee": guarantees.get(method.name), "m_star": optimal_workers(tau, problem.sigma2, eps)}

@@ -164,12 +164,65 @@ def test_compare_runs_a_plug_in_method_beside_the_built_ins(tmp_path):
     (["--methods", "{spec}", "--theory", "0.01", "--param", "eps=0.1"], "eps is set twice"),
     (["--methods", "{spec},custom_method.py:PolynomialASGD", "--param", "gamma=0.1"],
      "more than one method is called 'polynomial-asgd'"),
+    (["--param", "gamma=0.1"], "the quadratic setting's methods are built-ins"),
+    (["--methods", "{spec}", "--param", "gamma=0.1", "--param", 'name="x"'], "has no parameter 'name'"),
 ])
 def test_compare_refuses_plug_in_parameters_it_cannot_use(arguments, message, capsys, monkeypatch):
     monkeypatch.chdir(EXAMPLES)
     spec = f"{EXAMPLES}/custom_method.py:PolynomialASGD"
     status = ringbench.cli.main(["compare", *(item.format(spec=spec) for item in arguments), "--n", "4", "--quiet"])
     assert status == 2 and message in capsys.readouterr().err
+
+
+NAMED_METHOD = """
+from dataclasses import dataclass
+
+import numpy as np
+from custom_method import PolynomialASGD
+
+
+@dataclass(frozen=True, kw_only=True)
+class Named(PolynomialASGD):
+    name = {name!r}
+
+    def configure(self, problem, timing):
+        configuration = super().configure(problem, timing)
+        return configuration._replace(active=np.zeros(2, dtype=np.int64)) if {broken} else configuration
+"""
+
+
+def _named_plugin(folder, name, broken=False):
+    path = folder / f"named_{abs(hash((name, broken)))}.py"
+    path.write_text(NAMED_METHOD.format(name=name, broken=broken))
+    return f"{path}:Named"
+
+
+@pytest.mark.parametrize(("name", "broken", "message"), [
+    ("summary", False, "would be saved over the comparison's own summary.json"),
+    ("../escaped", False, "must be usable as a file name"),
+    ("sub/dir", False, "must be usable as a file name"),
+    (None, False, "its class needs a name"),
+    ("repeats-a-worker", True, "Configuration.active must hold distinct workers"),
+])
+def test_compare_checks_every_method_before_the_first_run(name, broken, message, tmp_path, capsys, monkeypatch):
+    """A plug-in listed last fails before the built-ins listed first have run (and written anything)."""
+    def no_run(*arguments, **options):
+        raise AssertionError("a run started before every method was checked")
+
+    monkeypatch.setattr(ringbench.experiments, "simulate", no_run)
+    spec = _named_plugin(tmp_path, name, broken)
+    status = ringbench.cli.main(["compare", "--methods", f"asgd,{spec}", "--param", "gamma=0.1", "--n", "4",
+                                 "--d", "10", "--quiet", "--out", str(tmp_path / "out")])
+    assert status == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_plug_in_with_a_built_in_name_gets_no_built_in_prediction(tmp_path):
+    """The theory's complexity of ASGD is for ASGD's rule, not for whatever rule a plug-in called "asgd" runs."""
+    problem, model = Quadratic.worst_case(10, noise_std=0.1), timing.profile("paper", 4)
+    impostor = ringbench.methods.get(_named_plugin(tmp_path, "asgd"), gamma=0.1)
+    assert ringbench.theory.prediction(problem, impostor, model, target=1e-3) is None
+    assert ringbench.theory.prediction(problem, methods.ASGD(gamma=0.1), model, target=1e-3) is not None
 
 
 PLUGIN_SWEEP = """

@@ -643,6 +643,15 @@ def test_a_method_class_without_a_name_is_refused(name):
                            t_max=5.0)
 
 
+@pytest.mark.parametrize("name", ["../escaped", "sub/dir", "back\\slash", ".hidden", " padded", "line\nbreak"])
+def test_a_method_name_that_is_not_a_file_name_is_refused(name):
+    """Results are saved as <out>/<name>.npz: a '/' in a plug-in's name wrote outside --out."""
+    named = type("Named", (methods.ASGD,), {"name": name})
+    with pytest.raises(ValueError, match="method Named: its name .* must be usable as a file name"):
+        ringbench.simulate(problems.Quadratic.worst_case(4), named(gamma=0.1), timing.fixed(np.ones(3)),
+                           t_max=5.0)
+
+
 def test_a_problem_whose_data_is_not_a_namedtuple_is_refused():
     """A plain tuple has no class to register kernels for; it failed as 'the plug-in module builtins has no source'."""
     problem = problems.Quadratic.worst_case(4)

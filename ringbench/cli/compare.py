@@ -12,6 +12,7 @@ import json
 
 from .. import _validate, datasets, experiments, extensions, plotting, timing
 from ..files import write_text_atomically
+from ..simulation import configured
 from .common import (
     INTERRUPTED,
     add_common,
@@ -65,6 +66,9 @@ def _setting(args):
     return experiments.SETTINGS[_validate.choice("--problem", problem, ("quadratic", "logistic"))]
 
 
+#: The comparison's own file in --out, beside one result per method.
+_SUMMARY = "summary"
+
 #: The builder of each setting's problem: the problem options it takes are its parameters.
 _BUILDERS = {"quadratic": experiments.paper_problem, "logistic": experiments.logistic_problem,
              "heterogeneous": experiments.heterogeneous_problem, "ringmaster-mnist": experiments.mnist_problem,
@@ -110,8 +114,9 @@ def _methods(args, setting):
     """The compared methods: built-ins with the setting's tuned parameters, plug-ins with ``--param``."""
     names = setting.compared if args.methods is None else comma_list("--methods", args.methods)
     if args.param and not any(map(extensions.is_plugin_name, names)):
-        raise ValueError("--param sets the parameters of plug-in methods, and --methods names none (built-ins "
-                         "take the setting's tuned parameters, or --theory)")
+        listed = "--methods names none" if args.methods else f"the {setting.name} setting's methods are built-ins"
+        raise ValueError(f"--param sets the parameters of plug-in methods, and {listed} (built-ins take the "
+                         "setting's tuned parameters, or --theory)")
     chosen = [capped(args, method) for method in experiments.paper_methods(
         names, eps=args.theory, tuned=setting.tuned, plugin_parameters=assignments("--param", args.param))]
     called = [method.name for method in chosen]
@@ -119,6 +124,9 @@ def _methods(args, setting):
     if repeated:  # each result is saved, tabled and plotted under its method's name
         raise ValueError(f"--methods: more than one method is called {', '.join(map(repr, repeated))}; give "
                          "each compared method its own name")
+    if _SUMMARY in called:
+        raise ValueError(f"--methods: a method called {_SUMMARY!r} would be saved over the comparison's own "
+                         f"{_SUMMARY}.json; give it another name")
     return chosen
 
 
@@ -148,8 +156,8 @@ def handle(args):
     if model.name == "availability":
         timing_label += " with availability"
     problem = _problem(setting, args, n)
-    for method in chosen:  # a method that refuses the timing (availability) fails before any run
-        method.configure(problem, model)
+    for method in chosen:  # a method that refuses the timing (availability), or a broken plug-in, fails before any run
+        configured(method, problem, model)
     results = experiments.compare(chosen, problem, model, t_max=t_max, seed=args.seed, progress=not args.quiet,
                                   checkpoints=setting.checkpoints, target=target)
     rows = experiments.summary(results, target)
@@ -157,7 +165,7 @@ def handle(args):
     if out:  # written before anything is printed
         for result in results:
             result.save(out / result.method)
-        write_text_atomically(out / "summary.json", json.dumps(
+        write_text_atomically(out / f"{_SUMMARY}.json", json.dumps(
             {"setting": setting.name, "target": target, "rows": rows,
              "not_run": not_run, "problem": problem.describe(),
              "timing": model.describe(), "t_max": t_max, "seed": args.seed}, indent=2))
@@ -169,5 +177,5 @@ def handle(args):
     if not_run:
         print(f"interrupted before running: {', '.join(not_run)}")
     if out:
-        print(f"wrote {out / 'summary.json'}, {plot} and one result per method in {out}")
+        print(f"wrote {out / _SUMMARY}.json, {plot} and one result per method in {out}")
     return INTERRUPTED if not_run or results[-1].status == "interrupted" else 0

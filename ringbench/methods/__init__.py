@@ -60,7 +60,7 @@ def parameters_of(name):
     return [field.name for field in fields(resolve(name))]
 
 
-def get(name, **parameters):
+def get(name, /, **parameters):
     """Build the method called ``name`` (see :func:`resolve`) with ``parameters``."""
     accepted = parameters_of(name)
     for parameter in parameters:

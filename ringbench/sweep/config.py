@@ -53,7 +53,7 @@ from .. import _validate, extensions
 from .. import methods as method_registry
 from ..formatting import short
 from ..problems import registry as problem_registry
-from ..simulation import Recording, check_run
+from ..simulation import Recording, check_run, configured
 from . import registry
 from . import timings as timing_registry
 
@@ -255,7 +255,7 @@ class SweepConfig:
                              f"{describe_setting(problem, timing)}")
                     built = _named(where, registry.build_method, method)
                     problem_registry.check_per_worker(where, built, problem["name"], problem, built_problem)
-                    configuration = _named(where, built.configure, built_problem, built_timing)
+                    configuration = _named(where, configured, built, built_problem, built_timing)
                     _named(where, check_run, built_problem, built_timing, configuration, self.t_max,
                            self.max_updates, _recording(self.t_max, self.max_updates, self.checkpoints))
 
