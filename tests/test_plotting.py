@@ -68,3 +68,21 @@ def test_plot_command_writes_every_plot(tmp_path, traced, capsys):
     assert main(["plot", str(tmp_path / "asgd"), "--plots", "bogus"]) == 2
     errors = capsys.readouterr().err
     assert "RESULT" in errors and "--plots" in errors
+
+
+def test_plot_takes_a_directory_of_results(tmp_path, traced, capsys, monkeypatch):
+    """compare --out DIR writes one result per method there (and summary.json, which is no result)."""
+    results = tmp_path / "results"
+    for result in traced:
+        result.save(results / result.method)
+    (results / "summary.json").write_text("{}")
+    plotted, convergence = [], plotting.convergence
+    monkeypatch.setattr(plotting, "convergence",
+                        lambda runs: plotted.append([run.method for run in runs]) or convergence(runs))
+    assert main(["plot", str(results), "--plots", "convergence,delays", "--out", str(tmp_path)]) == 0
+    assert plotted == [["asgd", "ringmaster"]]
+    assert {path.name for path in tmp_path.glob("*.png")} == {"convergence.png", "delays.png"}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["plot", str(empty)]) == 2
+    assert "a directory without saved results" in capsys.readouterr().err

@@ -20,7 +20,8 @@ PLOTS = {
 def register(commands):
     plot = commands.add_parser("plot")  # its one-line help: cli.COMMANDS
     plot.add_argument("results", nargs="+", type=path, metavar="RESULT",
-                      help="results written by run/compare/sweep (NAME, NAME.json or NAME.npz)")
+                      help="results written by run/compare/sweep (NAME, NAME.json or NAME.npz), or a "
+                           "directory of them (compare --out DIR, a sweep's DIR/runs)")
     plot.add_argument("--out", type=path, default=Path("."), help="directory for the PNG files (default: .)")
     plot.add_argument("--plots", default=",".join(PLOTS),
                       help="comma-separated, from: " + "; ".join(f"{name} ({what})" for name, what in PLOTS.items()))
@@ -33,6 +34,16 @@ def _chosen(text):
     if unknown:
         raise ValueError(f"--plots {text!r}: choose from {', '.join(PLOTS)}")
     return chosen
+
+
+def _results_in(path):
+    """``[path]``, or, for a directory, every result saved in it (NAME.npz beside NAME.json) by name."""
+    if not path.is_dir():
+        return [path]
+    stems = sorted(arrays.with_suffix("") for arrays in path.glob("*.npz") if arrays.with_suffix(".json").is_file())
+    if not stems:
+        raise ValueError(f"RESULT {path}: a directory without saved results (NAME.npz beside NAME.json)")
+    return stems
 
 
 def _load(path):
@@ -60,7 +71,7 @@ def _distinct(loaded, chosen):
 def handle(args):
     out = _validate.writable_directory("--out", args.out)
     chosen = _chosen(args.plots)
-    loaded = [_load(path) for path in args.results]
+    loaded = [_load(result) for path in args.results for result in _results_in(path)]
     _distinct(loaded, chosen)
     traced = [(stem, result) for stem, result in loaded if result.events is not None]
     results = [result for _, result in loaded]
