@@ -57,7 +57,7 @@ class PolynomialASGD(plugin.Method):
         super().__post_init__()
         if self.gamma is None:
             raise ValueError("polynomial-asgd has no theory mode: give gamma")
-        if not (isinstance(self.power, (int, float)) and self.power >= 0):
+        if isinstance(self.power, bool) or not (isinstance(self.power, (int, float)) and self.power >= 0):
             raise ValueError(f"power must be a number >= 0, got {self.power!r}")
 
     def configure(self, problem, timing):

@@ -66,9 +66,10 @@ def test_custom_method_equals_a_plain_implementation():
     np.testing.assert_array_equal(vanilla.x, builtin.x)
 
 
-def test_custom_method_validates_its_parameters():
-    with pytest.raises(ValueError, match="power"):
-        custom_method.PolynomialASGD(gamma=0.1, power=-1.0)
+@pytest.mark.parametrize("power", [-1.0, True, "0.5", float("nan")])
+def test_custom_method_validates_its_parameters(power):
+    with pytest.raises(ValueError, match="power must be a number >= 0"):
+        custom_method.PolynomialASGD(gamma=0.1, power=power)
     with pytest.raises(ValueError, match="gamma"):
         custom_method.PolynomialASGD(eps=0.1)
 
