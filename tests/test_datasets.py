@@ -419,7 +419,8 @@ def test_parsed_once_per_content_and_callers_get_copies(isolated, monkeypatch):
 
 # ---------------------------------------------------------------- the real files
 
-SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Where conftest.py points $RINGBENCH_DATA (../shared/data next to the repository), or the user did.
+SHARED = pathlib.Path(os.environ.get("RINGBENCH_DATA") or pathlib.Path(__file__).resolve().parents[2] / "shared/data")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,8 @@ import pytest
 from ringbench import datasets, download
 from ringbench.datasets import DATASETS
 
-SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Where conftest.py points $RINGBENCH_DATA (../shared/data next to the repository), or the user did.
+SHARED = pathlib.Path(os.environ.get("RINGBENCH_DATA") or pathlib.Path(__file__).resolve().parents[2] / "shared/data")
 MNIST5K = ("mnist5k-images-idx3-ubyte.gz", "mnist5k-labels-idx1-ubyte.gz")
 
 

@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import os
 import pathlib
 import struct
 
@@ -10,7 +11,8 @@ import pytest
 
 from ringbench import idx
 
-SHARED = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# Where conftest.py points $RINGBENCH_DATA (../shared/data next to the repository), or the user did.
+SHARED = pathlib.Path(os.environ.get("RINGBENCH_DATA") or pathlib.Path(__file__).resolve().parents[2] / "shared/data")
 IMAGES = SHARED / "mnist5k-images-idx3-ubyte.gz"
 LABELS = SHARED / "mnist5k-labels-idx1-ubyte.gz"
 # From ../shared/data/README.md.
