@@ -829,16 +829,20 @@ def _not_found_message(dataset, missing, reason):
             else "files " + ", ".join(repr(file.filename) for file, _ in missing))
     urls = [url for file, _ in missing for url in file.urls[:1]]
     cache = data_cache_dir() / dataset.subdir
+    # $RINGBENCH_DATA is searched in the set's own subdirectory: MNIST and Fashion-MNIST share file names.
+    them = "it" if len(urls) == 1 else "them"
+    variable = (f"set ${ENV_VAR} to a directory whose {dataset.subdir}/ holds {them}" if dataset.subdir
+                else f"set ${ENV_VAR} to the directory that holds {them}")
     if urls:
         how = (f"To download it, run (with network access)\n"
                f"  python -c \"import ringbench; ringbench.datasets.fetch('{dataset.name}')\"\n"
                f"or download\n" + "".join(f"  {url}\n" for url in urls) +
                f"(listed at {dataset.page}) into {cache} or data/{dataset.subdir + '/' if dataset.subdir else ''} "
-               f"here, pass the location as {_PATH_OPTION.get()}, or set ${ENV_VAR} to the directory that holds "
-               f"{'it' if len(urls) == 1 else 'them'}.")
+               f"here, pass the location as {_PATH_OPTION.get()}, or {variable}.")
     else:
-        how = (f"Copy the files from {dataset.page.rsplit('/', 1)[0]} into {cache} or data/ here, pass their "
-               f"directory as {_PATH_OPTION.get()}, or set ${ENV_VAR} to it.")
+        how = (f"Copy the files (from {dataset.page.rsplit('/', 1)[0]}, beside the ringbench repository on the "
+               f"development machine) into {cache} or data/ here, pass their directory as {_PATH_OPTION.get()}, or "
+               f"{variable}.")
     note = f"\nNote: {dataset.note} {_unchecked_load('another copy')}" if dataset.note else ""
     return (f"dataset {dataset.name!r} ({what}) was not found. " + "\n".join(lines) + f"\n{reason}\n{how}{note}")
 

@@ -319,6 +319,8 @@ def test_offline_error_lists_every_place_and_what_to_download(server, nowhere, m
             assert str(place) in message
         assert "http://yann.lecun.com/exdb/mnist/" + name in message
     assert "$RINGBENCH_DATA is not set" in message
+    # It is searched below mnist/ (Fashion-MNIST's files have the same names), and the advice says so.
+    assert "set $RINGBENCH_DATA to a directory whose mnist/ holds them" in message
     assert "ringbench.datasets.fetch('mnist')" in message
     reason = {"environment": "$RINGBENCH_OFFLINE is set to '1'", "argument": "download=False was passed",
               "context": "--no-download"}[how]
