@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import config as numba_config
+from numba.core import errors as numba_errors
 from tqdm.auto import tqdm
 
 from . import _compiling, _validate, theory
@@ -357,6 +358,10 @@ def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_li
     except KeyboardInterrupt:
         drain()
         status = "interrupted"
+    except numba_errors.TypingError as error:
+        if not modules:  # the built-ins compile: this is a bug of ringbench's, with numba's whole message
+            raise
+        raise _compiling.plugin_error(error, setting) from error
     finally:
         bar.close()
     if status == loop.STALLED:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import ringbench
+import ringbench._compiling
 import ringbench.cli
 from ringbench import Recording, methods, sweep, timing
 from ringbench.engine.rng import STREAM_NOISE, fill_uniforms, key_from_seed
@@ -339,6 +340,45 @@ def test_a_rule_that_neither_restarts_nor_idles_its_worker_is_a_clear_error(tmp_
                                           what="method")
     with pytest.raises(RuntimeError, match="worker 0 that finished at t=1 but neither restarted the worker"):
         ringbench.simulate(Quadratic.worst_case(4), forgetful(gamma=0.1), timing.fixed([1.0, 2.0]), t_max=10.0)
+
+
+@pytest.mark.compiled
+@pytest.mark.parametrize(("example", "edit", "expected"), [
+    ("custom_method.py", ("rule.gamma / (1.0", "rule.gamma_typo / (1.0"),
+     r"Unknown attribute 'gamma_typo' of type PolynomialRule\(float64 x 2\) \(in .*_custom_method.py, line "
+     r"\d+: plugin.step\(sim, sim.gradient, rule.gamma_typo / \(1.0 \+ delay\) \*\* rule.power\)\)$"),
+    ("custom_method.py", ("plugin.step(sim, sim.gradient, ", "plugin.step(sim, "),
+     r"Cannot bind 'args=\(Simulation\(...\), float64\) kws=\{\}' to signature '\(sim, direction, stepsize\)'.*"
+     r"missing a required argument: 'stepsize'"),
+    ("custom_problem.py", ("out[:] = 0.0", "out[:] = data.no_such_field"),
+     r"Unknown attribute 'no_such_field' of type HuberData\(...\) \(in .*_custom_problem.py, line \d+: "
+     r"out\[:\] = data.no_such_field\)$"),
+])
+def test_a_plug_in_that_does_not_compile_is_one_clear_line(example, edit, expected, tmp_path):
+    """numba's 70 lines of nested signatures come down to the cause and the plug-in's source line."""
+    broken = tmp_path / f"broken_{tmp_path.name}_{example}"  # a module name of its own in this process
+    source = (EXAMPLES / example).read_text()
+    assert edit[0] in source
+    broken.write_text(source.replace(edit[0], edit[1], 1))
+    if example == "custom_method.py":
+        method = methods.get(f"{broken}:PolynomialASGD", gamma=0.1)
+        problem = Quadratic.worst_case(6)
+    else:
+        method = methods.ASGD(gamma=0.01)
+        problem = ringbench.problems.registry.build(f"{broken}:HuberRegression", {"n_samples": 50}, n=2)
+    with pytest.raises(ValueError, match="the plug-in code of .* does not compile: " + expected) as error:
+        ringbench.simulate(problem, method, timing.fixed([1.0, 2.0]), t_max=5.0)
+    assert "\n" not in str(error.value) and "TypingError" in type(error.value.__cause__).__name__
+
+
+def test_a_compile_error_message_without_nesting_keeps_its_cause_and_place():
+    """numba's shape for an error in the plug-in itself: no rejected candidates, one location."""
+    message = ("Failed in nopython mode pipeline (step: nopython frontend)\nUntyped global name 'helper': Cannot "
+               "determine Numba type of <class 'function'>\n\nFile \"mine.py\", line 3:\ndef rule(x):\n    "
+               "<source elided>\n    helper(x)\n    ^\n")
+    error = ringbench._compiling.plugin_error(Exception(message), "m on p")
+    assert str(error) == ("the plug-in code of m on p does not compile: Untyped global name 'helper': Cannot "
+                          "determine Numba type of <class 'function'> (in mine.py, line 3: helper(x))")
 
 
 def test_the_plug_in_digest_covers_the_users_modules_it_imports(tmp_path, monkeypatch):
