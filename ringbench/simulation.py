@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from . import _compiling, _validate, theory
 from .engine import loop, plugins
 from .engine.availability import for_run, offline_workers
+from .engine.errors import RuleError
 from .engine.heap import new_heap
 from .engine.record import (
     EVENT_FIELDS,
@@ -365,11 +366,12 @@ def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_li
     finally:
         bar.close()
     if status == loop.STALLED:
-        raise RuntimeError("the method left every worker idle; this is a bug in its server rule")
+        raise RuleError(f"{label}: the server rule left every worker idle, and none is offline to rejoin; this "
+                        "is a bug in the rule")
     if status == loop.UNHANDLED:
-        raise RuntimeError(f"{label}: the server rule handled the job of worker {sim.arriving[0]} that finished at "
-                           f"t={sim.clock[0]:.6g} but neither restarted the worker (restart, cancel) nor left it idle "
-                           "(make_idle); its job would arrive again forever. This is a bug in the rule.")
+        raise RuleError(f"{label}: the server rule handled the job of worker {sim.arriving[0]} that finished at "
+                        f"t={sim.clock[0]:.6g} but neither restarted the worker (restart, cancel) nor left it idle "
+                        "(make_idle); its job would arrive again forever. This is a bug in the rule.")
     return status, np.concatenate(rows), trace
 
 

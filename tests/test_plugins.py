@@ -18,6 +18,7 @@ import ringbench
 import ringbench._compiling
 import ringbench.cli
 from ringbench import Recording, methods, sweep, timing
+from ringbench.engine.errors import RuleError
 from ringbench.engine.rng import STREAM_NOISE, fill_uniforms, key_from_seed
 from ringbench.problems import Quadratic
 
@@ -338,8 +339,18 @@ def test_a_rule_that_neither_restarts_nor_idles_its_worker_is_a_clear_error(tmp_
     (tmp_path / "forgetful_rule.py").write_text(FORGETFUL)
     forgetful = ringbench.extensions.load(f"{tmp_path / 'forgetful_rule.py'}:Forgetful", base=methods.Method,
                                           what="method")
-    with pytest.raises(RuntimeError, match="worker 0 that finished at t=1 but neither restarted the worker"):
+    with pytest.raises(RuleError, match="worker 0 that finished at t=1 but neither restarted the worker"):
         ringbench.simulate(Quadratic.worst_case(4), forgetful(gamma=0.1), timing.fixed([1.0, 2.0]), t_max=10.0)
+
+
+def test_the_command_reports_a_rules_bug_in_one_line(tmp_path, capsys):
+    """A plug-in's broken rule is the user's input, not a crash of ringbench: no traceback."""
+    (tmp_path / "forgetful_command.py").write_text(FORGETFUL)
+    status = ringbench.cli.main(["run", "--method", f"{tmp_path / 'forgetful_command.py'}:Forgetful", "--gamma",
+                                 "0.1", "--n", "2", "--d", "4", "--t-max", "10", "--timing", "constant", "--quiet"])
+    lines = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("ringbench: compiling")]
+    assert status == 2 and len(lines) == 1
+    assert lines[0].startswith("ringbench: error: forgetful: the server rule handled the job of worker 0")
 
 
 @pytest.mark.compiled

@@ -16,6 +16,7 @@ import scipy.sparse.linalg
 import ringbench
 import ringbench.cli
 from ringbench import Recording, methods, problems, timing
+from ringbench.engine.errors import RuleError
 from ringbench.problems import registry as problem_registry
 from ringbench.problems import splits
 from ringbench.sweep import simulate_seeds
@@ -683,6 +684,6 @@ def test_a_plug_in_file_named_without_its_class_says_how_to_name_it(name):
 @pytest.mark.parametrize("capacity", [0, 1])
 def test_a_snapshot_capacity_too_small_for_the_rule_names_the_field(capacity):
     """ASGD's jobs in progress start from up to n iterates; fewer slots is the plug-in author's bug to find."""
-    with pytest.raises(RuntimeError, match="Configuration.snapshot_capacity"):
+    with pytest.raises(RuleError, match="Configuration.snapshot_capacity"):
         ringbench.simulate(problems.Quadratic.worst_case(4), _Configured(snapshot_capacity=capacity),
                            timing.fixed([1.0, 1.5, 2.2]), t_max=20.0)

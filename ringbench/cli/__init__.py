@@ -1,7 +1,8 @@
 """The ``ringbench`` command: one module per subcommand, each registering its parser and handler.
 
 Bad input is reported in one line on stderr with exit status 2, before any
-compilation or long work. SIGTERM is handled like Ctrl-C: the run stops, what it
+compilation or long work; so is a plug-in's rule that breaks the engine's contract
+(``ringbench.engine.errors.RuleError``) or does not compile. SIGTERM is handled like Ctrl-C: the run stops, what it
 computed is saved, and the exit status is 143 (130 for Ctrl-C). Results are
 written before anything is printed, and a closed stdout (``| head -1``) ends the
 command quietly with status 141.
@@ -104,6 +105,7 @@ def main(argv=None):
     args = _parser(argv).parse_args(argv)
     args.given = _given(argv)
     from .. import _validate, datasets, files  # after parsing: --help and usage errors need neither
+    from ..engine.errors import RuleError
 
     with _sigterm_as_interrupt() as received:
         try:
@@ -116,6 +118,8 @@ def main(argv=None):
             print("ringbench: interrupted", file=sys.stderr)
             status = INTERRUPTED
         except ValueError as error:
+            return _error(error)
+        except RuleError as error:  # a rule's bug; ringbench's own failures keep their traceback
             return _error(error)
         except BrokenPipeError:
             # Python would report the pipe again when it flushes stdout at exit; point stdout at nothing.

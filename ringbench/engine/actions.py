@@ -11,6 +11,7 @@ plug-in's rule is traced correctly without writing a row.
 from .._jit import REORDER_MATH, kernel
 from . import heap
 from .availability import DROP, REJOIN, pending, rejoin_time, until_drop
+from .errors import RuleError
 from .protocol import finish_time, stochastic_gradient
 from .record import CANCELLED as CANCELLED_ACTION
 from .record import DISCARDED as DISCARDED_ACTION
@@ -36,8 +37,8 @@ def start_slot(sim, worker):
         return -1
     slot = sim.snapshots.job_slot[worker]
     if not holds(sim.snapshots, slot, sim.start_iteration[worker]):
-        raise RuntimeError("a server rule read a job whose starting iterate was not kept: the method's "
-                           "Configuration.snapshot_capacity is too small for its rule")
+        raise RuleError("a server rule read a job whose starting iterate was not kept: the method's "
+                        "Configuration.snapshot_capacity is too small for its rule")
     return slot
 
 

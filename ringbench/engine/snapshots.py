@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .._jit import kernel
+from .errors import RuleError
 from .heap import Heap, new_heap, push, remove
 
 
@@ -70,8 +71,8 @@ def attach(snapshots, worker, x, iteration):
     if slot < 0:
         top = snapshots.free_top[0]
         if top == 0:
-            raise RuntimeError("snapshot pool exhausted: the method's Configuration.snapshot_capacity is smaller "
-                               "than the number of iterates its jobs in progress started from")
+            raise RuleError("snapshot pool exhausted: the method's Configuration.snapshot_capacity is smaller "
+                            "than the number of iterates its jobs in progress started from")
         snapshots.free_top[0] = top - 1
         slot = snapshots.free[top - 1]
         point = snapshots.points[slot]
