@@ -15,8 +15,10 @@ plug-in's source it points at.
 
 import re
 import sys
+import sysconfig
 from pathlib import Path
 
+import numba
 from numba.core import event
 
 
@@ -51,40 +53,56 @@ def announced(what, dispatcher):
 #: down to a caret under the failing expression.
 _LOCATION = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+):\n(?P<source>(?:[^\n]*\n)*?)\s*\^')
 _INNERMOST = "raised a specific error:"
-_PACKAGE = Path(__file__).resolve().parent
+#: Where code that is not the user's lives: ringbench, numba, and Python's own and installed libraries.
+_NOT_USER_CODE = tuple({Path(__file__).resolve().parent, Path(numba.__file__).resolve().parent,
+                        *(Path(sysconfig.get_path(kind)).resolve() for kind in ("stdlib", "purelib", "platlib"))})
+#: What numba says of an array allocated in a kernel (compiled without its runtime, which allocations need).
+_ALLOCATING = ("NRT required but not enabled", "Only accept returning of array passed into the function")
 #: A type spelled out longer than this is shortened to its name: numba prints the whole Simulation tuple.
 _LONGEST_TYPE = 60
 
 
 def plugin_error(error, what):
-    """A ``ValueError`` for numba's compile ``error`` of the plug-in code in ``what``: its innermost cause, where.
+    """A ``ValueError`` for numba's compile ``error`` of the plug-in code in ``what``: its cause, and where.
 
-    The cause is the error the innermost rejected candidate raised (numba nests one per
-    call through the event loop), with the signature it names if any; the place is the
-    first source location after it outside ringbench (the plug-in's file, where numba
-    gives one). The full message stays on the exception's ``__cause__``.
+    numba nests one rejected candidate per call through the event loop. The cause is
+    the error of the innermost candidate whose message names a line of user code (not
+    ringbench's, numba's or Python's), else of the innermost one, with the signature it
+    names if any; the place is that line. The full message stays on the exception's
+    ``__cause__``.
     """
     message = str(error)
-    tail = message[message.rfind(_INNERMOST) + len(_INNERMOST):] if _INNERMOST in message else message
-    lines = [line.strip() for line in tail.splitlines()
+    levels = message.split(_INNERMOST)
+    levels = levels[1:][::-1] if len(levels) > 1 else levels  # innermost first
+    chosen, where = levels[0], None
+    for level in levels:
+        where = next((location for location in _LOCATION.finditer(level) if _is_user_file(location["file"])), None)
+        if where is not None:
+            chosen = level
+            break
+    lines = [line.strip() for line in chosen.splitlines()
              if line.strip() and "Failed in nopython mode pipeline" not in line]
     if not lines:
-        return ValueError(f"the plug-in code of {what} does not compile: {message}")
+        return ValueError(f"the plug-in code of {what} does not compile: {' '.join(message.split())}")
     cause = re.sub(r"^TypingError: ", "", lines[0])
     if cause.endswith(":") and len(lines) > 1 and lines[1].startswith(">>>"):  # "... found for signature:"
         cause += " " + lines[1].removeprefix(">>>").strip()
     cause = _shortened(cause)
-    where = next((location for location in _LOCATION.finditer(tail) if _is_plugin_file(location["file"])), None)
+    if any(sign in cause for sign in _ALLOCATING):
+        cause += "; kernels cannot allocate arrays (README: what a rule and a kernel may do)"
     if where is not None:
         source = [line.strip() for line in where["source"].splitlines() if line.strip()]
         cause += f" (in {where['file']}, line {where['line']}: {source[-1] if source else '?'})"
     return ValueError(f"the plug-in code of {what} does not compile: {cause}")
 
 
-def _is_plugin_file(name):
-    """Whether numba's source location ``name`` is user code: not ringbench's, nor its generated plug-in loop."""
+def _is_user_file(name):
+    """Whether numba's source location ``name`` is the user's code: not ringbench's (nor its generated plug-in
+    loop), numba's or an installed library's.
+    """
     path = Path(name).resolve()
-    return not (path.is_relative_to(_PACKAGE) or path.name.startswith("ringbench_plugin_"))
+    return not (path.name.startswith("ringbench_plugin_")
+                or any(path.is_relative_to(directory) for directory in _NOT_USER_CODE))
 
 
 def _shortened(text):

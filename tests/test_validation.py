@@ -684,6 +684,6 @@ def test_a_plug_in_file_named_without_its_class_says_how_to_name_it(name):
 @pytest.mark.parametrize("capacity", [0, 1])
 def test_a_snapshot_capacity_too_small_for_the_rule_names_the_field(capacity):
     """ASGD's jobs in progress start from up to n iterates; fewer slots is the plug-in author's bug to find."""
-    with pytest.raises(RuleError, match="Configuration.snapshot_capacity"):
+    with pytest.raises(RuleError, match="^configured: .*Configuration.snapshot_capacity"):
         ringbench.simulate(problems.Quadratic.worst_case(4), _Configured(snapshot_capacity=capacity),
                            timing.fixed([1.0, 1.5, 2.2]), t_max=20.0)
