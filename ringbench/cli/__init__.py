@@ -1,11 +1,11 @@
 """The ``ringbench`` command: one module per subcommand, each registering its parser and handler.
 
 Bad input is reported in one line on stderr with exit status 2, before any
-compilation or long work; so is a plug-in's rule that breaks the engine's contract
-(``ringbench.engine.errors.RuleError``) or does not compile. SIGTERM is handled like Ctrl-C: the run stops, what it
-computed is saved, and the exit status is 143 (130 for Ctrl-C). Results are
-written before anything is printed, and a closed stdout (``| head -1``) ends the
-command quietly with status 141.
+compilation or long work; so is a plug-in that does not compile or whose rule
+breaks the engine's contract (``ringbench.engine.errors.RuleError``). SIGTERM is
+handled like Ctrl-C: the run stops, what it computed is saved, and the exit status
+is 143 (130 for Ctrl-C). Results are written before anything is printed, and a
+closed stdout (``| head -1``) ends the command quietly with status 141.
 """
 
 import argparse
