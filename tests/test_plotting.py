@@ -86,3 +86,8 @@ def test_plot_takes_a_directory_of_results(tmp_path, traced, capsys, monkeypatch
     empty.mkdir()
     assert main(["plot", str(empty)]) == 2
     assert "a directory without saved results" in capsys.readouterr().err
+    sweep_out = tmp_path / "sweep"  # sweep OUT holds config.toml and the results in runs/
+    (sweep_out / "runs").mkdir(parents=True)
+    (sweep_out / "config.toml").write_text("")
+    assert main(["plot", str(sweep_out)]) == 2
+    assert f"its runs are in {sweep_out / 'runs'}" in capsys.readouterr().err

@@ -41,6 +41,9 @@ def _results_in(path):
     if not path.is_dir():
         return [path]
     stems = sorted(arrays.with_suffix("") for arrays in path.glob("*.npz") if arrays.with_suffix(".json").is_file())
+    if not stems and (path / "runs").is_dir() and (path / "config.toml").is_file():
+        raise ValueError(f"RESULT {path}: a sweep's output directory; its runs are in {path / 'runs'} (its figures of "
+                         "medians and bands over seeds are bands-*.png there)")
     if not stems:
         raise ValueError(f"RESULT {path}: a directory without saved results (NAME.npz beside NAME.json)")
     return stems
