@@ -13,6 +13,7 @@ cause near the end; :func:`plugin_error` keeps the cause and the line of the
 plug-in's source it points at.
 """
 
+import inspect
 import re
 import sys
 import sysconfig
@@ -58,18 +59,22 @@ _NOT_USER_CODE = tuple({Path(__file__).resolve().parent, Path(numba.__file__).re
                         *(Path(sysconfig.get_path(kind)).resolve() for kind in ("stdlib", "purelib", "platlib"))})
 #: What numba says of an array allocated in a kernel (compiled without its runtime, which allocations need).
 _ALLOCATING = ("NRT required but not enabled", "Only accept returning of array passed into the function")
+#: numba's words for a plain Python function called from compiled code.
+_UNTYPED_FUNCTION = re.compile(r"Untyped global name '\w+': Cannot determine Numba type of <class 'function'>")
+_UNDEFINED = re.compile(r"NameError: name '(?P<name>\w+)' is not defined")
 #: A type spelled out longer than this is shortened to its name: numba prints the whole Simulation tuple.
 _LONGEST_TYPE = 60
 
 
-def plugin_error(error, what):
+def plugin_error(error, what, modules=()):
     """A ``ValueError`` for numba's compile ``error`` of the plug-in code in ``what``: its cause, and where.
 
     numba nests one rejected candidate per call through the event loop. The cause is
     the error of the innermost candidate whose message names a line of user code (not
     ringbench's, numba's or Python's), else of the innermost one, with the signature it
-    names if any; the place is that line. The full message stays on the exception's
-    ``__cause__``.
+    names if any; the place is that line. A plain Python function called from compiled
+    code is named as such, with the fix, when it is defined in (or imported into) one
+    of the plug-in ``modules``. The full message stays on the exception's ``__cause__``.
     """
     message = str(error)
     levels = message.split(_INNERMOST)
@@ -87,13 +92,28 @@ def plugin_error(error, what):
     cause = re.sub(r"^TypingError: ", "", lines[0])
     if cause.endswith(":") and len(lines) > 1 and lines[1].startswith(">>>"):  # "... found for signature:"
         cause += " " + lines[1].removeprefix(">>>").strip()
-    cause = _shortened(cause)
+    cause = _plain_function_named(_shortened(cause), modules)
     if any(sign in cause for sign in _ALLOCATING):
         cause += "; kernels cannot allocate arrays (README: what a rule and a kernel may do)"
     if where is not None:
         source = [line.strip() for line in where["source"].splitlines() if line.strip()]
         cause += f" (in {where['file']}, line {where['line']}: {source[-1] if source else '?'})"
     return ValueError(f"the plug-in code of {what} does not compile: {cause}")
+
+
+def _plain_function_named(cause, modules):
+    """``cause``, saying how to fix it when it is a plain Python function called from compiled code.
+
+    numba calls such a function an "untyped global"; in a rule, which numba inlines into
+    the loop, it says the name "is not defined" although the plug-in defines it.
+    """
+    undefined = _UNDEFINED.search(cause)
+    if undefined is not None and any(inspect.isfunction(getattr(sys.modules.get(module), undefined["name"], None))
+                                     for module in modules):
+        cause = f"{undefined['name']}() is a plain Python function"
+    elif _UNTYPED_FUNCTION.search(cause) is None:
+        return cause
+    return cause + "; compiled code calls only kernels: decorate it with @plugin.kernel"
 
 
 def _is_user_file(name):

@@ -362,7 +362,7 @@ def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_li
     except (numba_errors.NumbaError, numba_errors.UnsupportedBytecodeError) as error:
         if not modules:  # the built-ins compile: this is a bug of ringbench's, with numba's whole message
             raise
-        raise _compiling.plugin_error(error, setting) from error
+        raise _compiling.plugin_error(error, setting, modules) from error
     except RuleError as error:  # raised inside the compiled loop, which does not know the method's name
         raise RuleError(f"{label}: {error}") from None
     finally:

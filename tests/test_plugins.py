@@ -354,6 +354,8 @@ def test_the_command_reports_a_rules_bug_in_one_line(tmp_path, capsys):
 
 
 _USE, _RESTART = "    plugin.use(sim, worker)\n", "    plugin.restart(sim, worker)\n"  # lines of custom_method.py
+_RULE = '@plugin.implements("on_arrival", PolynomialRule)\n@plugin.kernel\ndef polynomial_on_arrival('
+_PLAIN_HELPER = "def weight(delay):\n    return 1.0 / (1.0 + delay)\n\n\n" + _RULE  # no @plugin.kernel
 
 
 @pytest.mark.compiled
@@ -370,6 +372,9 @@ _USE, _RESTART = "    plugin.use(sim, worker)\n", "    plugin.restart(sim, worke
      r"NRT required but not enabled; kernels cannot allocate arrays"),
     ("custom_method.py", (_RESTART, "    try:\n    " + _RESTART + "    except ValueError as error:\n        pass\n"),
      r"Exception object cannot be stored into variable \(error\)"),  # not a TypingError: numba's bytecode check
+    ("custom_method.py", (_RULE + "rule, sim, problem, worker):\n",
+                          _PLAIN_HELPER + "rule, sim, problem, worker):\n    weight(0.0)\n"),
+     r"weight\(\) is a plain Python function; compiled code calls only kernels: decorate it with @plugin.kernel$"),
     ("custom_problem.py", ("out[:] = 0.0", "out[:] = data.no_such_field"),
      r"Unknown attribute 'no_such_field' of type HuberData\(...\) \(in .*_custom_problem.py, line \d+: "
      r"out\[:\] = data.no_such_field\)$"),
@@ -398,7 +403,26 @@ def test_a_compile_error_message_without_nesting_keeps_its_cause_and_place():
                "<source elided>\n    helper(x)\n    ^\n")
     error = ringbench._compiling.plugin_error(Exception(message), "m on p")
     assert str(error) == ("the plug-in code of m on p does not compile: Untyped global name 'helper': Cannot "
-                          "determine Numba type of <class 'function'> (in mine.py, line 3: helper(x))")
+                          "determine Numba type of <class 'function'>; compiled code calls only kernels: decorate "
+                          "it with @plugin.kernel (in mine.py, line 3: helper(x))")
+
+
+def test_an_undefined_name_is_not_called_a_plain_function(tmp_path):
+    """numba says "not defined" of a plain function a rule calls, and of a name defined nowhere: only the first is
+    a plain function (of a plug-in module), with the fix."""
+    (tmp_path / "plain_helper_module.py").write_text("def weight(delay):\n    return delay\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        importlib.import_module("plain_helper_module")
+        for name, expected in [("weight", "weight() is a plain Python function; compiled code calls only kernels"),
+                               ("wieght", "NameError: name 'wieght' is not defined")]:
+            error = ringbench._compiling.plugin_error(Exception(f"NameError: name '{name}' is not defined"),
+                                                      "m on p", ["plain_helper_module"])
+            assert str(error).startswith(f"the plug-in code of m on p does not compile: {expected}")
+            assert ("@plugin.kernel" in str(error)) is (name == "weight")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("plain_helper_module", None)
 
 
 def test_the_plug_in_digest_covers_the_users_modules_it_imports(tmp_path, monkeypatch):
