@@ -54,14 +54,17 @@ def announced(what, dispatcher):
 #: down to a caret under the failing expression.
 _LOCATION = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+):\n(?P<source>(?:[^\n]*\n)*?)\s*\^')
 _INNERMOST = "raised a specific error:"
+_PACKAGE = Path(__file__).resolve().parent
 #: Where code that is not the user's lives: ringbench, numba, and Python's own and installed libraries.
-_NOT_USER_CODE = tuple({Path(__file__).resolve().parent, Path(numba.__file__).resolve().parent,
+_NOT_USER_CODE = tuple({_PACKAGE, Path(numba.__file__).resolve().parent,
                         *(Path(sysconfig.get_path(kind)).resolve() for kind in ("stdlib", "purelib", "platlib"))})
 #: What numba says of an array allocated in a kernel (compiled without its runtime, which allocations need).
 _ALLOCATING = ("NRT required but not enabled", "Only accept returning of array passed into the function")
 #: numba's words for a plain Python function called from compiled code.
 _UNTYPED_FUNCTION = re.compile(r"Untyped global name '\w+': Cannot determine Numba type of <class 'function'>")
 _UNDEFINED = re.compile(r"NameError: name '(?P<name>\w+)' is not defined")
+#: numba's words for unpacking a tuple of the wrong length, e.g. a metrics kernel's (f, ||grad f||^2).
+_WRONG_LENGTH = re.compile(r"\('wrong tuple length for [^']*', 'expected (?P<expected>\d+), got (?P<got>\d+)'\)")
 #: A type spelled out longer than this is shortened to its name: numba prints the whole Simulation tuple.
 _LONGEST_TYPE = 60
 
@@ -72,9 +75,11 @@ def plugin_error(error, what, modules=()):
     numba nests one rejected candidate per call through the event loop. The cause is
     the error of the innermost candidate whose message names a line of user code (not
     ringbench's, numba's or Python's), else of the innermost one, with the signature it
-    names if any; the place is that line. A plain Python function called from compiled
-    code is named as such, with the fix, when it is defined in (or imported into) one
-    of the plug-in ``modules``. The full message stays on the exception's ``__cause__``.
+    names if any; the place is that line, or else the line of ringbench's engine that
+    calls the plug-in (a kernel whose result does not fit its contract fails there). A
+    plain Python function called from compiled code is named as such, with the fix,
+    when it is defined in (or imported into) one of the plug-in ``modules``. The full
+    message stays on the exception's ``__cause__``.
     """
     message = str(error)
     levels = message.split(_INNERMOST)
@@ -92,13 +97,28 @@ def plugin_error(error, what, modules=()):
     cause = re.sub(r"^TypingError: ", "", lines[0])
     if cause.endswith(":") and len(lines) > 1 and lines[1].startswith(">>>"):  # "... found for signature:"
         cause += " " + lines[1].removeprefix(">>>").strip()
-    cause = _plain_function_named(_shortened(cause), modules)
+    cause = _plain_function_named(_shortened(_WRONG_LENGTH.sub(_wrong_length, cause)), modules)
     if any(sign in cause for sign in _ALLOCATING):
         cause += "; kernels cannot allocate arrays (README: what a rule and a kernel may do)"
     if where is not None:
-        source = [line.strip() for line in where["source"].splitlines() if line.strip()]
-        cause += f" (in {where['file']}, line {where['line']}: {source[-1] if source else '?'})"
+        cause += f" (in {where['file']}, line {where['line']}: {_failing_line(where)})"
+    else:
+        engine = next((location for location in _LOCATION.finditer(chosen) if _is_engine_file(location["file"])),
+                      None)
+        if engine is not None:
+            file = Path(engine["file"]).resolve().relative_to(_PACKAGE.parent)
+            cause += f" (where ringbench calls the plug-in: {file}, line {engine['line']}: {_failing_line(engine)})"
     return ValueError(f"the plug-in code of {what} does not compile: {cause}")
+
+
+def _failing_line(location):
+    """The source line of a numba error ``location``: the one above the caret."""
+    source = [line.strip() for line in location["source"].splitlines() if line.strip()]
+    return source[-1] if source else "?"
+
+
+def _wrong_length(match):
+    return f"a tuple of {match['got']} values where {match['expected']} are expected"
 
 
 def _plain_function_named(cause, modules):
@@ -114,6 +134,11 @@ def _plain_function_named(cause, modules):
     elif _UNTYPED_FUNCTION.search(cause) is None:
         return cause
     return cause + "; compiled code calls only kernels: decorate it with @plugin.kernel"
+
+
+def _is_engine_file(name):
+    """Whether numba's source location ``name`` is in ringbench's own sources (not its generated plug-in loop)."""
+    return Path(name).resolve().is_relative_to(_PACKAGE)
 
 
 def _is_user_file(name):

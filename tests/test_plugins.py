@@ -374,7 +374,12 @@ _PLAIN_HELPER = "def weight(delay):\n    return 1.0 / (1.0 + delay)\n\n\n" + _RU
      r"Exception object cannot be stored into variable \(error\)"),  # not a TypingError: numba's bytecode check
     ("custom_method.py", (_RULE + "rule, sim, problem, worker):\n",
                           _PLAIN_HELPER + "rule, sim, problem, worker):\n    weight(0.0)\n"),
-     r"weight\(\) is a plain Python function; compiled code calls only kernels: decorate it with @plugin.kernel$"),
+     r"weight\(\) is a plain Python function; compiled code calls only kernels: decorate it with @plugin.kernel "
+     r"\(where ringbench calls the plug-in: ringbench/engine/loop.py, line \d+: on_arrival\(rule, sim, problem, "
+     r"worker\)\)$"),  # numba names no line of the rule's: the call of the rule is the nearest
+    ("custom_problem.py", ("return value / n_samples, norm2", "return value / n_samples, norm2, 0.0"),
+     r"a tuple of 3 values where 2 are expected \(where ringbench calls the plug-in: ringbench/engine/loop.py, "
+     r"line \d+: _, initial_norm2 = metrics\(problem, sim.x\)\)$"),  # no line of the plug-in's is named
     ("custom_problem.py", ("out[:] = 0.0", "out[:] = data.no_such_field"),
      r"Unknown attribute 'no_such_field' of type HuberData\(...\) \(in .*_custom_problem.py, line \d+: "
      r"out\[:\] = data.no_such_field\)$"),
