@@ -141,6 +141,13 @@ def test_count_equals_the_number_of_specs():
     (("gamma = [0.01, 0.1]", "gamma = inf"), "methods[1].gamma must be a finite number, got inf"),
     (("[seeds]", 'name = " "\n[seeds]'), "name must be a non-empty string"),
     (("gamma = [0.01, 0.1]", "gamma = [0.1, nan]"), "methods[1].gamma must be a finite number, got nan"),
+    # one setting twice would run once and count twice in the tables: the same table, an overlap of grids, a default
+    (('[[timings]]\nname = "paper"', '[[timings]]\nname = "paper"\n[[timings]]\nname = "paper"'),
+     "timings[1] repeats the setting paper of timings[0]"),
+    (("d = [6, 12]", 'd = [6, 12]\n[[problems]]\nname = "worst-case"\nd = [3, 12]'),
+     "problems[1] repeats the setting worst-case d=12 of problems[0]"),
+    (("d = [6, 12]", 'd = [6, 1729]\n[[problems]]\nname = "worst-case"'),
+     "problems[1] repeats the setting worst-case of problems[0]"),
 ])
 def test_invalid_configuration_names_the_key(change, message):
     with pytest.raises(ValueError) as error:

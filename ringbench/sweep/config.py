@@ -43,7 +43,9 @@ are paired.
 import dataclasses
 import functools
 import hashlib
+import inspect
 import itertools
+import json
 import math
 from pathlib import Path
 
@@ -390,11 +392,12 @@ def _tables(key, value):
 
 def _blocks(key, value, builders, reserved=()):
     """Expand ``[[problems]]`` or ``[[timings]]`` tables into normalised parameter dicts."""
-    expanded = []
+    expanded, seen = [], {}
     for index, table in enumerate(_tables(key, value)):
         where = f"{key}[{index}]"
         name = _block_name(where, table, builders, plugins=key == "problems")
-        kinds = registry.builder_parameters(registry.problem_builder(name) if key == "problems" else builders[name])
+        builder = registry.problem_builder(name) if key == "problems" else builders[name]
+        kinds = registry.builder_parameters(builder)
         for parameter in reserved:
             kinds.pop(parameter, None)
             if parameter in table:
@@ -411,8 +414,18 @@ def _blocks(key, value, builders, reserved=()):
             values[parameter] = [registry.normalize(f"{where}.{parameter}", item, kinds[parameter][0])
                                  for item in _axis(f"{where}.{parameter}", axis, None)]
             _no_duplicates(f"{where}.{parameter}", values[parameter])
+        defaults = {parameter.name: parameter.default for parameter in inspect.signature(builder).parameters.values()
+                    if parameter.default is not parameter.empty and parameter.name in kinds}
         for combination in itertools.product(*values.values()):
-            expanded.append({"name": name, **dict(zip(values, combination))})
+            setting = {"name": name, **dict(zip(values, combination))}
+            # One setting twice would run once and count twice in the tables (its runs have one id). A
+            # plug-in's default may be any object: repr.
+            same = json.dumps({**defaults, **setting}, sort_keys=True, default=repr)
+            if same in seen:
+                raise ValueError(f"{where} repeats the setting {_describe(setting)} of {seen[same]}; each setting "
+                                 "is run once: remove the repeat")
+            seen[same] = where
+            expanded.append(setting)
     return tuple(expanded)
 
 
