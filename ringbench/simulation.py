@@ -20,12 +20,14 @@ from .engine.errors import RuleError
 from .engine.heap import new_heap
 from .engine.record import (
     EVENT_FIELDS,
+    EVENT_TIME,
     ROW_EXTRA,
     ROW_GRAD_NORM2,
     ROW_ITERATION,
     ROW_OBJECTIVE,
     ROW_TIME,
     UPDATE_FIELDS,
+    UPDATE_TIME,
     new_recorder,
 )
 from .engine.rng import STREAM_VERSION, key_from_seed
@@ -98,7 +100,7 @@ class Recording:
 
 
 def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=None, seed=0,
-             record=None, blowup=1e12, progress=False, trace=False, trace_limit=TRACE_LIMIT):
+             record=None, blowup=1e12, progress=False, trace=False, trace_limit=None):
     """Simulate ``method`` on ``problem`` with workers timed by ``timing``.
 
     Parameters
@@ -131,9 +133,11 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         update table (one row per update), see :meth:`Result.event_table`; ``'events'``
         is the same as True; ``'iterates'`` also keeps the iterate after each event
         (d numbers a row: small runs only).
-    trace_limit : int, default TRACE_LIMIT
-        Most rows kept in each trace table; past it the trace stops (the run goes on),
-        a warning says so and ``Result.config["trace"]["truncated"]`` is True.
+    trace_limit : int, optional
+        Most rows kept in each trace table (default :data:`TRACE_LIMIT`); with a
+        trace only. Once a table reaches it the trace stops (the run goes on), both
+        tables end at the time of the last row kept, a warning gives that time, and
+        ``Result.config["trace"]["truncated"]`` is True.
 
     Returns
     -------
@@ -166,7 +170,9 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     grid, every = record.resolve(t_max, max_updates)
     if not (isinstance(trace, bool) or isinstance(trace, str) and trace in _TRACE_MODES):
         raise ValueError(f"trace must be False, True, 'events' or 'iterates', got {trace!r}")
-    trace_limit = _validate.integer("trace_limit", trace_limit, minimum=1)
+    if trace_limit is not None and not trace:
+        raise ValueError("trace_limit caps the rows of a trace: it needs trace=True, 'events' or 'iterates'")
+    trace_limit = _validate.integer("trace_limit", TRACE_LIMIT if trace_limit is None else trace_limit, minimum=1)
     _validate.boolean("progress", progress)
     configuration = configured(method, problem, timing)
     check_run(problem, timing, configuration, t_max, max_updates, record, trace, trace_limit)
@@ -201,7 +207,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     provenance = _provenance(seed_sequence, plugins.sources(modules) if modules else {})
     status, rows, tables = _run(sim, rule, data, modules, t_max, max_updates, progress, method.name, trace_limit,
                                 f"{method.name} on the {problem.name}")
-    if tables is not None and tables["truncated"]:
+    if tables is not None and tables["truncated"] is not None:
         config["trace"]["truncated"] = True
         warnings.warn(f"the trace reached trace_limit={trace_limit} rows at t={tables['truncated']:.6g} s and "
                       "stopped there (the run went on); pass a larger trace_limit to keep all of it",
@@ -314,7 +320,7 @@ def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_li
     initialize, advance = _entry_points(modules)
     recorder = sim.recorder
     rows = []
-    trace = {"events": [], "updates": [], "x": [], "kept": [0, 0], "truncated": 0.0} if recorder.tracing[0] else None
+    trace = {"events": [], "updates": [], "x": [], "kept": [0, 0], "truncated": None} if recorder.tracing[0] else None
 
     def keep(name, index, block):
         """Append ``block`` to trace table ``name`` up to the limit; return how many rows were kept."""
@@ -328,13 +334,17 @@ def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_li
         recorder.count[0] = 0
         if trace is not None and recorder.tracing[0]:
             events = recorder.events[:recorder.event_count[0]]
+            updates = recorder.updates[:recorder.update_count[0]]
+            end = _trace_end(((events, EVENT_TIME), (updates, UPDATE_TIME)), trace["kept"], trace_limit)
+            if end is not None:  # the cap: the run goes on untraced, and both tables end at the same time
+                recorder.tracing[0] = 0
+                trace["truncated"] = end
+                events = events[:np.searchsorted(events[:, EVENT_TIME], end, side="right")]
+                updates = updates[:np.searchsorted(updates[:, UPDATE_TIME], end, side="right")]
             kept = keep("events", 0, events)
             if recorder.events_x.shape[0]:
                 trace["x"].append(recorder.events_x[:kept].copy())
-            keep("updates", 1, recorder.updates[:recorder.update_count[0]])
-            if trace["kept"][0] >= trace_limit or trace["kept"][1] >= trace_limit:
-                recorder.tracing[0] = 0  # the cap: the run goes on untraced
-                trace["truncated"] = float(sim.clock[0])
+            keep("updates", 1, updates)
             recorder.event_count[0] = 0
             recorder.update_count[0] = 0
 
@@ -379,6 +389,17 @@ def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_li
 
 _STATUS_NAMES = {loop.TIME_BUDGET: "time_budget", loop.MAX_UPDATES: "update_budget",
                  loop.TARGET_REACHED: "target_reached", loop.DIVERGED: "diverged", "interrupted": "interrupted"}
+
+
+def _trace_end(blocks, kept, trace_limit):
+    """The time of the last trace row kept, once a table reaches ``trace_limit`` rows; None before.
+
+    ``blocks`` are the new rows of each trace table (in time order) and their time
+    column; ``kept[i]`` < ``trace_limit`` rows of table i are kept already.
+    """
+    ends = [block[trace_limit - kept_rows - 1, column] for (block, column), kept_rows in zip(blocks, kept)
+            if kept_rows + block.shape[0] >= trace_limit]
+    return float(min(ends)) if ends else None
 
 
 #: Trace columns that stay float64; the others are integers stored in the float rows of the trace buffer.

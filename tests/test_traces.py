@@ -5,6 +5,7 @@ does; the expected rows are that arithmetic, not engine output.
 """
 
 import importlib.util
+import re
 import warnings
 
 import numpy as np
@@ -167,10 +168,14 @@ def test_trace_tables_round_trip(tmp_path, monkeypatch, parquet):
 
 def test_trace_limit_stops_the_trace_not_the_run():
     args = (Quadratic.worst_case(3), ASGD(gamma=0.1), profile("paper", n=3))
-    with pytest.warns(RuntimeWarning, match=r"trace_limit=10 rows"):
+    with pytest.warns(RuntimeWarning, match=r"trace_limit=10 rows at t=(\S+) s") as warned:
         capped = ringbench.simulate(*args, t_max=50.0, trace=True, trace_limit=10)
     assert capped.events["time"].size == 10 and capped.updates["k"].size == 10
     assert capped.config["trace"]["truncated"] is True
+    # the time named is the last row's, not the end of the compiled chunk the cap fell in
+    end = float(re.search(r"at t=(\S+) s", str(warned[0].message))[1])
+    assert end == pytest.approx(capped.events["time"][-1], rel=1e-5) and end < 50.0
+    assert capped.updates["time"].max() <= capped.events["time"][-1]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # Kernels run as Python (NUMBA_DISABLE_JIT=1) warn on the generator's intended uint64 wrap-around.
@@ -181,7 +186,9 @@ def test_trace_limit_stops_the_trace_not_the_run():
 
 
 @pytest.mark.parametrize("options, message", [(dict(trace=1), r"\btrace\b"), (dict(trace="all"), r"\btrace\b"),
-                                              (dict(trace=True, trace_limit=0), r"\btrace_limit\b")])
+                                              (dict(trace=True, trace_limit=0), r"\btrace_limit\b"),
+                                              (dict(trace_limit=5), r"trace_limit caps the rows of a trace: it "
+                                                                    r"needs trace=True")])
 def test_bad_trace_options(options, message):
     with pytest.raises(ValueError, match=message):
         ringbench.simulate(Quadratic.worst_case(3), ASGD(gamma=0.1), profile("paper", n=3), t_max=5.0, **options)
