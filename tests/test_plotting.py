@@ -86,6 +86,12 @@ def test_plot_takes_a_directory_of_results(tmp_path, traced, capsys, monkeypatch
     empty.mkdir()
     assert main(["plot", str(empty)]) == 2
     assert "a directory without saved results" in capsys.readouterr().err
+    untraced = ringbench.simulate(Quadratic.worst_case(3), ASGD(gamma=0.1), profile("paper", n=3), t_max=5.0)
+    untraced.save(tmp_path / "untraced" / "asgd")
+    for plots in ("timeline", "delays,workers"):  # a plot command that writes nothing has failed
+        assert main(["plot", str(tmp_path / "untraced"), "--plots", plots, "--out", str(tmp_path / "none")]) == 2
+        assert "nothing to plot; not traced (ringbench run --trace" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists() or not list((tmp_path / "none").iterdir())
     sweep_out = tmp_path / "sweep"  # sweep OUT holds config.toml and the results in runs/
     (sweep_out / "runs").mkdir(parents=True)
     (sweep_out / "config.toml").write_text("")

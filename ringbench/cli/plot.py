@@ -16,6 +16,8 @@ PLOTS = {
     "timeline": f"Gantt chart of every job (one file per traced run with at most {plotting.TIMELINE_WORKERS} workers)",
 }
 
+_UNTRACED = "not traced (ringbench run --trace, or simulate(..., trace=True))"
+
 
 def register(commands):
     plot = commands.add_parser("plot")  # its one-line help: cli.COMMANDS
@@ -91,8 +93,12 @@ def handle(args):
         if "timeline" in chosen and result.config["timing"]["n"] <= plotting.TIMELINE_WORKERS:
             figures[f"{stem.name}.timeline.png"] = plotting.worker_timeline(result)
     untraced = [stem.name for stem, result in loaded if result.events is None]
+    if not figures:  # a command that writes nothing has failed, whatever it was asked
+        why = (f"{_UNTRACED}: {', '.join(untraced)}" if untraced else
+               f"timeline draws runs of at most {plotting.TIMELINE_WORKERS} workers")
+        raise ValueError(f"--plots {args.plots}: nothing to plot; {why}")
     if untraced and set(chosen) - {"convergence"}:
-        print(f"not traced (run with trace=True for the other plots): {', '.join(untraced)}")
+        print(f"{_UNTRACED} for the other plots: {', '.join(untraced)}")
     written = [plotting.save(figure, out / name) for name, figure in figures.items()]
-    print("wrote " + ", ".join(str(path) for path in written) if written else "nothing to plot")
+    print("wrote " + ", ".join(str(path) for path in written))
     return 0
