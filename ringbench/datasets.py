@@ -553,18 +553,19 @@ def require_format(flag, name, format):
 def load(name, path=None, *, verify=True, download=None, mirror=None, progress=None):
     """Load a registered dataset (``DATASETS``) from the first place that has its files, downloading if none has.
 
-    Places, in order: ``path`` (a file, or a directory holding the files directly or in
-    ``<name>/``), the directory named by ``$RINGBENCH_DATA``, ``data/`` under the current
-    working directory, and :func:`data_cache_dir` (outside ``path``, MNIST and Fashion-MNIST
-    are looked for in the subdirectory ``Dataset.subdir``). A set whose files are in none of
-    them is downloaded into the data cache.
+    Places, in order: the directory named by ``$RINGBENCH_DATA``, ``data/`` under the
+    current working directory, and :func:`data_cache_dir` (MNIST and Fashion-MNIST are
+    looked for in their subdirectory ``Dataset.subdir``). A set whose files are in none of
+    them is downloaded into the data cache. A ``path`` given is the only place: a set
+    it does not hold is an error, never another copy found elsewhere.
 
     Parameters
     ----------
     name : str
         A key of ``DATASETS``: ``"a9a"``, ``"w8a"``, ``"mnist"``, ``"fashion-mnist"``, ``"mnist5k"``.
     path : str or os.PathLike, optional
-        A file or a directory to look in first.
+        The file (of a one-file set), or a directory holding the files directly or in
+        ``<name>/``, to read instead of looking in the places above.
     verify : bool, default True
         Require each file to be a registered variant (:class:`Variant`): its SHA-256, or for a
         variant without a published digest its number of samples. With ``False`` any file of
@@ -607,6 +608,11 @@ def load(name, path=None, *, verify=True, download=None, mirror=None, progress=N
         paths.append(next((candidate for candidate, _ in looked if candidate is not None and candidate.is_file()),
                           None))
     missing = [(file, looked) for (file, looked), found in zip(searches, paths) if found is None]
+    if missing and path is not None:
+        option = _PATH_OPTION.get().rstrip("=")
+        raise DatasetNotFoundError(_not_found_message(
+            dataset, missing, f"Only {option} was searched, since it was given: give the place that holds the "
+                              f"files, or leave {option} out to look in the usual places (and download)."))
     downloaded = set()
     if missing:
         for file, target in _download_missing(dataset, missing, download, mirror, progress):
@@ -752,6 +758,7 @@ def _places(dataset, file, path):
             looked.append((given, option))
         else:  # a file of a multi-file set: its directory
             looked.append((given.parent / file.filename, option))
+        return looked
     directory = os.environ.get(ENV_VAR)
     looked.append((pathlib.Path(directory).expanduser() / dataset.subdir / file.filename if directory else None,
                    f"${ENV_VAR}"))

@@ -308,13 +308,11 @@ def test_search_order_path_then_env_then_data_dir(isolated, monkeypatch):
 
 def test_missing_file_lists_every_place_and_the_download_address(isolated, monkeypatch):
     monkeypatch.setenv(datasets.ENV_VAR, str(isolated / "env"))
-    (isolated / "mine").mkdir()
     with pytest.raises(FileNotFoundError) as error:  # tests run with $RINGBENCH_OFFLINE=1 (conftest.py)
-        datasets.load("w8a", path=isolated / "mine")
+        datasets.load("w8a")
     assert isinstance(error.value, datasets.DatasetNotFoundError) and isinstance(error.value, ValueError)
     message = str(error.value)
-    for place in (isolated / "mine", isolated / "env" / "w8a", isolated / "data" / "w8a",
-                  isolated / "cache" / "w8a"):
+    for place in (isolated / "env" / "w8a", isolated / "data" / "w8a", isolated / "cache" / "w8a"):
         assert str(place) in message
     assert DATASETS["w8a"].url in message and "RINGBENCH_DATA" in message
     assert "$RINGBENCH_OFFLINE is set" in message and "ringbench.datasets.fetch('w8a')" in message

@@ -301,6 +301,20 @@ def test_a_set_without_address_needs_a_mirror(nowhere):
 # ---------------------------------------------------------------- offline
 
 
+def test_a_path_given_is_the_only_place_searched(server, nowhere, monkeypatch, tmp_path):
+    """Another copy (in $RINGBENCH_DATA, or a download) must not stand in for the place the user named."""
+    monkeypatch.setenv(datasets.MIRROR_ENV_VAR, server.url)
+    monkeypatch.setenv(datasets.OFFLINE_ENV_VAR, "0")  # downloads allowed: the path alone still decides
+    monkeypatch.setenv(datasets.ENV_VAR, str(SHARED))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "notes.txt").write_text("not an image file")
+    for given in (tmp_path / "mine", tmp_path / "notes.txt"):  # a directory; a file of a two-file set: its folder
+        with pytest.raises(datasets.DatasetNotFoundError, match="Only path was searched, since it was given") as error:
+            datasets.load("mnist5k", path=given)
+        assert str(tmp_path) in str(error.value) and str(SHARED) not in str(error.value)
+    assert server.requests == []
+
+
 @pytest.mark.parametrize("how", ["environment", "argument", "context"])
 def test_offline_error_lists_every_place_and_what_to_download(server, nowhere, monkeypatch, how):
     monkeypatch.setenv(datasets.MIRROR_ENV_VAR, server.url)  # would be asked if offline mode failed
@@ -309,13 +323,11 @@ def test_offline_error_lists_every_place_and_what_to_download(server, nowhere, m
         monkeypatch.setenv(datasets.OFFLINE_ENV_VAR, "1")
     elif how == "argument":
         options["download"] = False
-    (nowhere.parent / "mine").mkdir()  # an existing, empty place: a path that does not exist is an error of its own
     with datasets.offline(how == "context"), pytest.raises(datasets.DatasetNotFoundError) as error:
-        datasets.load("mnist", path=nowhere.parent / "mine", **options)
+        datasets.load("mnist", **options)
     message = str(error.value)
     for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
-        for place in (nowhere.parent / "mine" / name, nowhere.parent / "data" / "mnist" / name,
-                      nowhere / "mnist" / name):
+        for place in (nowhere.parent / "data" / "mnist" / name, nowhere / "mnist" / name):
             assert str(place) in message
         assert "http://yann.lecun.com/exdb/mnist/" + name in message
     assert "$RINGBENCH_DATA is not set" in message

@@ -179,8 +179,8 @@ def add_dataset_options(parser):
     parser = problem_group(parser)
     parser.add_argument("--dataset", help="a registered dataset: a9a or w8a for logistic problems, mnist5k, mnist "
                                           "or fashion-mnist for the MLP (default: the problem's own, a9a or mnist5k)")
-    parser.add_argument("--data-path", type=path, help="logistic: file or directory to look in first "
-                                                       "(then $RINGBENCH_DATA, ./data, the data cache)")
+    parser.add_argument("--data-path", type=path, help="the dataset's file or directory, searched instead of "
+                                                       "$RINGBENCH_DATA, ./data and the data cache")
     parser.add_argument("--no-download", action="store_true",
                         help="never download a missing dataset (as $RINGBENCH_OFFLINE=1)")
     parser.add_argument("--storage", default="csr", help="logistic: csr (default) or dense features")
