@@ -36,7 +36,9 @@ class Method:
         Stepsize gamma > 0. When omitted, ``eps`` selects theory mode.
     eps : float, optional
         Target for E||grad f||^2 in theory mode: parameters left unset (gamma, R, S)
-        are derived from the problem's L and sigma^2 and this eps.
+        are derived from the problem's L and sigma^2 and this eps. It is also the
+        target of the run's theory prediction (``Result.config["prediction"]``), so it
+        counts even when every parameter is given.
     """
 
     name: ClassVar[str] = ""
