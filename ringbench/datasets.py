@@ -781,6 +781,9 @@ def _downloads(download):
     value = os.environ.get(OFFLINE_ENV_VAR, "").strip().lower()
     if value in ("1", "true", "yes", "on"):
         return False, f"${OFFLINE_ENV_VAR} is set to {os.environ[OFFLINE_ENV_VAR]!r}"
+    if value not in ("", "0", "false", "no", "off"):  # a typo must not mean "online"
+        raise ValueError(f"${OFFLINE_ENV_VAR} must be 1, true, yes or on (offline) or 0, false, no, off or empty "
+                         f"(downloads allowed), got {os.environ[OFFLINE_ENV_VAR]!r}")
     return True, ""
 
 

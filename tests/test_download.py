@@ -301,6 +301,15 @@ def test_a_set_without_address_needs_a_mirror(nowhere):
 # ---------------------------------------------------------------- offline
 
 
+@pytest.mark.parametrize("value", ["maybe", "y", "enabled"])
+def test_an_offline_setting_that_means_neither_is_refused(server, nowhere, monkeypatch, value):
+    monkeypatch.setenv(datasets.MIRROR_ENV_VAR, server.url)
+    monkeypatch.setenv(datasets.OFFLINE_ENV_VAR, value)
+    with pytest.raises(ValueError, match=rf"RINGBENCH_OFFLINE must be 1, true, yes or on .*got '{value}'"):
+        datasets.load("mnist5k")
+    assert server.requests == []
+
+
 def test_a_path_given_is_the_only_place_searched(server, nowhere, monkeypatch, tmp_path):
     """Another copy (in $RINGBENCH_DATA, or a download) must not stand in for the place the user named."""
     monkeypatch.setenv(datasets.MIRROR_ENV_VAR, server.url)
