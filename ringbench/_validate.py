@@ -117,7 +117,10 @@ MAX_ARRIVALS = 1e12
 
 def expected_arrivals(t_max, tau):
     """About how many jobs arrive in ``t_max`` simulated seconds on workers of mean durations ``tau`` (inf for None)."""
-    return np.inf if t_max is None else t_max * float(np.sum(1.0 / tau))
+    if t_max is None:
+        return np.inf
+    with np.errstate(divide="ignore", over="ignore"):  # a subnormal duration: inf arrivals, refused by the caller
+        return t_max * float(np.sum(1.0 / tau))
 
 
 def run_length(t_max, max_updates, tau, *, names=("t_max", "max_updates")):
@@ -129,7 +132,11 @@ def run_length(t_max, max_updates, tau, *, names=("t_max", "max_updates")):
     arrivals = expected_arrivals(t_max, tau)
     if min(arrivals, np.inf if max_updates is None else max_updates) <= MAX_ARRIVALS:
         return
-    rate = float(np.sum(1.0 / tau))  # arrivals per simulated second: t_max * rate may overflow, this does not
+    with np.errstate(divide="ignore", over="ignore"):
+        rate = float(np.sum(1.0 / tau))  # arrivals per simulated second: t_max * rate may overflow, this may too
+    if not np.isfinite(rate):
+        raise ValueError(f"the timing model's mean job times (the smallest is {np.min(tau):.3g} s) mean more job "
+                         "arrivals per simulated second than a float64 counts; make them larger")
     limits = [f"{names[0]} <= {MAX_ARRIVALS / rate:.3g} for this timing model"] if t_max else []
     limits += [f"{names[1]} <= {MAX_ARRIVALS:.0e}"]
     given = " and ".join(f"{name} = {value:g}" for name, value in zip(names, (t_max, max_updates), strict=True)

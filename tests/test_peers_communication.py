@@ -1,5 +1,7 @@
 """Communication time (timing.communicating): hand-computed runs, the documented draws, the naive reference."""
 
+import warnings
+
 import numpy as np
 import pytest
 from naive import naive_simulate
@@ -119,10 +121,14 @@ def test_links_delay_the_run():
     (dict(upload=piecewise([0.0, 1.0], np.ones((3, 2)))), "upload must be seconds .* got a 'piecewise' model"),
     (dict(download=fixed([1.0, 2.0])), "download has n = 2 workers, the compute model n = 3"),
     (dict(download=float("nan")), "download"),
+    # each finite, the sum inf: jobs that never end made a run of no arrivals that looked finished
+    (dict(download=1e308, upload=1e308), r"download \+ compute \+ upload of worker 0 overflow float64 seconds"),
 ])
 def test_bad_links_are_rejected(options, pattern):
-    with pytest.raises(ValueError, match=pattern):
-        communicating(fixed([1.0, 2.0, 3.0]), **options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no numpy overflow warning on the way
+        with pytest.raises(ValueError, match=pattern):
+            communicating(fixed([1.0, 2.0, 3.0]), **options)
 
 
 def test_bad_compute_model_is_rejected():

@@ -301,6 +301,9 @@ def _simulate_cases():
     yield pytest.param(("not a problem", METHOD, TIMING), dict(t_max=1.0), r"\bproblem\b", id="problem type")
     yield pytest.param((PROBLEM, "asgd", TIMING), dict(t_max=1.0), r"\bmethod\b", id="method type")
     yield pytest.param((PROBLEM, METHOD, [1.0, 2.0]), dict(t_max=1.0), r"\btiming\b", id="timing type")
+    # 1 / 1e-320 overflows: the message said "allowed is t_max <= 0"
+    yield pytest.param((PROBLEM, METHOD, timing.fixed([1e-320, 1.0])), dict(t_max=5.0),
+                       r"mean job times \(the smallest is 1e-320 s\) mean more job arrivals", id="subnormal duration")
 
 
 @pytest.fixture

@@ -111,5 +111,11 @@ def communicating(compute, download=0.0, upload=0.0):
                              np.ascontiguousarray(up_base, dtype=np.float64),
                              np.ascontiguousarray(up_scale, dtype=np.float64))
     parameters = {"compute": compute.describe(), "download": down_text, "upload": up_text}
-    expected = down_mean + compute.expected_durations() + up_mean
+    with np.errstate(over="ignore"):
+        expected = down_mean + compute.expected_durations() + up_mean
+    overflowed = np.flatnonzero(np.isinf(expected) & np.isfinite(compute.expected_durations()))
+    if overflowed.size:  # every job would take forever: a run of no arrivals that looks finished
+        raise ValueError(f"download + compute + upload of worker {overflowed[0]} overflow float64 seconds "
+                         f"({down_mean[overflowed[0]]:g} + {compute.expected_durations()[overflowed[0]]:g} + "
+                         f"{up_mean[overflowed[0]]:g}); make them smaller")
     return TimingModel("communicating", n, parameters, data, expected)
