@@ -44,6 +44,20 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.filterwarnings("ignore::RuntimeWarning"))
 
 
+def pytest_runtest_setup(item):
+    """A test marked ``datasets("mnist5k", ...)`` skips, saying why, unless $RINGBENCH_DATA holds those sets."""
+    from ringbench.datasets import DATASETS, ENV_VAR
+
+    directory = os.environ.get(ENV_VAR)
+    for marker in item.iter_markers("datasets"):
+        missing = [name for name in marker.args if not directory or not all(
+            (pathlib.Path(directory) / DATASETS[name].subdir / file.filename).is_file()
+            for file in DATASETS[name].files)]
+        if missing:
+            pytest.skip(f"needs the {', '.join(missing)} files: set ${ENV_VAR} to a directory holding them "
+                        "(this file uses ../shared/data beside the repository when it exists)")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_optimum_cache(tmp_path_factory):
     """Solved logistic optima (ringbench.problems.optimum) go to a per-session temporary directory, not ~/.cache.

@@ -130,6 +130,7 @@ def test_bad_input_is_rejected_with_the_parameter_named():
         MLP.from_dataset("mnist5k", n=10)
 
 
+@pytest.mark.datasets("mnist5k")
 def test_settings_build_on_the_subset():
     e1 = experiments.mnist_problem()
     assert (e1.inputs, e1.hidden, e1.classes, e1.n_samples, e1.batch) == (784, 32, 10, 100, None)
@@ -162,6 +163,7 @@ def test_a_network_result_is_plotted_by_its_loss_where_f_star_is_unknown():
         plotting.convergence([network], metric="f_gap")
 
 
+@pytest.mark.datasets("mnist5k")
 @pytest.mark.compiled
 def test_compare_on_a_network_setting_writes_its_table_results_and_plot(tmp_path, capsys):
     setting = experiments.SETTINGS["ringmaster-mnist"]

@@ -152,6 +152,7 @@ def test_tuning_sweep_picks_the_best_candidate_and_reports_on_other_seeds(tmp_pa
     assert outcome.files["figures"][0].stat().st_size > 10_000
 
 
+@pytest.mark.datasets("mnist5k")  # check() builds the problem
 def test_tuning_on_f_gap_is_refused_before_any_run_for_a_problem_without_f_star():
     network = TUNE.replace('name = "worst-case"\nd = 10\nnoise_std = 0.05',
                            'name = "mlp"\ndataset = "mnist5k"\nhidden = 4')

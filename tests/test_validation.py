@@ -576,6 +576,7 @@ def test_command_line_errors_on_files_and_directories_are_one_line(tmp_path, mon
         assert error.count("\n") == 1 and re.search(message, error.strip()), (argv, error)
 
 
+@pytest.mark.datasets("mnist5k")
 @pytest.mark.compiled  # the MLP run takes two minutes as Python, for nothing the JIT-off run would add
 def test_equal_offline_means_and_the_problems_own_dataset_are_accepted(tmp_path, capsys):
     # --offline 5,5 was refused as a repeated item; --problem mlp was sent the logistic default dataset (a9a),

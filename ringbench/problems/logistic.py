@@ -16,6 +16,8 @@ from .base import Problem
 from .logistic_kernels import LogisticData
 
 REGULARIZERS = {"l2": ids.L2, "nonconvex": ids.NONCONVEX}
+#: Options of :meth:`Logistic.from_dataset` checked before the dataset is read.
+_CHECKED_FIRST = ("lam", "regularizer", "batch", "replacement")
 #: The regulariser's largest curvature per unit lambda: r'' = lam (l2), max of lam (2 - 6x^2)/(1 + x^2)^3 = 2 lam.
 _REGULARIZER_CURVATURE = {"l2": 1.0, "nonconvex": 2.0}
 _DENSE_GRAM_LIMIT = 2000  # up to this d, the exact eigenvalues of the d x d Gram matrix are cheapest
@@ -67,12 +69,8 @@ class Logistic(Problem):
 
     def __init__(self, features, labels, *, lam=1e-4, regularizer="l2", batch=1, replacement=True,
                  partition=None, x0=None, name="logistic regression"):
-        self.regularizer = _validate.choice("regularizer", regularizer, tuple(REGULARIZERS))
-        self.lam = _validate.real("lam", lam, minimum=0.0)
-        self.batch = _validate.count("batch", batch, bytes_each=8)  # the run's workspace of sample rows
-        if not isinstance(replacement, bool):
-            raise ValueError(f"replacement must be True or False, got {replacement!r}")
-        self.replacement = replacement
+        self.lam, self.regularizer, self.batch, self.replacement = self.checked_options(
+            lam=lam, regularizer=regularizer, batch=batch, replacement=replacement)
         self._features = _features(features)
         self.n_samples, self.d = self._features.shape
         self.labels = labels_to_signs(labels)
@@ -94,6 +92,14 @@ class Logistic(Problem):
         self.sigma2 = self._variance_at(self.x0)
         self._kernel_data = self._build_kernel_data()
 
+    @staticmethod
+    def checked_options(*, lam=1e-4, regularizer="l2", batch=1, replacement=True):
+        """``(lam, regularizer, batch, replacement)``, validated: what can be checked before any data is read."""
+        regularizer = _validate.choice("regularizer", regularizer, tuple(REGULARIZERS))
+        lam = _validate.real("lam", lam, minimum=0.0)
+        batch = _validate.count("batch", batch, bytes_each=8)  # the run's workspace of sample rows
+        return lam, regularizer, batch, _validate.boolean("replacement", replacement)
+
     @classmethod
     def from_dataset(cls, dataset, *, path=None, storage="csr", **options):
         """Logistic regression on a registered LIBSVM dataset (``ringbench.datasets``).
@@ -110,6 +116,7 @@ class Logistic(Problem):
             As for :class:`Logistic`.
         """
         _validate.choice("storage", storage, ("csr", "dense"))
+        cls.checked_options(**{key: options[key] for key in _CHECKED_FIRST if key in options})
         loaded = datasets.load(dataset, path=path)
         features = loaded.X if storage == "csr" else loaded.X.toarray()
         options.setdefault("name", f"logistic regression on {dataset}")

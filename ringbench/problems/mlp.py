@@ -233,10 +233,14 @@ class MLP(Problem):
         _validate.boolean("balanced", balanced)
         if n is not None:
             n = _validate.integer("n", n, minimum=1)
+        if samples is not None:
+            samples = _validate.integer("samples", samples, minimum=1)
+        for size in ("hidden", "batch"):  # before the images are read: the constructor checks their memory exactly
+            if options.get(size) is not None:
+                _validate.count(size, options[size], bytes_each=8)
         loaded = datasets.load(dataset, path=path)
         features, labels = loaded.X, loaded.y
         if samples is not None:
-            samples = _validate.integer("samples", samples, minimum=1)
             if samples > labels.size:
                 raise ValueError(f"samples must be <= {labels.size} ({dataset} has that many), got {samples}")
             kept = np.arange(samples)

@@ -147,6 +147,7 @@ def logistic(dataset: str = "a9a", lam: float = 1e-4, regularizer: str = "l2", b
              storage: str = "csr", path: str = None, split: Split = None, n: int = None):
     """Logistic regression on a registered LIBSVM dataset (``ringbench.datasets.DATASETS``, e.g. ``a9a``)."""
     datasets.require_format("dataset", dataset, DATASET_FORMATS["logistic"])
+    Logistic.checked_options(lam=lam, regularizer=regularizer, batch=batch, replacement=replacement)  # before reading
     options = dict(storage=storage, lam=lam, regularizer=regularizer, batch=batch, replacement=replacement)
     if split is None:
         return Logistic.from_dataset(dataset, path=path, **options)
