@@ -447,6 +447,8 @@ def test_synthetic_data_too_large_is_rejected_before_allocating(shape, sparse, m
      r"needs n_samples and n_features"),
     (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "matrix", "--problem-param", "file=3"],
      r"file must be a file path"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "matrix", "--problem-param", "file=A.mtx"],
+     r"'A.mtx' is not a TOML value .*quoted string: --problem-param 'file=\"A.mtx\"'"),  # what --help shows
     (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "logistic", "--batch", "1000000000000000000"],
      r"batch = 1000000000000000000 needs about .* of memory"),
     (["theory", "--eps", "0.1", "--L", "1e308"], r"L Delta / eps = inf, whose time bounds overflow"),

@@ -200,7 +200,7 @@ def assignments(flag, items):
             parsed[key] = tomllib.loads(f"value = {text.strip()}")["value"]
         except tomllib.TOMLDecodeError:
             raise ValueError(f"{flag} {key}: {text.strip()!r} is not a TOML value (a number, true/false, or a "
-                             "quoted string)") from None
+                             f"quoted string: {flag} '{key}=\"{text.strip()}\"')") from None
     return parsed
 
 
@@ -211,7 +211,8 @@ def add_problem_options(parser):
                              "plug-in: package.module:Class or path/to/file.py:Class")
     parser.add_argument("--problem-param", action="append", metavar="KEY=VALUE",
                         help="any key of the problem's builder (ringbench.problems.registry) or a plug-in problem's "
-                             "constructor argument, e.g. file=A.mtx for --problem matrix (repeatable)")
+                             "constructor argument, its value in TOML (a string quoted), e.g. 'file=\"A.mtx\"' for "
+                             "--problem matrix (repeatable)")
     parser = problem_group(parser)
     parser.add_argument("--condition-number", type=float, default=100.0, help="random-dense: condition number")
     parser.add_argument("--noise-std", type=float, default=experiments.PAPER_NOISE_STD,
