@@ -98,6 +98,23 @@ def test_bad_input_is_one_line_and_status_2(arguments, parameter, capsys):
     assert len(lines) == 1 and lines[0].startswith("ringbench: error:") and parameter in lines[0]
 
 
+@pytest.mark.parametrize("arguments, flags", [
+    (["run", "--method", "asgd", "--gamma", "0.1", "--n", "4", "--n", "8"], "--n"),
+    (["run", "--method", "asgd", "--gamma=0.1", "--gamma", "0.2"], "--gamma"),
+    (["run", "--method", "ringmaster", "--gamma", "0.1", "-R", "2", "--threshold", "3"], "--threshold/-R"),
+    (["run", "--method", "asgd", "--gamma", "0.1", "--quiet", "--quiet"], "--quiet"),
+    (["compare", "--setting", "heterogeneous", "--seed", "1", "--seed", "2"], "--seed"),
+    (["sweep", "examples/tune-paper.toml", "--workers", "1", "--workers", "2"], "--workers"),
+])
+def test_an_option_given_twice_is_refused(arguments, flags, capsys):
+    """argparse lets the last one silently win; repeatable options (--param, --problem-param) say so."""
+    with pytest.raises(SystemExit) as exit_status:
+        main(arguments)
+    assert exit_status.value.code == 2
+    assert capsys.readouterr().err == f"ringbench: error: {flags} is given more than once; give it once (the last " \
+                                      "would silently win)\n"
+
+
 @pytest.mark.parametrize("arguments, option", [
     (["run", "--method", "asgd", "--gamma", "0.1", "--out", ""], "--out"),
     (["compare", "--problem", "logistic", "--data-path", " "], "--data-path"),
