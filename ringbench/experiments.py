@@ -238,7 +238,8 @@ def paper_methods(names=COMPARED, *, eps=None, tuned=None, plugin_parameters=Non
         _validate.choice("method", name, tuple(m.METHODS))
         parameters = dict(eps=eps) if eps is not None else tuned.get(name)
         if parameters is None:
-            raise ValueError(f"method {name!r} has no tuned parameters here; use theory mode (eps) or one of "
+            raise ValueError(f"method {name!r} has no tuned parameters here; use theory mode (eps, on the command "
+                             "line --theory EPS) or one of "
                              + ", ".join(tuned))
         chosen.append(m.get(name, **parameters))
     return chosen

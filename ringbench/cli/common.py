@@ -72,7 +72,8 @@ def capped(args, method):
 def _shared(model, text):
     """``model`` (a random profile) with its draws shared by all workers, per job index or per window."""
     if model.name != "half-normal":
-        raise ValueError(f"--shared-slowdown needs a random profile (paper or ringleader), got {model.describe()}")
+        raise ValueError("--shared-slowdown needs a random profile (--timing paper or ringleader), got --timing "
+                         f"{model.describe().get('profile', model.name)}")
     if text == "job":
         window = None
     else:
