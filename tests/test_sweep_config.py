@@ -127,6 +127,7 @@ def test_count_equals_the_number_of_specs():
     (("gamma = [0.01, 0.1]", "gamma = [0.01, 0.1]\nthreshold = 3"), "methods[1] has no key 'threshold'"),
     (("gamma = [0.01, 0.1]", 'gamma = "big"'), "methods[1].gamma must be a number"),
     (("gamma = [0.01, 0.1]", "gamma = {powers = 5, from = 2}"), "needs powers, from and to"),
+    (("gamma = [0.01, 0.1]", "gamma = {powers = 1, from = -2, to = 0}"), "powers = 1 gives 1 at every exponent"),
     (("gamma = [0.01, 0.1]", "gamma = {powers = 5, from = 2, to = 1}"), "methods[1].gamma.to must be >="),
     (("gamma = [0.01, 0.1]", "gamma = {powers = 5, from = -500, to = 500}"), "5**-500 is outside float64"),
     (("gamma = [0.01, 0.1]", "gamma = {powers = 1.0001, from = 0, to = 20000}"), "at most 10000 are allowed"),

@@ -507,9 +507,11 @@ def _resolve_axis(value, n, *, where="grid"):
     last = _validate.integer(f"{where}.to", value["to"])
     if last < first:
         raise ValueError(f"{where}.to must be >= {where}.from, got from = {first}, to = {last}")
+    if base == 1 and last > first:
+        raise ValueError(f"{where}.powers = 1 gives 1 at every exponent; use a base other than 1, or a list")
     # Bound the exponents before raising to them: 5**500 overflows float64 and 5**-500 rounds to 0.
     for exponent in (first, last):
-        if base != 1 and not _FLOAT_LOG_RANGE[0] <= exponent * math.log(base) <= _FLOAT_LOG_RANGE[1]:
+        if not _FLOAT_LOG_RANGE[0] <= exponent * math.log(base) <= _FLOAT_LOG_RANGE[1]:
             raise ValueError(f"{where}: {base:g}**{exponent} is outside float64 (1e-300..1e300); "
                              f"choose from and to so every power stays in that range")
     if last - first >= MAX_AXIS:
