@@ -525,6 +525,9 @@ def test_files_that_cannot_be_read_are_value_errors_naming_them(tmp_path):
     np.save(tmp_path / "A.npy", np.array([[1, "a"]], dtype=object), allow_pickle=True)
     with pytest.raises(ValueError, match=r"file: cannot read .* as a numeric matrix"):
         problems.registry.build("matrix", {"file": str(tmp_path / "A.npy")}, n=2)
+    (tmp_path / "text.npy").write_text("1 2\n3 4\n")  # numpy would try it as a pickle and advise allow_pickle
+    with pytest.raises(ValueError, match=r"cannot read .*text.npy' as a numeric matrix: it is not a .npy file"):
+        problems.registry.build("matrix", {"file": str(tmp_path / "text.npy")}, n=2)
     with pytest.raises(ValueError, match=r"\bpath\b"):
         ringbench.load(5)
 

@@ -123,6 +123,9 @@ def _read_matrix(key, path):
         if location.suffix == ".mtx":
             return scipy.io.mmread(location), None
         if location.suffix == ".npy":
+            with open(location, "rb") as handle:  # else numpy reads it as a pickle and advises allow_pickle
+                if handle.read(6) != b"\x93NUMPY":
+                    raise ValueError("it is not a .npy file (no NumPy header)")
             return np.load(location, allow_pickle=False), None
         # Opened here, so that a truncated archive that np.load rejects does not leave the file open.
         with open(location, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
