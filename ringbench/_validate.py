@@ -257,6 +257,12 @@ def sparse(name, matrix):
                          f"{matrix.dtype}")
     result = scipy.sparse.csr_array(matrix, dtype=np.float64)
     result.sum_duplicates()
+    bad = ~np.isfinite(result.data)
+    if bad.any():  # named by (row, column), not by its place among the stored entries
+        entry = int(np.argmax(bad))
+        row = int(np.searchsorted(result.indptr, entry, side="right")) - 1
+        raise ValueError(f"{name} must be finite (no NaN or inf); "
+                         + _found(name, f"{row}, {result.indices[entry]}", result.data[entry]))
     return result
 
 
@@ -264,7 +270,12 @@ def _first_bad(name, values, bad, requirement):
     if bad.any():
         index = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), values.shape))
         where = ", ".join(map(str, index))  # A[0, 1], not A[(np.int64(0), np.int64(1))]
-        raise ValueError(f"{name} must be {requirement}; {name}[{where}] = {values[index]}")
+        raise ValueError(f"{name} must be {requirement}; {_found(name, where, values[index])}")
+
+
+def _found(name, where, value):
+    """``tau[1] = 0``; for a descriptive name, ``entry [0, 1] is nan`` (not "the matrix A in file ...[0, 1]")."""
+    return f"{name}[{where}] = {value}" if name.isidentifier() else f"entry [{where}] is {value}"
 
 
 def choice(name, value, options):

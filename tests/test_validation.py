@@ -144,6 +144,9 @@ PROBLEM_CASES = [
     ("A not square", lambda: Quadratic(np.ones((2, 3)), np.ones(2)), r"\bA\b"),
     ("A 1-d", lambda: Quadratic(np.ones(3), np.ones(3)), r"\bA\b"),
     ("sparse A nan", lambda: Quadratic(scipy.sparse.diags([1.0, nan]), np.ones(2)), r"\bA\b"),
+    # by row and column, not by the entry's place in the stored values (A[1])
+    ("sparse A nan off the diagonal", lambda: Quadratic(scipy.sparse.csr_array(
+        np.array([[1.0, 0.0, 0.0], [0.0, 2.0, nan], [0.0, nan, 1.0]])), np.ones(3)), r"A\[1, 2\] = nan"),
     ("sparse A not symmetric", lambda: Quadratic(scipy.sparse.csr_array([[1.0, 0.5], [0.0, 1.0]]), np.ones(2)),
      r"\bA\b.*symmetric"),
     ("sparse A negative definite", lambda: Quadratic(scipy.sparse.diags([-1.0, -2.0]), np.ones(2)), r"\bA\b"),

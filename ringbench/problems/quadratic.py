@@ -69,7 +69,6 @@ class Quadratic(Problem):
         self._set_noise(noise_std, noise)
         if scipy.sparse.issparse(A):
             matrix = _validate.sparse("A", A)
-            _validate.array("A", matrix.data if matrix.nnz else np.zeros(1))
             self._init_common(matrix.shape, b, x0, name)
             if abs(matrix - matrix.T).max() > 1e-12 * max(abs(matrix).max(), 1.0):
                 raise ValueError("A must be symmetric")
