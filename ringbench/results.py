@@ -379,6 +379,8 @@ def paths(path):
     """
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path must be a file path (str or pathlib.Path), got {path!r}")
+    if Path(path).name in ("", "..") or not str(path).strip():  # "" is the current directory: no name to extend
+        raise ValueError(f"path must name a file (NAME, NAME.npz or NAME.json), got {str(path)!r}")
     path = Path(path)
     stem = path.with_suffix("") if path.suffix in (".npz", ".json") else path
     return stem, stem.with_name(f"{stem.name}.npz"), stem.with_name(f"{stem.name}.json")

@@ -50,6 +50,14 @@ def test_save_load_round_trip(tmp_path, asgd_result, suffix):
     assert_round_trip(asgd_result, ringbench.load(str(tmp_path / "sub" / "run") + suffix))
 
 
+@pytest.mark.parametrize("path", ["", "/", ".."])
+def test_a_path_without_a_file_name_is_refused(asgd_result, path):
+    with pytest.raises(ValueError, match=rf"path must name a file \(NAME, NAME.npz or NAME.json\), got '{path}'"):
+        asgd_result.save(path)
+    with pytest.raises(ValueError, match="path must name a file"):
+        ringbench.load(path)
+
+
 def test_a_dotted_name_keeps_every_part(tmp_path, asgd_result):
     """``gamma0.05`` and ``gamma0.01`` are two results, not both ``gamma0.npz``."""
     other = run(methods.ASGD(gamma=0.01))
