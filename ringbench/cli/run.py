@@ -61,6 +61,8 @@ def _method_from(args):
                              f"parameters are {', '.join(accepted)}")
         parameters[_METHOD_FLAGS[flag]] = value
     for key, value in assignments("--param", args.param).items():
+        if key == "cap":  # a sweep's method table takes cap as a key; the command line has a flag of its own
+            raise ValueError("--param cap: the concurrency cap is the option --cap C (it wraps any method)")
         if key in parameters:
             raise ValueError(f"--param {key} repeats a parameter its own flag already sets")
         parameters[key] = value
