@@ -728,14 +728,13 @@ def _unverified(file):
 def _mismatch_message(dataset, file, found, digest, count=None):
     known = "\n".join(f"  - {variant.sha256 or 'no published SHA-256'}: {variant.description}"
                       for variant in file.variants)
-    counted = ""
-    if count is not None:
-        counted = (f" It has {count} samples, and the variant without a published checksum has "
-                   f"{' or '.join(str(variant.n_samples) for variant in _unverified(file))}.")
+    # What tells the copies apart comes first: the command line shows the message as one long line.
+    counted = "" if count is None else (
+        f"it has {count} samples, and the registered copy without a published checksum has "
+        f"{' or '.join(str(variant.n_samples) for variant in _unverified(file))}; ")
     note = f"{dataset.note} " if dataset.note else ""
-    return (f"{found} has SHA-256 {digest}, which is no registered copy of {dataset.name}'s {file.filename} "
-            f"({dataset.n_features} features). Registered:\n{known}\n{counted.strip()}{' ' if counted else ''}"
-            f"{note}{_unchecked_load('this file')}")
+    return (f"{found} is no registered copy of {dataset.name}'s {file.filename} ({dataset.n_features} features): "
+            f"{counted}its SHA-256 is {digest}. Registered:\n{known}\n{note}{_unchecked_load('this file')}")
 
 
 def _places(dataset, file, path):

@@ -330,7 +330,7 @@ def test_checksum_mismatch_says_expected_and_found(isolated):
     message = str(error.value)
     assert registered("a9a", "shared").sha256 in message
     assert hashlib.sha256(fake.read_bytes()).hexdigest() in message
-    assert "32561" in message and "It has 4 samples" in message and str(fake) in message
+    assert "32561" in message and "it has 4 samples" in message and str(fake) in message
 
 
 def test_verify_false_reports_not_checked(isolated):

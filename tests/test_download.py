@@ -256,7 +256,7 @@ def test_mirror_layout_puts_mnist_in_its_subdirectory(server, shared_files, nowh
 def test_a_download_matching_no_variant_is_removed_from_the_cache(server, nowhere):
     # a9a's official file has no published checksum: the download is checked by its sample count instead.
     server.files["/a9a"] = b"".join(b"+1 3:1 11:1\n" if row % 2 else b"-1 5:1\n" for row in range(10))
-    with pytest.raises(datasets.ChecksumError, match=r"It has 10 samples.* 32561"):
+    with pytest.raises(datasets.ChecksumError, match=r"it has 10 samples.* 32561"):
         datasets.load("a9a", mirror=server.url)
     assert not (nowhere / "a9a").exists()
 
@@ -270,7 +270,7 @@ def test_an_error_page_served_as_the_file_is_removed_from_the_cache(server, nowh
 
 def test_fetch_checks_what_it_fetched(server, nowhere):
     server.files["/a9a"] = b"-1 1:1\n+1 2:1\n"
-    with pytest.raises(datasets.ChecksumError, match="It has 2 samples"):
+    with pytest.raises(datasets.ChecksumError, match="it has 2 samples"):
         datasets.fetch("a9a", mirror=server.url)
     assert not (nowhere / "a9a").exists()
 
