@@ -88,6 +88,7 @@ def test_engine_matches_reference(method_name, cap, timing_name, problem_name):
     (dict(method=ASGD(gamma=0.1), cap=1.5), "cap must be an integer"),
     (dict(method=None, cap=2), "give Capped\\(method=..., cap=...\\) a ringbench method"),
     (dict(gamma=0.1, method=ASGD(gamma=0.1), cap=2), "with its own gamma or eps"),
+    (dict(method=Capped(method=ASGD(gamma=0.1), cap=3), cap=2), "asgd-cap3 is capped already: give one cap"),
 ])
 def test_bad_caps_are_rejected(options, pattern):
     with pytest.raises(ValueError, match=pattern):

@@ -79,6 +79,8 @@ class Capped(Method):
         if not isinstance(self.method, Method) or self.gamma is not None or self.eps is not None:
             raise ValueError("give Capped(method=..., cap=...) a ringbench method such as methods.ASGD(gamma=0.1), "
                              f"with its own gamma or eps; got method={self.method!r}")
+        if isinstance(self.method, Capped):
+            raise ValueError(f"{self.method.name} is capped already: give one cap (the smaller of the two)")
         if self.method.name not in CAPPABLE or not type(self.method).__module__.startswith("ringbench.methods."):
             raise ValueError(f"a concurrency cap applies to {', '.join(CAPPABLE)}, not {self.method.name!r}, "
                              "whose rule starts or stops other workers' jobs")
