@@ -443,6 +443,8 @@ def test_synthetic_data_too_large_is_rejected_before_allocating(shape, sparse, m
     (["plot", "--out", "/proc/ringbench", "result"], r"--out '/proc/ringbench' is not a writable directory"),
     (["run", "--method", "asgd", "--param", "gamma=0.1", "--param", "gamma=0.2"], r"--param sets gamma twice"),
     (["run", "--method", "asgd", "--gamma", "0.1", "--param", "cap=2"], r"--param cap: .* the option --cap C"),
+    (["run", "--method", "ringmaster", "--gamma", "0.05", "--cap", "2"],  # not: give an integer threshold
+     r"--cap: a concurrency cap applies to asgd, .* not 'ringmaster'"),
     (["run", "--method", "asgd", "--gamma", "0.1", "--problem", "random-dense", "--problem-param", "d=4",
       "--problem-param", "d=6"], r"--problem-param sets d twice"),
     (["run", "--method", "asgd", "--gamma", "0.1", "--timing", ""], r"unknown timing profile ''"),
