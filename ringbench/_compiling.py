@@ -61,7 +61,8 @@ _NOT_USER_CODE = tuple({_PACKAGE, Path(numba.__file__).resolve().parent,
 #: What numba says of an array allocated in a kernel (compiled without its runtime, which allocations need).
 _ALLOCATING = ("NRT required but not enabled", "Only accept returning of array passed into the function")
 #: numba's words for a plain Python function called from compiled code.
-_UNTYPED_FUNCTION = re.compile(r"Untyped global name '\w+': Cannot determine Numba type of <class 'function'>")
+_UNTYPED_FUNCTION = re.compile(r"Untyped global name '(?P<name>\w+)': Cannot determine Numba type of <class "
+                               r"'function'>")
 _UNDEFINED = re.compile(r"NameError: name '(?P<name>\w+)' is not defined")
 #: numba's words for unpacking a tuple of the wrong length, e.g. a metrics kernel's (f, ||grad f||^2).
 _WRONG_LENGTH = re.compile(r"\('wrong tuple length for [^']*', 'expected (?P<expected>\d+), got (?P<got>\d+)'\)")
@@ -125,19 +126,23 @@ def _plain_function_named(cause, modules):
     """``cause``, saying how to fix it when it is a plain Python function called from compiled code.
 
     numba calls such a function an "untyped global"; in a rule, which numba inlines into
-    the loop, it says the name "is not defined" although the plug-in defines it.
+    the loop, it says the name "is not defined" although the plug-in defines it. One of
+    the plug-in ``modules`` (defined there or imported into it) can be decorated; another
+    library's cannot.
     """
-    undefined = _UNDEFINED.search(cause)
-    if undefined is not None and any(inspect.isfunction(getattr(sys.modules.get(module), undefined["name"], None))
-                                     for module in modules):
-        cause = f"{undefined['name']}() is a plain Python function"
-    elif _UNTYPED_FUNCTION.search(cause) is None:
+    named = _UNDEFINED.search(cause) or _UNTYPED_FUNCTION.search(cause)
+    if named is None:
         return cause
-    return cause + "; compiled code calls only kernels: decorate it with @plugin.kernel"
+    if any(inspect.isfunction(getattr(sys.modules.get(module), named["name"], None)) for module in modules):
+        return f"{named['name']}() is a plain Python function; compiled code calls only kernels: decorate it with " \
+               "@plugin.kernel"
+    if named.re is _UNTYPED_FUNCTION:  # another library's function: numba cannot compile it
+        return cause + "; compiled code calls only kernels and the functions numba supports"
+    return cause
 
 
 def _is_engine_file(name):
-    """Whether numba's source location ``name`` is in ringbench's own sources (not its generated plug-in loop)."""
+    """Whether numba's source location ``name`` is in ringbench's own sources."""
     return Path(name).resolve().is_relative_to(_PACKAGE)
 
 

@@ -5,6 +5,7 @@ jitted kernel, so bad input fails in milliseconds with a message that says what
 is allowed, never after a compile or a long run.
 """
 
+import math
 import numbers
 import os
 import tempfile
@@ -195,8 +196,9 @@ def real(name, value, *, positive=False, minimum=None, maximum=None):
         raise ValueError(f"{name} must be a real number, got {value!r}")
     try:
         value = float(value)
-    except OverflowError:  # a Python int beyond float64
-        raise ValueError(f"{name} must be finite, got an integer of {len(str(abs(value)))} digits") from None
+    except OverflowError:  # a Python int (or Fraction) beyond float64
+        size = f" (about 10^{int(math.log10(abs(value)))})" if isinstance(value, int) else ""
+        raise ValueError(f"{name} must be finite, got a number beyond float64{size}") from None
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value}")
     if positive and value <= 0:

@@ -8,12 +8,13 @@ normalised pixels and int64 labels 0-9.
 
 Where files are looked for
 --------------------------
-In order: the ``path`` given to :func:`load` (a file, or a directory holding the file
-directly or in ``<name>/``), the directory named by ``$RINGBENCH_DATA``, ``data/`` under the
-current working directory, and the data cache (``$RINGBENCH_DATA_CACHE``, default
-``$XDG_CACHE_HOME/ringbench/data`` or ``~/.cache/ringbench/data``). MNIST and Fashion-MNIST
-share their file names, so outside ``path`` they live in a subdirectory named after the
-set (``data/mnist/train-images-idx3-ubyte.gz``); the LIBSVM sets and ``mnist5k`` do not.
+A ``path`` given to :func:`load` (a file, or a directory holding the files directly or in
+``<name>/``) is the only place searched. Otherwise, in order: the directory named by
+``$RINGBENCH_DATA``, ``data/`` under the current working directory, and the data cache
+(``$RINGBENCH_DATA_CACHE``, default ``$XDG_CACHE_HOME/ringbench/data`` or
+``~/.cache/ringbench/data``). MNIST and Fashion-MNIST share their file names, so there
+they live in a subdirectory named after the set (``data/mnist/train-images-idx3-ubyte.gz``);
+the LIBSVM sets and ``mnist5k`` do not.
 
 Download on demand
 ------------------
@@ -488,7 +489,7 @@ _PARSED = {}
 
 # False inside ``with offline():``; None: decided by download= and $RINGBENCH_OFFLINE.
 _DOWNLOADS = contextvars.ContextVar("ringbench_datasets_downloads", default=None)
-#: How messages name the place to look first: the ``path`` argument, or the command line's ``--data-path``.
+#: How messages name the place given to read: the ``path`` argument, or the command line's ``--data-path``.
 _PATH_OPTION = contextvars.ContextVar("path_option", default="path=")
 #: Whether messages may suggest ``verify=False``: not under :func:`path_option` (the command line has no such option).
 _VERIFY_OPTION = contextvars.ContextVar("verify_option", default=True)
@@ -564,15 +565,17 @@ def load(name, path=None, *, verify=True, download=None, mirror=None, progress=N
     name : str
         A key of ``DATASETS``: ``"a9a"``, ``"w8a"``, ``"mnist"``, ``"fashion-mnist"``, ``"mnist5k"``.
     path : str or os.PathLike, optional
-        The file (of a one-file set), or a directory holding the files directly or in
-        ``<name>/``, to read instead of looking in the places above.
+        The file of a one-file set (of a two-file set, its directory), or a directory
+        holding the files directly or in ``<name>/``, to read instead of looking in the
+        places above.
     verify : bool, default True
         Require each file to be a registered variant (:class:`Variant`): its SHA-256, or for a
         variant without a published digest its number of samples. With ``False`` any file of
         that name is read.
     download : bool, optional
         Whether to download missing files. By default yes, unless ``$RINGBENCH_OFFLINE`` is
-        ``1`` (or ``true``/``yes``) or inside ``with offline():``.
+        ``1`` (or ``true``, ``yes``, ``on``; ``0``, ``false``, ``no``, ``off`` or empty
+        allow downloads, and other values are an error) or inside ``with offline():``.
     mirror : str, optional
         Base URL to download from instead of the official addresses (default
         ``$RINGBENCH_DATA_MIRROR``): a file is fetched from ``<mirror>/<subdir>/<filename>``.
@@ -601,6 +604,7 @@ def load(name, path=None, *, verify=True, download=None, mirror=None, progress=N
         raise ValueError(f"download must be True, False or None, got {download!r}")
     if mirror is not None and not isinstance(mirror, str):
         raise ValueError(f"mirror must be a base URL string, got {type(mirror).__name__}")
+    _downloads(download)  # a bad $RINGBENCH_OFFLINE is an error even when nothing is to be downloaded
     paths, searches = [], []
     for file in dataset.files:
         looked = _places(dataset, file, path)
@@ -612,7 +616,8 @@ def load(name, path=None, *, verify=True, download=None, mirror=None, progress=N
         option = _PATH_OPTION.get().rstrip("=")
         raise DatasetNotFoundError(_not_found_message(
             dataset, missing, f"Only {option} was searched, since it was given: give the place that holds the "
-                              f"files, or leave {option} out to look in the usual places (and download)."))
+                              f"files, or leave {option} out to look in ${ENV_VAR}, ./data and the data cache.",
+            advice=False))
     downloaded = set()
     if missing:
         for file, target in _download_missing(dataset, missing, download, mirror, progress):
@@ -828,7 +833,8 @@ def _fetch_file(dataset, file, target, mirror, progress, missing):
     raise DatasetNotFoundError(_not_found_message(dataset, missing, f"Downloading it failed:\n{attempts}"))
 
 
-def _not_found_message(dataset, missing, reason):
+def _not_found_message(dataset, missing, reason, *, advice=True):
+    """What was looked for where, ``reason``, and (with ``advice``) how to get the files."""
     lines = []
     for file, looked in missing:
         places = "\n".join(f"  - {origin} is not set" if candidate is None else f"  - {candidate} ({origin})"
@@ -836,6 +842,9 @@ def _not_found_message(dataset, missing, reason):
         lines.append(f"Looked for {file.filename!r} in:\n{places}")
     what = (f"file {missing[0][0].filename!r}" if len(dataset.files) == 1
             else "files " + ", ".join(repr(file.filename) for file, _ in missing))
+    found = f"dataset {dataset.name!r} ({what}) was not found. " + "\n".join(lines) + f"\n{reason}"
+    if not advice:
+        return found
     urls = [url for file, _ in missing for url in file.urls[:1]]
     cache = data_cache_dir() / dataset.subdir
     # $RINGBENCH_DATA is searched in the set's own subdirectory: MNIST and Fashion-MNIST share file names.
@@ -853,7 +862,7 @@ def _not_found_message(dataset, missing, reason):
                f"development machine) into {cache} or data/ here, pass their directory as {_PATH_OPTION.get()}, or "
                f"{variable}.")
     note = f"\nNote: {dataset.note} {_unchecked_load('another copy')}" if dataset.note else ""
-    return (f"dataset {dataset.name!r} ({what}) was not found. " + "\n".join(lines) + f"\n{reason}\n{how}{note}")
+    return f"{found}\n{how}{note}"
 
 
 def synthetic(n_samples, n_features, *, density=1.0, separability=1.0, sparse=False, seed=0):

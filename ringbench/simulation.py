@@ -135,9 +135,9 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
         (d numbers a row: small runs only).
     trace_limit : int, optional
         Most rows kept in each trace table (default :data:`TRACE_LIMIT`); with a
-        trace only. Once a table reaches it the trace stops (the run goes on), both
-        tables end at the time of the last row kept, a warning gives that time, and
-        ``Result.config["trace"]["truncated"]`` is True.
+        trace only. When a table would exceed it the trace stops (the run goes on):
+        both tables hold the rows before the time of the first row that does not fit,
+        a warning gives that time, and ``Result.config["trace"]["truncated"]`` is True.
 
     Returns
     -------
@@ -209,8 +209,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                                 f"{method.name} on the {problem.name}")
     if tables is not None and tables["truncated"] is not None:
         config["trace"]["truncated"] = True
-        warnings.warn(f"the trace reached trace_limit={trace_limit} rows at t={tables['truncated']:.6g} s and "
-                      "stopped there (the run went on); pass a larger trace_limit to keep all of it",
+        warnings.warn(f"the trace reached trace_limit={trace_limit} rows: it holds the events before "
+                      f"t={tables['truncated']:.6g} s (the run went on); pass a larger trace_limit to keep all of it",
                       RuntimeWarning, stacklevel=2)
     return _result(sim, method, rule, problem, status, rows, tables, config, provenance)
 
@@ -335,12 +335,12 @@ def _run(sim, rule, data, modules, t_max, max_updates, progress, label, trace_li
         if trace is not None and recorder.tracing[0]:
             events = recorder.events[:recorder.event_count[0]]
             updates = recorder.updates[:recorder.update_count[0]]
-            end = _trace_end(((events, EVENT_TIME), (updates, UPDATE_TIME)), trace["kept"], trace_limit)
-            if end is not None:  # the cap: the run goes on untraced, and both tables end at the same time
+            cut = _trace_cut(((events, EVENT_TIME), (updates, UPDATE_TIME)), trace["kept"], trace_limit)
+            if cut is not None:  # the cap: the run goes on untraced; both tables keep exactly the rows before cut
                 recorder.tracing[0] = 0
-                trace["truncated"] = end
-                events = events[:np.searchsorted(events[:, EVENT_TIME], end, side="right")]
-                updates = updates[:np.searchsorted(updates[:, UPDATE_TIME], end, side="right")]
+                trace["truncated"] = cut
+                events = events[:np.searchsorted(events[:, EVENT_TIME], cut, side="left")]
+                updates = updates[:np.searchsorted(updates[:, UPDATE_TIME], cut, side="left")]
             kept = keep("events", 0, events)
             if recorder.events_x.shape[0]:
                 trace["x"].append(recorder.events_x[:kept].copy())
@@ -391,15 +391,17 @@ _STATUS_NAMES = {loop.TIME_BUDGET: "time_budget", loop.MAX_UPDATES: "update_budg
                  loop.TARGET_REACHED: "target_reached", loop.DIVERGED: "diverged", "interrupted": "interrupted"}
 
 
-def _trace_end(blocks, kept, trace_limit):
-    """The time of the last trace row kept, once a table reaches ``trace_limit`` rows; None before.
+def _trace_cut(blocks, kept, trace_limit):
+    """The time of the first trace row past ``trace_limit`` in any table, or None while every row fits.
 
     ``blocks`` are the new rows of each trace table (in time order) and their time
-    column; ``kept[i]`` < ``trace_limit`` rows of table i are kept already.
+    column; ``kept[i]`` <= ``trace_limit`` rows of table i are kept already. Rows at
+    that time are dropped from every table, so that simultaneous events (an arrival
+    and the update it made) are kept together or not at all.
     """
-    ends = [block[trace_limit - kept_rows - 1, column] for (block, column), kept_rows in zip(blocks, kept)
-            if kept_rows + block.shape[0] >= trace_limit]
-    return float(min(ends)) if ends else None
+    cuts = [block[trace_limit - kept_rows, column] for (block, column), kept_rows in zip(blocks, kept)
+            if kept_rows + block.shape[0] > trace_limit]
+    return float(min(cuts)) if cuts else None
 
 
 #: Trace columns that stay float64; the others are integers stored in the float rows of the trace buffer.

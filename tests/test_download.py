@@ -305,8 +305,11 @@ def test_a_set_without_address_needs_a_mirror(nowhere):
 def test_an_offline_setting_that_means_neither_is_refused(server, nowhere, monkeypatch, value):
     monkeypatch.setenv(datasets.MIRROR_ENV_VAR, server.url)
     monkeypatch.setenv(datasets.OFFLINE_ENV_VAR, value)
-    with pytest.raises(ValueError, match=rf"RINGBENCH_OFFLINE must be 1, true, yes or on .*got '{value}'"):
-        datasets.load("mnist5k")
+    for data in (None, SHARED):  # with nothing to download too
+        if data is not None:
+            monkeypatch.setenv(datasets.ENV_VAR, str(data))
+        with pytest.raises(ValueError, match=rf"RINGBENCH_OFFLINE must be 1, true, yes or on .*got '{value}'"):
+            datasets.load("mnist5k")
     assert server.requests == []
 
 

@@ -408,8 +408,8 @@ def test_a_compile_error_message_without_nesting_keeps_its_cause_and_place():
                "<source elided>\n    helper(x)\n    ^\n")
     error = ringbench._compiling.plugin_error(Exception(message), "m on p")
     assert str(error) == ("the plug-in code of m on p does not compile: Untyped global name 'helper': Cannot "
-                          "determine Numba type of <class 'function'>; compiled code calls only kernels: decorate "
-                          "it with @plugin.kernel (in mine.py, line 3: helper(x))")
+                          "determine Numba type of <class 'function'>; compiled code calls only kernels and the "
+                          "functions numba supports (in mine.py, line 3: helper(x))")  # not one of the plug-in's
 
 
 def test_an_undefined_name_is_not_called_a_plain_function(tmp_path):
@@ -425,6 +425,12 @@ def test_an_undefined_name_is_not_called_a_plain_function(tmp_path):
                                                       "m on p", ["plain_helper_module"])
             assert str(error).startswith(f"the plug-in code of m on p does not compile: {expected}")
             assert ("@plugin.kernel" in str(error)) is (name == "weight")
+        untyped = ("Untyped global name 'weight': Cannot determine Numba type of <class 'function'>\n\n"
+                   'File "mine.py", line 3:\ndef rule(x):\n    weight(x)\n    ^\n')  # a problem kernel's helper
+        error = ringbench._compiling.plugin_error(Exception(untyped), "m on p", ["plain_helper_module"])
+        assert str(error) == ("the plug-in code of m on p does not compile: weight() is a plain Python function; "
+                              "compiled code calls only kernels: decorate it with @plugin.kernel (in mine.py, line 3: "
+                              "weight(x))")
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("plain_helper_module", None)

@@ -168,14 +168,10 @@ def test_trace_tables_round_trip(tmp_path, monkeypatch, parquet):
 
 def test_trace_limit_stops_the_trace_not_the_run():
     args = (Quadratic.worst_case(3), ASGD(gamma=0.1), profile("paper", n=3))
-    with pytest.warns(RuntimeWarning, match=r"trace_limit=10 rows at t=(\S+) s") as warned:
+    with pytest.warns(RuntimeWarning, match=r"trace_limit=10 rows: it holds the events before t=\S+ s"):
         capped = ringbench.simulate(*args, t_max=50.0, trace=True, trace_limit=10)
     assert capped.events["time"].size == 10 and capped.updates["k"].size == 10
     assert capped.config["trace"]["truncated"] is True
-    # the time named is the last row's, not the end of the compiled chunk the cap fell in
-    end = float(re.search(r"at t=(\S+) s", str(warned[0].message))[1])
-    assert end == pytest.approx(capped.events["time"][-1], rel=1e-5) and end < 50.0
-    assert capped.updates["time"].max() <= capped.events["time"][-1]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         # Kernels run as Python (NUMBA_DISABLE_JIT=1) warn on the generator's intended uint64 wrap-around.
@@ -183,6 +179,30 @@ def test_trace_limit_stops_the_trace_not_the_run():
         full = ringbench.simulate(*args, t_max=50.0, trace=True)
     assert full.counters == capped.counters and full.config["trace"]["truncated"] is False
     assert full.events["time"][:10].tobytes() == capped.events["time"].tobytes()
+
+
+def test_a_cut_trace_is_the_full_one_before_the_cut_in_both_tables():
+    """Ties (equal finish times) put an arrival's event and update rows, and a discard's, at one time: a cut keeps
+    or drops them together, at the time the warning names (not the end of the compiled chunk the cap fell in).
+    """
+    # Ringmaster R = 2 on equal speeds: at t = 1, 2, ... workers 0 and 1 are applied and worker 2's job, whose
+    # delay reached R, is cancelled, so the event table grows by 3 rows a second and the update table by 2.
+    args = (Quadratic.worst_case(3), Ringmaster(gamma=0.1, threshold=2), ringbench.timing.fixed([1.0, 1.0, 1.0]))
+    full = ringbench.simulate(*args, t_max=6.5, trace=True)
+    assert full.events["time"].size == 18 and full.updates["time"].size == 12
+    for limit in range(1, 18):
+        with pytest.warns(RuntimeWarning, match="holds the events before") as warned:
+            capped = ringbench.simulate(*args, t_max=6.5, trace=True, trace_limit=limit)
+        cut = float(re.search(r"before t=(\S+) s", str(warned[0].message))[1])
+        assert cut == min(full.events["time"][limit], full.updates["time"][limit] if limit < 12 else np.inf)
+        for table, whole in ((capped.events, full.events), (capped.updates, full.updates)):
+            before = whole["time"] < cut
+            assert all(np.array_equal(table[column], whole[column][before]) for column in whole), (limit, table)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exactly full is not cut
+        warnings.filterwarnings("ignore", "overflow encountered", RuntimeWarning)  # NUMBA_DISABLE_JIT=1
+        exact = ringbench.simulate(*args, t_max=6.5, trace=True, trace_limit=18)
+    assert exact.config["trace"]["truncated"] is False and exact.events["time"].size == 18
 
 
 @pytest.mark.parametrize("options, message", [(dict(trace=1), r"\btrace\b"), (dict(trace="all"), r"\btrace\b"),

@@ -114,7 +114,9 @@ METHOD_CASES = [
     ("gamma inf", lambda: methods.Ringmaster(gamma=inf, threshold=2), r"\bgamma\b"),
     ("gamma text", lambda: methods.ASGD(gamma="0.1"), r"\bgamma\b"),
     ("gamma bool", lambda: methods.Minibatch(gamma=True), r"\bgamma\b"),
-    ("gamma beyond float64", lambda: methods.ASGD(gamma=10**400), r"gamma must be finite, got an integer of 401"),
+    ("gamma beyond float64", lambda: methods.ASGD(gamma=10**400), r"gamma must be finite, got a number beyond "
+                                                                  r"float64 \(about 10\^400\)"),
+    ("gamma of 5000 digits", lambda: methods.ASGD(gamma=10**5000), r"gamma must be finite"),  # str() refuses it
     ("gamma and eps missing", lambda: methods.ASGD(), r"\bgamma\b.*\beps\b"),
     ("gamma and eps missing, hero", lambda: methods.Hero(), r"\bgamma\b.*\beps\b"),
     ("eps zero", lambda: methods.ASGD(eps=0.0), r"\beps\b"),

@@ -1,6 +1,7 @@
 """Pieces shared by the subcommands: the common options, and building a problem from them."""
 
 import inspect
+import re
 import sys
 
 from .. import _validate, datasets, experiments, methods, timing
@@ -187,6 +188,10 @@ def add_dataset_options(parser):
     parser.add_argument("--storage", default="csr", help="logistic: csr (default) or dense features")
 
 
+#: A value that is no TOML but reads as a string without quotes: a name or a path, not starting like a number.
+_BARE_WORD = re.compile(r"[A-Za-z_~/.][\w./~-]*")
+
+
 def assignments(flag, items):
     """``{key: value}`` of ``KEY=VALUE`` items, each value read as in TOML (``0.5``, ``3``, ``true``, ``"text"``)."""
     parsed = {}
@@ -197,11 +202,14 @@ def assignments(flag, items):
             raise ValueError(f"{flag} takes KEY=VALUE with a Python name as KEY, got {item!r}")
         if key in parsed:
             raise ValueError(f"{flag} sets {key} twice; give it once")
+        text = text.strip()
         try:
-            parsed[key] = tomllib.loads(f"value = {text.strip()}")["value"]
+            parsed[key] = tomllib.loads(f"value = {text}")["value"]
         except tomllib.TOMLDecodeError:
-            raise ValueError(f"{flag} {key}: {text.strip()!r} is not a TOML value (a number, true/false, or a "
-                             f"quoted string: {flag} '{key}=\"{text.strip()}\"')") from None
+            # a bare word (a file name) was meant as a string; a mistyped number was not
+            quoted = f": {flag} '{key}=\"{text}\"'" if _BARE_WORD.fullmatch(text) else ""
+            raise ValueError(f"{flag} {key}: {text!r} is not a TOML value (a number, true/false, or a quoted "
+                             f"string{quoted})") from None
     return parsed
 
 

@@ -44,8 +44,8 @@ def _results_in(path):
         return [path]
     stems = sorted(arrays.with_suffix("") for arrays in path.glob("*.npz") if arrays.with_suffix(".json").is_file())
     if not stems and (path / "runs").is_dir() and (path / "config.toml").is_file():
-        raise ValueError(f"RESULT {path}: a sweep's output directory; its runs are in {path / 'runs'} (its figures of "
-                         "medians and bands over seeds are bands-*.png there)")
+        raise ValueError(f"RESULT {path}: a sweep's output directory; its runs are in {path / 'runs'} (the sweep's "
+                         f"figures of medians and bands over seeds are {path}/bands-*.png)")
     if not stems:
         raise ValueError(f"RESULT {path}: a directory without saved results (NAME.npz beside NAME.json)")
     return stems
@@ -94,9 +94,10 @@ def handle(args):
             figures[f"{stem.name}.timeline.png"] = plotting.worker_timeline(result)
     untraced = [stem.name for stem, result in loaded if result.events is None]
     if not figures:  # a command that writes nothing has failed, whatever it was asked
-        why = (f"{_UNTRACED}: {', '.join(untraced)}" if untraced else
-               f"timeline draws runs of at most {plotting.TIMELINE_WORKERS} workers")
-        raise ValueError(f"--plots {args.plots}: nothing to plot; {why}")
+        why = [f"{_UNTRACED}: {', '.join(untraced)}"] if untraced else []
+        if traced and "timeline" in chosen:
+            why.append(f"timeline draws runs of at most {plotting.TIMELINE_WORKERS} workers")
+        raise ValueError(f"--plots {args.plots}: nothing to plot; {'; '.join(why)}")
     if untraced and set(chosen) - {"convergence"}:
         print(f"{_UNTRACED} for the other plots: {', '.join(untraced)}")
     written = [plotting.save(figure, out / name) for name, figure in figures.items()]

@@ -63,8 +63,9 @@ def _method_from(args):
                              f"parameters are {', '.join(accepted)}")
         parameters[_METHOD_FLAGS[flag]] = value
     for key, value in assignments("--param", args.param).items():
-        if key == "cap":  # a sweep's method table takes cap as a key; the command line has a flag of its own
-            raise ValueError("--param cap: the concurrency cap is the option --cap C (it wraps any method)")
+        if key == "cap" and key not in accepted:  # a sweep's method table takes cap; the command line has --cap
+            raise ValueError(f"--param cap: the concurrency cap is the option --cap C (for "
+                             f"{', '.join(methods.CAPPABLE)})")
         if key in parameters:
             raise ValueError(f"--param {key} repeats a parameter its own flag already sets")
         parameters[key] = value

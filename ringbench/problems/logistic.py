@@ -16,7 +16,7 @@ from .base import Problem
 from .logistic_kernels import LogisticData
 
 REGULARIZERS = {"l2": ids.L2, "nonconvex": ids.NONCONVEX}
-#: Options of :meth:`Logistic.from_dataset` checked before the dataset is read.
+#: Options of :class:`Logistic` that :meth:`Logistic.checked_options` checks before any dataset is read.
 _CHECKED_FIRST = ("lam", "regularizer", "batch", "replacement")
 #: The regulariser's largest curvature per unit lambda: r'' = lam (l2), max of lam (2 - 6x^2)/(1 + x^2)^3 = 2 lam.
 _REGULARIZER_CURVATURE = {"l2": 1.0, "nonconvex": 2.0}
@@ -69,8 +69,8 @@ class Logistic(Problem):
 
     def __init__(self, features, labels, *, lam=1e-4, regularizer="l2", batch=1, replacement=True,
                  partition=None, x0=None, name="logistic regression"):
-        self.lam, self.regularizer, self.batch, self.replacement = self.checked_options(
-            lam=lam, regularizer=regularizer, batch=batch, replacement=replacement)
+        checked = self.checked_options(lam=lam, regularizer=regularizer, batch=batch, replacement=replacement)
+        self.lam, self.regularizer, self.batch, self.replacement = (checked[key] for key in _CHECKED_FIRST)
         self._features = _features(features)
         self.n_samples, self.d = self._features.shape
         self.labels = labels_to_signs(labels)
@@ -93,12 +93,14 @@ class Logistic(Problem):
         self._kernel_data = self._build_kernel_data()
 
     @staticmethod
-    def checked_options(*, lam=1e-4, regularizer="l2", batch=1, replacement=True):
-        """``(lam, regularizer, batch, replacement)``, validated: what can be checked before any data is read."""
-        regularizer = _validate.choice("regularizer", regularizer, tuple(REGULARIZERS))
-        lam = _validate.real("lam", lam, minimum=0.0)
-        batch = _validate.count("batch", batch, bytes_each=8)  # the run's workspace of sample rows
-        return lam, regularizer, batch, _validate.boolean("replacement", replacement)
+    def checked_options(**options):
+        """The options among lam, regularizer, batch and replacement, validated: those that need no data."""
+        checks = {"regularizer": lambda value: _validate.choice("regularizer", value, tuple(REGULARIZERS)),
+                  "lam": lambda value: _validate.real("lam", value, minimum=0.0),
+                  # the run's workspace of sample rows
+                  "batch": lambda value: _validate.count("batch", value, bytes_each=8),
+                  "replacement": lambda value: _validate.boolean("replacement", value)}
+        return {key: checks[key](options[key]) for key in checks if key in options}
 
     @classmethod
     def from_dataset(cls, dataset, *, path=None, storage="csr", **options):
@@ -109,14 +111,14 @@ class Logistic(Problem):
         dataset : str
             A dataset of :data:`ringbench.datasets.DATASETS`, e.g. ``'a9a'``.
         path : str or Path, optional
-            Where to look first; see :func:`ringbench.datasets.load`.
+            The only place to read the dataset from; see :func:`ringbench.datasets.load`.
         storage : {'csr', 'dense'}
             Keep the features sparse, or densify them for the dense kernels.
         **options
             As for :class:`Logistic`.
         """
         _validate.choice("storage", storage, ("csr", "dense"))
-        cls.checked_options(**{key: options[key] for key in _CHECKED_FIRST if key in options})
+        cls.checked_options(**{key: options[key] for key in _CHECKED_FIRST if key in options})  # before reading
         loaded = datasets.load(dataset, path=path)
         features = loaded.X if storage == "csr" else loaded.X.toarray()
         options.setdefault("name", f"logistic regression on {dataset}")
@@ -257,8 +259,6 @@ def _features(features):
     if scipy.sparse.issparse(features):
         matrix = _validate.sparse("features", features)
         matrix.sort_indices()
-        if matrix.nnz:
-            _validate.array("features", matrix.data)
         matrix.indices = matrix.indices.astype(np.int64)
         matrix.indptr = matrix.indptr.astype(np.int64)
         if 0 in matrix.shape:

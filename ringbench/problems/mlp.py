@@ -213,7 +213,7 @@ class MLP(Problem):
         dataset : str
             A dataset of :data:`ringbench.datasets.DATASETS` with 10 classes.
         path : str or Path, optional
-            Where to look first; see :func:`ringbench.datasets.load`.
+            The only place to read the dataset from; see :func:`ringbench.datasets.load`.
         samples : int, optional
             Keep only the first ``samples`` training images (E.1(b): 100).
         balanced : bool, default False

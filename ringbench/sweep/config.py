@@ -418,8 +418,8 @@ def _blocks(key, value, builders, reserved=()):
                     if parameter.default is not parameter.empty and parameter.name in kinds}
         for combination in itertools.product(*values.values()):
             setting = {"name": name, **dict(zip(values, combination))}
-            # One setting twice would run once and count twice in the tables (its runs have one id). A
-            # plug-in's default may be any object: repr.
+            # One setting twice would run once and count twice in the tables (its runs have one id); with a
+            # default written out it would run twice, as two settings. A plug-in's default may be any object: repr.
             same = json.dumps({**defaults, **setting}, sort_keys=True, default=repr)
             if same in seen:
                 raise ValueError(f"{where} repeats the setting {_describe(setting)} of {seen[same]}; each setting "
