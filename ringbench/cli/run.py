@@ -49,8 +49,11 @@ def register(commands):
 def _method_from(args):
     """The method of ``--method`` with the parameters its flags set; a flag it has no parameter for is an error."""
     accepted = methods.parameters_of(args.method)
-    if args.cap is not None and args.method not in methods.CAPPABLE:  # before the method's own parameter errors
-        raise ValueError(f"--cap: a concurrency cap applies to {', '.join(methods.CAPPABLE)}, not {args.method!r}")
+    if args.cap is not None:  # before the method's own parameter errors
+        try:
+            methods.check_cappable(args.method)
+        except ValueError as error:
+            raise ValueError(f"--cap: {error}") from None
     given = {"--gamma": args.gamma, "--eps": args.eps, "--threshold": args.threshold, "-S": args.S,
              "--buffer": args.buffer, "--phase1-hm-target": args.phase1_hm_target,
              "--no-stops": False if args.no_stops else None}

@@ -28,7 +28,7 @@ from dataclasses import fields
 from .. import _validate, extensions
 from .asgd import ASGD, DelayAdaptiveASGD
 from .base import Configuration, Method
-from .capped import CAPPABLE, Capped
+from .capped import CAPPABLE, Capped, check_cappable
 from .fedasync import FedAsync
 from .fedbuff import FedBuff
 from .hero import Hero
@@ -72,4 +72,4 @@ def get(name, /, **parameters):
 
 __all__ = ["ASGD", "CAPPABLE", "IA2SGD", "METHODS", "Capped", "Configuration", "DelayAdaptiveASGD", "FedAsync",
            "FedBuff", "Hero", "Malenia", "Method", "Minibatch", "NaiveOptimalASGD", "RandomASGD", "Rennala",
-           "Ringleader", "Ringmaster", "ShuffledASGD", "get", "parameters_of", "resolve"]
+           "Ringleader", "Ringmaster", "ShuffledASGD", "check_cappable", "get", "parameters_of", "resolve"]

@@ -33,6 +33,13 @@ from .base import Configuration, Method
 CAPPABLE = ("asgd", "delay-adaptive-asgd", "fedasync", "fedbuff")
 
 
+def check_cappable(name, *, builtin=True):
+    """Raise unless a concurrency cap applies to the method called ``name``: one of ringbench's own in CAPPABLE."""
+    if name not in CAPPABLE or not builtin:
+        raise ValueError(f"a concurrency cap applies to {', '.join(CAPPABLE)}, not {name!r}, whose rule starts or "
+                         "stops other workers' jobs")
+
+
 class CappedRule(NamedTuple):
     """The capped method's own rule tuple, and the line of idle workers waiting for a slot."""
 
@@ -81,9 +88,7 @@ class Capped(Method):
                              f"with its own gamma or eps; got method={self.method!r}")
         if isinstance(self.method, Capped):
             raise ValueError(f"{self.method.name} is capped already: give one cap (the smaller of the two)")
-        if self.method.name not in CAPPABLE or not type(self.method).__module__.startswith("ringbench.methods."):
-            raise ValueError(f"a concurrency cap applies to {', '.join(CAPPABLE)}, not {self.method.name!r}, "
-                             "whose rule starts or stops other workers' jobs")
+        check_cappable(self.method.name, builtin=type(self.method).__module__.startswith("ringbench.methods."))
         object.__setattr__(self, "cap", _validate.integer("cap", self.cap, minimum=1))
         object.__setattr__(self, "gamma", self.method.gamma)
         object.__setattr__(self, "eps", self.method.eps)
