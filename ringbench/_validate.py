@@ -93,7 +93,7 @@ SNAPSHOT_OVERHEAD = 6 * 8
 TRACE_COPIES = 3
 
 
-def run_memory(n, d, snapshots, checkpoints, *, trace_rows=0, trace_buffer=0, trace_row_bytes=0):
+def run_memory(n, d, snapshots, checkpoints, *, factor_size=0, trace_rows=0, trace_buffer=0, trace_row_bytes=0):
     """Check the arrays of one simulation fit in memory before any is allocated.
 
     Parameters
@@ -102,11 +102,14 @@ def run_memory(n, d, snapshots, checkpoints, *, trace_rows=0, trace_buffer=0, tr
         Workers, dimension, and stale iterates (of d values each) the method keeps.
     checkpoints : int or float
         The most checkpoint rows the run can record (time grid plus update interval).
+    factor_size : int
+        Entries of each worker's factored gradient, for a run whose jobs are evaluated when they start.
     trace_rows, trace_buffer, trace_row_bytes : int or float
         The most rows of each trace table, the rows of the recorder's trace buffer, and the
         bytes of one event and one update row together (with the iterate, for ``trace="iterates"``).
     """
-    nbytes = (n * WORKER_BYTES + snapshots * (8 * d + SNAPSHOT_OVERHEAD) + checkpoints * CHECKPOINT_BYTES + 8 * 8 * d
+    nbytes = (n * (WORKER_BYTES + 8 * factor_size) + snapshots * (8 * d + SNAPSHOT_OVERHEAD)
+              + checkpoints * CHECKPOINT_BYTES + 8 * 8 * d
               + (TRACE_COPIES * trace_rows + trace_buffer) * trace_row_bytes)
     memory("the run (n workers, dimension d, stale iterates, checkpoints, trace rows)",
            f"({n}, {d}, {snapshots}, {checkpoints:.0f}, {trace_rows:.0f})", nbytes)

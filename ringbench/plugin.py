@@ -16,9 +16,16 @@ class::
         step(sim, sim.gradient, rule.gamma)
         restart(sim, worker)
 
+A rule that applies every gradient once, on arrival, as this one does, may write
+``apply_arriving(sim, problem, worker, rule.gamma)`` for the three middle lines'
+evaluate and step, restart only after it, and set ``Configuration(...,
+gradients_at_start=True)``: on a problem with factored gradients (a network's
+minibatch) its jobs are then evaluated when they start, and no stale iterate is kept.
+
 A **problem** derives from :class:`Problem`; its :meth:`~Problem.data` returns a
 namedtuple of its own class, for which ``stochastic_gradient`` and ``metrics`` kernels
-are registered (see :mod:`ringbench.problems.base`).
+are registered (see :mod:`ringbench.problems.base`), and optionally the factored
+gradient's two kernels (:mod:`ringbench.engine.protocol`).
 
 Kernels cannot allocate (every array comes from Python) and draw their randomness
 from the job's own stream (``job_state(key, STREAM_NOISE, worker, job)`` then
@@ -33,6 +40,7 @@ digest of their module's source (:mod:`ringbench.engine.plugins`). Name them as
 from ._jit import REORDER_MATH
 from ._jit import plugin_kernel as kernel
 from .engine.actions import (
+                             apply_arriving,
                              cancel,
                              delay_of,
                              discard,
@@ -71,7 +79,7 @@ from .methods.base import Configuration, Method, all_workers, fastest_workers
 from .problems.base import Problem
 
 __all__ = ["REORDER_MATH", "STREAM_NOISE", "Batch", "Configuration", "Method", "Problem", "Tables", "add_to_buffer",
-           "add_to_table", "all_workers", "cancel", "clear_table", "collect", "delay_of", "discard",
+           "add_to_table", "all_workers", "apply_arriving", "cancel", "clear_table", "collect", "delay_of", "discard",
            "drop_started_before", "evaluate", "fastest_workers", "harmonic_mean_reaches", "implements", "kernel",
            "fill_normals", "fill_uniforms", "job_normal", "job_state", "job_uniform", "make_idle", "new_batch",
            "new_tables", "next_normal", "next_uniform", "register", "replace_in_table", "restart", "restart_all",

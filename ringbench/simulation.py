@@ -14,7 +14,7 @@ from numba.core import errors as numba_errors
 from tqdm.auto import tqdm
 
 from . import _compiling, _validate, theory
-from .engine import loop, plugins
+from .engine import loop, plugins, protocol
 from .engine.availability import for_run, offline_workers
 from .engine.errors import RuleError
 from .engine.heap import new_heap
@@ -181,6 +181,7 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     if not (isinstance(data, tuple) and hasattr(type(data), "_fields")):
         raise ValueError(f"problem {problem.name!r}: data() must return a NamedTuple instance of the class its "
                          f"kernels are registered for, got {type(data).__name__}")
+    factors = factor_size(problem, configuration, type(data))
     sim = Simulation(
         timing=for_run(timing.data()),
         key=key_from_seed(seed_sequence),
@@ -189,11 +190,11 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
                       target=-np.inf if target is None else target, blowup=blowup,
                       noise_floor=float(problem.sigma2 or 0.0)),
         heap=new_heap(timing.n),
-        snapshots=new_snapshots(timing.n, problem.d, configuration.snapshot_capacity),
+        snapshots=new_snapshots(timing.n, problem.d, 0 if factors else configuration.snapshot_capacity),
         recorder=new_recorder(grid, every, problem.d, capacity=_TRACE_BUFFER, trace=bool(trace),
                               trace_iterates=trace == "iterates", workers=timing.n),
         active=configuration.active,
-        **new_state_arrays(timing.n, problem.d, problem.x0),
+        **new_state_arrays(timing.n, problem.d, problem.x0, factors),
     )
     config = {
         "problem": problem.describe(), "method": method.describe(), "resolved": configuration.parameters,
@@ -205,6 +206,8 @@ def simulate(problem, method, timing, *, t_max=None, max_updates=None, target=No
     }
     modules = plugins.plugin_modules(rule, data, sim.timing)
     provenance = _provenance(seed_sequence, plugins.sources(modules) if modules else {})
+    # How, not what: the results are the same either way (tests/test_factored_gradients.py).
+    provenance["gradients_evaluated"] = "at job start, factored" if factors else "on arrival"
     status, rows, tables = _run(sim, rule, data, modules, t_max, max_updates, progress, method.name, trace_limit,
                                 f"{method.name} on the {problem.name}")
     if tables is not None and tables["truncated"] is not None:
@@ -251,8 +254,29 @@ def check_run(problem, timing, configuration, t_max, max_updates, record, trace=
                      checkpoints * _validate.CHECKPOINT_BYTES)
     _validate.memory(f"trace={trace!r} with trace_limit={trace_limit}", f"{trace_rows:.3g} rows",
                      _validate.TRACE_COPIES * trace_rows * row_bytes)
-    _validate.run_memory(timing.n, problem.d, configuration.snapshot_capacity, checkpoints, trace_rows=trace_rows,
+    factors = factor_size(problem, configuration)
+    _validate.run_memory(timing.n, problem.d, 0 if factors else configuration.snapshot_capacity, checkpoints,
+                         factor_size=factors, trace_rows=trace_rows,
                          trace_buffer=(_TRACE_BUFFER + timing.n + 1) if trace else 0, trace_row_bytes=row_bytes)
+
+
+def factor_size(problem, configuration, data_class=None):
+    """Entries of each job's factored gradient in a run, 0 unless its jobs are evaluated when they start.
+
+    That is when the method applies each gradient once, on arrival
+    (``Configuration.gradients_at_start``), and the problem has factored gradients
+    (``Problem.factor_size`` > 0); with ``data_class``, the class of its data, both of
+    the problem's kernels for them must be registered.
+    """
+    size = getattr(problem, "factor_size", 0)
+    _validate.integer(f"problem {getattr(problem, 'name', type(problem).__name__)!r}: factor_size", size, minimum=0,
+                      floats=False)
+    if not (configuration.gradients_at_start and size):
+        return 0
+    if data_class is not None:
+        for call in ("factor_gradient", "descend_factored"):
+            protocol.implementation(call, data_class)  # a TypeError naming the kernel that is missing
+    return int(size)
 
 
 def _check_start(problem):
@@ -283,7 +307,7 @@ def _check_configuration(configuration, timing):
     if not isinstance(configuration, Configuration):
         raise ValueError(f"a method's configure() must return a ringbench Configuration, got "
                          f"{type(configuration).__name__}")
-    rule, active, capacity, parameters = configuration
+    rule, active, capacity, parameters, gradients_at_start = configuration
     if not (isinstance(rule, tuple) and hasattr(type(rule), "_fields")):
         raise ValueError(f"Configuration.rule must be a NamedTuple instance of the method's rule class, got "
                          f"{type(rule).__name__}")
@@ -302,6 +326,8 @@ def _check_configuration(configuration, timing):
     _validate.integer("Configuration.snapshot_capacity", capacity, minimum=0, floats=False)
     if not isinstance(parameters, dict):
         raise ValueError(f"Configuration.parameters must be a dict, got {type(parameters).__name__}")
+    if not isinstance(gradients_at_start, bool):
+        raise ValueError(f"Configuration.gradients_at_start must be True or False, got {gradients_at_start!r}")
 
 
 def _entry_points(modules):

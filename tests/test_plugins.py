@@ -574,3 +574,68 @@ def test_a_sweep_reruns_an_edited_plug_in_and_its_results_name_the_code_they_ran
     assert runs[second_id].x.tolist() != first.x.tolist()
     assert runs[second_id].provenance["plugins"]["edited_method"]["sha256"] == hashlib.sha256(
         plugin_file.read_bytes()).hexdigest()
+
+
+BATCHING = '''
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ringbench import plugin
+
+
+class BatchingRule(NamedTuple):
+    gamma: float
+    S: int
+    batch: plugin.Batch
+
+
+@plugin.implements("on_arrival", BatchingRule)
+@plugin.kernel
+def batching_on_arrival(rule, sim, problem, worker):
+    if plugin.delay_of(sim, worker) > 0:
+        plugin.discard(sim, worker)
+        plugin.restart(sim, worker)
+        return
+    plugin.evaluate(sim, problem, worker)
+    plugin.collect(rule.batch, sim.gradient)
+    plugin.use(sim, worker)
+    if rule.batch.size[0] < rule.S:
+        plugin.restart(sim, worker)
+    else:
+        plugin.step_with_batch(sim, rule.batch, rule.gamma)
+        plugin.restart_all(sim)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Batching(plugin.Method):
+    name = "batching"
+    S: int = 2
+
+    def configure(self, problem, timing):
+        workers = plugin.all_workers(timing)
+        return plugin.Configuration(BatchingRule(self.gamma, self.S, plugin.new_batch(problem.d)), workers, 0,
+                                    {"gamma": self.gamma, "S": self.S})
+'''
+
+
+def test_a_plug_in_s_unfinished_batch_counts_as_pending_not_applied(tmp_path):
+    """A plug-in written only with ringbench.plugin gets Rennala's counters: the cut-off batch is pending."""
+    (tmp_path / "batching_rule.py").write_text(BATCHING)
+    batching = ringbench.extensions.load(f"{tmp_path / 'batching_rule.py'}:Batching", base=methods.Method,
+                                         what="method")
+    problem, model = Quadratic.worst_case(4, noise_std=0.01), timing.fixed([1.0, 1.5, 2.2])
+    plugged, builtin = (ringbench.simulate(problem, method, model, t_max=11.6, seed=0)
+                        for method in (batching(gamma=0.1, S=3), methods.Rennala(gamma=0.1, S=3)))
+    assert builtin.counters["pending"] == 2 and builtin.counters["applied"] == 3 * builtin.counters["updates"]
+    assert plugged.counters == builtin.counters and np.array_equal(plugged.x, builtin.x)
+
+
+@pytest.mark.skipif(ringbench._jit.config.DISABLE_JIT, reason="with the JIT off every kernel is a plain function")
+def test_registering_a_kernel_without_its_decorator_names_it_and_the_fix():
+    """Left undecorated, a rule failed deep in the compiler (171 lines ending in 'no attribute py_func')."""
+    def plain_gradient(data, key, point, worker, job, out):
+        out[:] = point
+
+    with pytest.raises(TypeError, match=r"the stochastic_gradient kernel .*plain_gradient \(.*test_plugins.py\) is "
+                                        r"not compiled: decorate it with @plugin.kernel"):
+        ringbench.plugin.register("stochastic_gradient", timing.fixed([1.0]).data().__class__, plain_gradient)

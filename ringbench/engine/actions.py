@@ -12,13 +12,13 @@ from .._jit import REORDER_MATH, kernel
 from . import heap
 from .availability import DROP, REJOIN, pending, rejoin_time, until_drop
 from .errors import RuleError
-from .protocol import finish_time, stochastic_gradient
+from .protocol import descend_factored, factor_gradient, finish_time, stochastic_gradient
 from .record import CANCELLED as CANCELLED_ACTION
 from .record import DISCARDED as DISCARDED_ACTION
 from .record import LOST as LOST_ACTION
 from .record import STORED, log_event, log_update, traced
 from .snapshots import attach, detach, holds, iterate_changed, oldest_slot, release_before
-from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, LOST, USED
+from .state import CANCELLED, COMPUTED, DELAY_MAX, DELAY_SUM, DISCARDED, LOST, NO_JOB, PENDING, USED
 
 
 @kernel(inner=True)
@@ -37,6 +37,9 @@ def start_slot(sim, worker):
         return -1
     slot = sim.snapshots.job_slot[worker]
     if not holds(sim.snapshots, slot, sim.start_iteration[worker]):
+        if sim.factors.shape[1] > 0:
+            raise RuleError("a server rule evaluated a stale job of a method with Configuration.gradients_at_start, "
+                            "which keeps no stale iterates: such a rule applies the job with apply_arriving")
         raise RuleError("a server rule read a job whose starting iterate was not kept: the method's "
                         "Configuration.snapshot_capacity is too small for its rule")
     return slot
@@ -90,6 +93,16 @@ def update(sim, direction, scale, stepsize, round_index):
     for i in range(x.size):
         norm2 += direction[i] * direction[i]
         x[i] -= scale * direction[i]
+    _stepped(sim, norm2, stepsize, round_index)
+
+
+@kernel(inner=True)
+def _stepped(sim, norm2, stepsize, round_index):
+    """After x moved by a direction of squared norm ``norm2``: advance k, trace the update, check divergence."""
+    if sim.unprepared_count[0] > 0:
+        raise RuleError("a server rule of a method with Configuration.gradients_at_start restarted a worker before "
+                        "its update: its new job would be evaluated on the updated iterate, not the one it started "
+                        "on; with Configuration.gradients_at_start, restart workers after the update")
     sim.iteration[0] += 1
     iterate_changed(sim.snapshots)
     if traced(sim.recorder):
@@ -103,6 +116,48 @@ def update(sim, direction, scale, stepsize, round_index):
 def step(sim, direction, stepsize):
     """Apply x^{k+1} = x^k - stepsize * direction and advance k (see :func:`update`)."""
     update(sim, direction, stepsize, stepsize, -1)
+
+
+@kernel(inner=True)
+def apply_arriving(sim, problem, worker, stepsize):
+    """Apply the arriving job's gradient: x^{k+1} = x^k - stepsize * g, g evaluated where the job started.
+
+    What :func:`evaluate` then :func:`step` do, with the same result. A method that
+    applies every gradient this way, once, on arrival, may set
+    ``Configuration.gradients_at_start``: on a problem with factored gradients
+    (``Problem.factor_size``) each job's gradient is then evaluated when the job starts,
+    on the iterate in cache, and applied from its factored form here, so no stale
+    iterate is stored, read back or expanded into a gradient of d entries.
+    """
+    if sim.factors.shape[1] == 0:
+        evaluate(sim, problem, worker)
+        step(sim, sim.gradient, stepsize)
+        return
+    if sim.factored_job[worker] != sim.jobs_started[worker] - 1:
+        raise RuleError("apply_arriving: the arriving worker was restarted before its gradient was applied; with "
+                        "Configuration.gradients_at_start, restart workers after the update")
+    norm2 = descend_factored(problem, sim.factors[worker], stepsize, sim.x, sim.gradient)
+    sim.counters[COMPUTED] += 1
+    _stepped(sim, norm2, stepsize, -1)
+
+
+@kernel(inner=True)
+def evaluate_started(sim, problem):
+    """Evaluate, on the current iterate, the gradients of the jobs started since the last call (gradients_at_start).
+
+    The loop calls it after each arrival and after the first jobs start; a rule's
+    update checks that no job started before it (:func:`_stepped`), so the current
+    iterate is the one the jobs started on.
+    """
+    for top in range(sim.unprepared_count[0]):
+        worker = sim.unprepared[top]
+        if sim.heap.pos[worker] < 0:  # the rule took the job back (make_idle): nothing to evaluate
+            sim.factored_job[worker] = NO_JOB
+            continue
+        job = sim.jobs_started[worker] - 1
+        factor_gradient(problem, sim.key, sim.x, worker, job, sim.factors[worker], sim.gradient)
+        sim.factored_job[worker] = job
+    sim.unprepared_count[0] = 0
 
 
 @kernel(inner=True)
@@ -120,6 +175,10 @@ def _begin_job(sim, worker):
     sim.jobs_started[worker] = job + 1
     sim.start_iteration[worker] = sim.iteration[0]
     attach(sim.snapshots, worker, sim.x, sim.iteration[0])
+    if sim.factors.shape[1] > 0 and sim.factored_job[worker] != PENDING:
+        sim.factored_job[worker] = PENDING
+        sim.unprepared[sim.unprepared_count[0]] = worker
+        sim.unprepared_count[0] += 1
     if traced(sim.recorder):
         sim.recorder.job_start[worker] = sim.clock[0]
     finish = finish_time(sim.timing, sim.key, worker, job, sim.clock[0])

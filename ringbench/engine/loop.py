@@ -10,7 +10,7 @@ what was computed, and drains the checkpoint buffer. All state lives in the
 import numpy as np
 
 from .._jit import kernel
-from .actions import change_presence, delay_of, restart_all
+from .actions import change_presence, delay_of, evaluate_started, restart_all
 from .availability import ARRIVAL, pending
 from .protocol import extra_metric, metrics, on_arrival
 from .record import has_room, note_arrival, note_handled, traced, write_row
@@ -56,6 +56,7 @@ def initialize(sim, problem):
     scale = initial_norm2 + sim.limits.noise_floor
     sim.divergence[0] = sim.limits.blowup * (scale if scale != 0.0 else 1.0)
     restart_all(sim)
+    evaluate_started(sim, problem)
     return _checkpoint(sim, problem, 0.0)
 
 
@@ -98,6 +99,7 @@ def advance(sim, rule, problem, max_events):
         sim.clock[0] = time
         if pending(sim.timing, worker) != ARRIVAL:  # availability: a drop or a rejoin, not an arrival
             change_presence(sim, worker)
+            evaluate_started(sim, problem)
             continue
         sim.arriving[0] = worker
         if traced(recorder):
@@ -105,6 +107,7 @@ def advance(sim, rule, problem, max_events):
                          delay_of(sim, worker))
         started = sim.jobs_started[worker]
         on_arrival(rule, sim, problem, worker)
+        evaluate_started(sim, problem)
         if sim.jobs_started[worker] == started and sim.heap.pos[worker] == 0 and sim.heap.keys[0] == time:
             return UNHANDLED
         sim.counters[ARRIVALS] += 1

@@ -13,6 +13,10 @@ job, out)``                                            gradient of its ``job``-t
 ``finish_time(timing, key, worker, job, start)``       a timing model
 ``extra_metric(problem, x) -> float`` (optional)       a problem: a third checkpoint
                                                        metric (NaN if none registered)
+``factor_gradient(problem, key, point, worker, job,    a problem (optional, with
+factors, scratch)`` and ``descend_factored(problem,    ``Problem.factor_size``): a job's
+factors, scale, x, scratch) -> ||g||^2``               gradient in a compact form, and
+                                                       x -= scale * g from that form
 =====================================================  ==================================
 
 Each call is resolved when numba compiles it, from the class of its first argument:
@@ -28,19 +32,30 @@ problem names it (``Problem.extra_metric``).
 
 ``metrics`` returns f(x) - f* where the problem knows f*, else f(x); the Python
 problem says which (``Problem.f_star``).
+
+``factor_gradient`` writes the same gradient ``stochastic_gradient`` would, at the same
+``point``, as ``Problem.factor_size`` numbers in ``factors`` (a network's minibatch
+gradient: the minibatch and the first layer's deltas instead of W1's dense block);
+``descend_factored`` applies it to ``x`` and returns its squared norm. ``scratch`` has
+d entries for either to use. A method that applies each gradient once, on arrival
+(``Configuration.gradients_at_start``), then has its jobs' gradients evaluated when they
+start, on the iterate in cache, and keeps no stale iterates (:mod:`.actions`).
 """
 
 import functools
 
 import numpy as np
+from numba import config as numba_config
 from numba import njit, types
+from numba.core.dispatcher import Dispatcher
 from numba.core.typing.templates import infer, infer_global, make_overload_template
 from numba.extending import overload
 
 from .._jit import OPTIONS
 
 #: Registered kernels: ``_IMPLEMENTATIONS[call][data class] = kernel``.
-_IMPLEMENTATIONS = {"on_arrival": {}, "stochastic_gradient": {}, "metrics": {}, "finish_time": {}, "extra_metric": {}}
+_IMPLEMENTATIONS = {"on_arrival": {}, "stochastic_gradient": {}, "metrics": {}, "finish_time": {}, "extra_metric": {},
+                    "factor_gradient": {}, "descend_factored": {}}
 
 
 def register(call, data_class, implementation):
@@ -48,7 +63,8 @@ def register(call, data_class, implementation):
 
     Parameters
     ----------
-    call : {'on_arrival', 'stochastic_gradient', 'metrics', 'finish_time', 'extra_metric'}
+    call : {'on_arrival', 'stochastic_gradient', 'metrics', 'finish_time', 'extra_metric', 'factor_gradient', \
+'descend_factored'}
         The plug-in point.
     data_class : type
         A :class:`typing.NamedTuple` class: the method's rule parameters, the
@@ -60,6 +76,11 @@ def register(call, data_class, implementation):
         raise ValueError(f"call must be one of {', '.join(_IMPLEMENTATIONS)}, got {call!r}")
     if not (isinstance(data_class, type) and issubclass(data_class, tuple) and hasattr(data_class, "_fields")):
         raise TypeError(f"{call}: data_class must be a typing.NamedTuple class, got {data_class!r}")
+    if not (isinstance(implementation, Dispatcher) or numba_config.DISABLE_JIT and callable(implementation)):
+        name = getattr(implementation, "__qualname__", repr(implementation))
+        where = getattr(getattr(implementation, "__code__", None), "co_filename", None)
+        raise TypeError(f"the {call} kernel {name}{f' ({where})' if where else ''} is not compiled: decorate it "
+                        f"with @plugin.kernel, below @implements({call!r}, ...)")
     _IMPLEMENTATIONS[call][data_class] = implementation
 
 
@@ -185,3 +206,31 @@ def _typed_extra_metric(problem, x):
     if kernel is None:
         return lambda problem, x: np.nan
     return lambda problem, x: kernel(problem, x)
+
+
+def factor_gradient(problem, *arguments):
+    """Write a job's gradient in factored form: ``(problem, key, point, worker, job, factors, scratch)``."""
+    return implementation("factor_gradient", type(problem))(problem, *arguments)
+
+
+def descend_factored(problem, *arguments):
+    """``x -= scale * g`` from a factored gradient; return ||g||^2: ``(problem, factors, scale, x, scratch)``."""
+    return implementation("descend_factored", type(problem))(problem, *arguments)
+
+
+# Problems without factored gradients compile these as stubs: the engine calls them only
+# when Problem.factor_size > 0, and simulate() checks such a problem registered both.
+@overload(factor_gradient, jit_options=OPTIONS)
+def _typed_factor_gradient(problem, *arguments):
+    kernel = _IMPLEMENTATIONS["factor_gradient"].get(problem.instance_class)
+    if kernel is None:
+        return lambda problem, *arguments: None
+    return lambda problem, *arguments: kernel(problem, *arguments)
+
+
+@overload(descend_factored, jit_options=OPTIONS)
+def _typed_descend_factored(problem, *arguments):
+    kernel = _IMPLEMENTATIONS["descend_factored"].get(problem.instance_class)
+    if kernel is None:
+        return lambda problem, *arguments: 0.0
+    return lambda problem, *arguments: kernel(problem, *arguments)

@@ -61,11 +61,30 @@ class Simulation(NamedTuple):
     counters: np.ndarray  # int64 (N_COUNTERS,)
     divergence: np.ndarray  # float64 (1,): squared norm beyond which the run has diverged (set at x0)
     diverged_at: np.ndarray  # float64 (2,): time and iteration of divergence, NaN while healthy
+    # Gradients evaluated at job start (Configuration.gradients_at_start): 0 columns and 0 entries otherwise.
+    factors: np.ndarray  # float64 (n, factor_size): each worker's job's gradient, factored
+    factored_job: np.ndarray  # int64 (n,): the job whose gradient factors holds, PENDING until evaluated
+    unprepared: np.ndarray  # int64 (n,): stack of the workers whose new job is PENDING
+    unprepared_count: np.ndarray  # int64 (1,)
 
 
-def new_state_arrays(n_workers, dimension, x0):
-    """The mutable per-run arrays of :class:`Simulation` (all but the parts built elsewhere)."""
+#: ``factored_job`` of a worker whose job has started but not been evaluated yet, and before its first job.
+PENDING = -1
+NO_JOB = -2
+
+
+def new_state_arrays(n_workers, dimension, x0, factor_size=0):
+    """The mutable per-run arrays of :class:`Simulation` (all but the parts built elsewhere).
+
+    ``factor_size`` > 0 allocates the factored gradients of a run whose jobs are
+    evaluated when they start.
+    """
+    prepared = n_workers if factor_size > 0 else 0
     return dict(
+        factors=np.zeros((n_workers, factor_size)),
+        factored_job=np.full(prepared, NO_JOB, dtype=np.int64),
+        unprepared=np.zeros(prepared, dtype=np.int64),
+        unprepared_count=np.zeros(1, dtype=np.int64),
         x=np.array(x0, dtype=np.float64),
         gradient=np.zeros(dimension),
         clock=np.zeros(1),

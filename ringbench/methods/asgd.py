@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from .. import theory
 from .._jit import kernel
-from ..engine.actions import delay_of, evaluate, restart, step, use
+from ..engine.actions import apply_arriving, delay_of, restart, use
 from ..engine.protocol import implements
 from .base import Configuration, Method, all_workers
 
@@ -27,13 +27,12 @@ class ASGDRule(NamedTuple):
 def asgd_on_arrival(rule, sim, problem, worker):
     """Apply the arriving gradient, with gamma * min(1, n / delay) if delay-adaptive."""
     delay = delay_of(sim, worker)
-    evaluate(sim, problem, worker)
     use(sim, worker)
     stepsize = rule.gamma
     n_workers = sim.active.size
     if rule.delay_adaptive and delay > n_workers:
         stepsize *= n_workers / delay
-    step(sim, sim.gradient, stepsize)
+    apply_arriving(sim, problem, worker, stepsize)
     restart(sim, worker)
 
 
@@ -56,7 +55,8 @@ class ASGD(Method):
         gamma = self.gamma or self._theory_gamma(problem, active.size)
         rule = ASGDRule(gamma=float(gamma), delay_adaptive=self.delay_adaptive)
         # Each busy worker can hold a distinct stale iterate.
-        return Configuration(rule, active, active.size, {"gamma": gamma, "workers": int(active.size)})
+        return Configuration(rule, active, active.size, {"gamma": gamma, "workers": int(active.size)},
+                             gradients_at_start=True)
 
     def configure(self, problem, timing):
         return self._configure_on(problem, all_workers(timing))

@@ -6,6 +6,8 @@ from typing import ClassVar, NamedTuple
 import numpy as np
 
 from .. import _validate
+from ..engine.batch import Batch
+from ..engine.tables import Tables
 
 
 class Configuration(NamedTuple):
@@ -15,6 +17,9 @@ class Configuration(NamedTuple):
     active: np.ndarray  # int64: the workers the method uses
     snapshot_capacity: int  # stale iterates the method can need at once
     parameters: dict  # resolved values (gamma, R, S, ...) for results and tables
+    # The rule applies each gradient once, on arrival, with apply_arriving, and restarts workers only after its
+    # update: on a problem with factored gradients, jobs are then evaluated when they start (engine.actions).
+    gradients_at_start: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,13 +88,24 @@ class Method:
     def held(self, rule):
         """Gradients the rule still holds when a run stops, from its final rule tuple.
 
+        The default counts what the rule tuple's :class:`~ringbench.engine.batch.Batch`
+        and :class:`~ringbench.engine.tables.Tables` fields hold, so a method (a plug-in
+        too) that keeps its gradients in those needs no method of its own.
+
         Returns
         -------
         dict
             ``pending``: collected for an update the stop cut off; ``overwritten``:
             replaced before they entered an update.
         """
-        return {"pending": 0, "overwritten": 0}
+        held = {"pending": 0, "overwritten": 0}
+        for value in rule:
+            if isinstance(value, Batch):
+                held["pending"] += int(value.size[0])
+            elif isinstance(value, Tables):
+                held["pending"] += int(value.pending[0])
+                held["overwritten"] += int(value.overwritten[0])
+        return held
 
     def _theory(self, problem, *constants):
         """Check that theory mode has the problem constants it needs."""
@@ -99,20 +115,6 @@ class Method:
         """JSON-ready parameters as given by the user."""
         return {"method": self.name, **{field.name: getattr(self, field.name) for field in fields(self)}}
 
-
-
-class BatchHolder:
-    """Mixin of the methods whose rule tuple has a ``batch`` (:class:`ringbench.engine.batch.Batch`)."""
-
-    def held(self, rule):
-        return {"pending": int(rule.batch.size[0]), "overwritten": 0}
-
-
-class TableHolder:
-    """Mixin of the methods whose rule tuple has ``tables`` (:class:`ringbench.engine.tables.Tables`)."""
-
-    def held(self, rule):
-        return {"pending": int(rule.tables.pending[0]), "overwritten": int(rule.tables.overwritten[0])}
 
 
 def all_workers(timing):
@@ -126,4 +128,4 @@ def fastest_workers(timing, count):
     return np.sort(order[:count]).astype(np.int64)
 
 
-__all__ = ["BatchHolder", "Configuration", "Method", "TableHolder", "all_workers", "fastest_workers"]
+__all__ = ["Configuration", "Method", "all_workers", "fastest_workers"]

@@ -108,8 +108,9 @@ class Capped(Method):
         rule = CappedRule(inner.rule, waiting, np.zeros(1, dtype=np.int64),
                           np.array([workers.size - self.cap], dtype=np.int64))
         # At most C jobs are in flight, each on at most one stale iterate.
+        # Workers waiting for a slot start only after the inner rule's update, as gradients_at_start needs.
         return Configuration(rule, workers[:self.cap].copy(), min(inner.snapshot_capacity, self.cap),
-                             {**inner.parameters, "cap": self.cap})
+                             {**inner.parameters, "cap": self.cap}, gradients_at_start=inner.gradients_at_start)
 
     def held(self, rule):
         return self.method.held(rule.inner)

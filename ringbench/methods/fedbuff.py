@@ -12,7 +12,7 @@ from .._jit import kernel
 from ..engine.actions import evaluate, restart, use
 from ..engine.batch import Batch, collect, new_batch, step_with_batch
 from ..engine.protocol import implements
-from .base import BatchHolder, Configuration, Method, all_workers
+from .base import Configuration, Method, all_workers
 
 
 class FedBuffRule(NamedTuple):
@@ -36,7 +36,7 @@ def fedbuff_on_arrival(rule, sim, problem, worker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class FedBuff(BatchHolder, Method):
+class FedBuff(Method):
     """Buffered asynchronous SGD.
 
     Parameters

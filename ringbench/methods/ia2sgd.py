@@ -17,7 +17,7 @@ from .._jit import kernel
 from ..engine.actions import evaluate, restart, use
 from ..engine.protocol import implements
 from ..engine.tables import Tables, new_tables, replace_in_table, step_with_table
-from .base import Configuration, Method, TableHolder, all_workers
+from .base import Configuration, Method, all_workers
 
 
 class IA2SGDRule(NamedTuple):
@@ -43,7 +43,7 @@ def ia2sgd_on_arrival(rule, sim, problem, worker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class IA2SGD(TableHolder, Method):
+class IA2SGD(Method):
     """IA2SGD.
 
     Parameters

@@ -15,7 +15,7 @@ from .._jit import kernel
 from ..engine.actions import delay_of, discard, evaluate, restart, restart_all, use
 from ..engine.protocol import implements
 from ..engine.tables import Tables, add_to_table, clear_table, harmonic_mean_reaches, new_tables, step_with_table
-from .base import Configuration, Method, TableHolder, all_workers
+from .base import Configuration, Method, all_workers
 
 
 class MaleniaRule(NamedTuple):
@@ -52,7 +52,7 @@ def malenia_on_arrival(rule, sim, problem, worker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Malenia(TableHolder, Method):
+class Malenia(Method):
     """Malenia SGD.
 
     Parameters

@@ -13,7 +13,7 @@ from .._jit import kernel
 from ..engine.actions import evaluate, make_idle, restart_all, use
 from ..engine.batch import Batch, collect, new_batch, step_with_batch
 from ..engine.protocol import implements
-from .base import BatchHolder, Configuration, Method, all_workers
+from .base import Configuration, Method, all_workers
 
 
 class MinibatchRule(NamedTuple):
@@ -38,7 +38,7 @@ def minibatch_on_arrival(rule, sim, problem, worker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Minibatch(BatchHolder, Method):
+class Minibatch(Method):
     """Naive minibatch SGD over all n workers.
 
     Theory mode: gamma = min{1/L, eps n/(2L sigma^2)} (Rennala's stepsize with S = n).

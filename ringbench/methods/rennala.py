@@ -16,7 +16,7 @@ from .._jit import kernel
 from ..engine.actions import delay_of, discard, evaluate, restart, restart_all, use
 from ..engine.batch import Batch, collect, new_batch, step_with_batch
 from ..engine.protocol import implements
-from .base import BatchHolder, Configuration, Method, all_workers
+from .base import Configuration, Method, all_workers
 
 
 class RennalaRule(NamedTuple):
@@ -50,7 +50,7 @@ def rennala_on_arrival(rule, sim, problem, worker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Rennala(BatchHolder, Method):
+class Rennala(Method):
     """Rennala SGD.
 
     Parameters

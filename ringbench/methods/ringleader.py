@@ -28,7 +28,7 @@ from ..engine.tables import (
     step_with_table,
     swap_in_buffer,
 )
-from .base import Configuration, Method, TableHolder, all_workers
+from .base import Configuration, Method, all_workers
 
 COLLECT = 1
 UPDATE_EACH = 2
@@ -81,7 +81,7 @@ def ringleader_on_arrival(rule, sim, problem, worker):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Ringleader(TableHolder, Method):
+class Ringleader(Method):
     """Ringleader ASGD.
 
     Parameters

@@ -52,6 +52,10 @@ class Problem:
     n_workers : int or None
         Workers the data is split over (each samples only its own part), or None when
         every worker samples the same objective.
+    factor_size : int
+        Numbers in a stochastic gradient's factored form, when the problem registers the
+        optional ``factor_gradient`` and ``descend_factored`` kernels
+        (:mod:`ringbench.engine.protocol`); 0 (the default) when it has none.
     """
 
     L = None
@@ -59,6 +63,7 @@ class Problem:
     f_star = None
     n_workers = None
     extra_metric = None
+    factor_size = 0
 
     def data(self):
         """A fresh namedtuple of the arrays the jitted kernels use (new workspaces each call)."""

@@ -25,7 +25,15 @@ from . import splits
 from .base import Problem
 from .logistic import _partition
 from .logistic_kernels import draw_minibatch
-from .mlp_kernels import add_loss_gradient, init_parameters, parameter_count, workspace_size
+from .mlp_kernels import (
+    add_loss_gradient,
+    descend_factored,
+    factor_loss_gradient,
+    factor_size,
+    init_parameters,
+    parameter_count,
+    workspace_size,
+)
 
 #: Samples per pass of the metrics kernel: bounds its workspace, whatever N is.
 METRICS_CHUNK = 256
@@ -52,17 +60,23 @@ class MLPData(NamedTuple):
     accuracy: np.ndarray  # float64 (1,): accuracy at the last metrics call, read by extra_metric
 
 
+@kernel
+def _draw_minibatch(problem, key, worker, job):
+    """Draw worker's ``job``-th minibatch into ``problem.rows`` from its stream (``batch`` > 0)."""
+    offsets = problem.worker_offsets
+    draw_minibatch(key, worker, job, offsets if offsets.size > 2 else offsets[:0], problem.worker_samples,
+                   problem.labels.size, problem.batch, problem.replacement, problem.rows)
+
+
 @implements("stochastic_gradient", MLPData)
 @kernel
 def stochastic_gradient(problem, key, point, worker, job, out):
     """Worker's gradient over its job's minibatch (or all its samples), plus the scalar noise."""
     offsets = problem.worker_offsets
-    split = offsets.size > 2
-    group = worker if split else 0
+    group = worker if offsets.size > 2 else 0
     if problem.batch > 0:
         rows = problem.rows
-        draw_minibatch(key, worker, job, offsets if split else offsets[:0], problem.worker_samples,
-                       problem.labels.size, problem.batch, problem.replacement, rows)
+        _draw_minibatch(problem, key, worker, job)
     else:
         rows = problem.worker_samples[offsets[group]:offsets[group + 1]]
     add_loss_gradient(point, problem.inputs, problem.hidden, problem.classes, problem.features, problem.labels, rows,
@@ -71,6 +85,22 @@ def stochastic_gradient(problem, key, point, worker, job, out):
         shift = problem.noise_std * normals(key, STREAM_SCALAR_NOISE, worker, job, 0)[0]
         for k in range(out.size):
             out[k] += shift
+
+
+@implements("factor_gradient", MLPData)
+@kernel
+def factor_gradient(problem, key, point, worker, job, factors, scratch):
+    """The job's minibatch gradient with W1's block as its outer products (minibatch, no noise: ``MLP.factor_size``)."""
+    _draw_minibatch(problem, key, worker, job)
+    factor_loss_gradient(point, problem.inputs, problem.hidden, problem.classes, problem.features, problem.labels,
+                         problem.rows, scratch, problem.workspace, factors)
+
+
+@implements("descend_factored", MLPData)
+@kernel
+def descend(problem, factors, scale, x, scratch):
+    """``x -= scale * g`` for a gradient :func:`factor_gradient` factored; return ||g||^2."""
+    return descend_factored(x, problem.inputs, problem.hidden, problem.features, factors, scale, problem.rows, scratch)
 
 
 @kernel
@@ -152,6 +182,11 @@ class MLP(Problem):
     extra_metric : str
         ``'accuracy'``: the fraction of samples whose largest logit is their label,
         recorded at each checkpoint (``Result.extra``).
+    factor_size : int
+        A minibatch gradient without noise in factored form (:func:`.mlp_kernels.factor_size`:
+        the minibatch, the first layer's deltas and the other blocks), so ASGD evaluates
+        each job's gradient when it starts and keeps no stale parameters; 0 with the
+        scalar noise or the full batch, whose gradients are dense or no smaller.
     """
 
     extra_metric = "accuracy"
@@ -201,6 +236,8 @@ class MLP(Problem):
         self._largest_call = max(int(pools.max()) if self.batch is None else self.batch,
                                  min(METRICS_CHUNK, self.n_samples))
         self.sigma2 = _validate.noise_variance("noise_std", self.noise_std, self.d) if self.batch is None else None
+        self.factor_size = factor_size(self.hidden, self.classes, self.batch) if (
+            self.batch is not None and self.noise_std == 0.0) else 0
         self.name = str(name)
         self.sha256 = self._digest()
 

@@ -268,54 +268,133 @@ def _sample_block(features, rows, sample):
             p1, p2, p3)
 
 
-@kernel(fastmath=REORDER_MATH)
-def first_layer_gradient(deltas, inputs, hidden, features, rows, accumulate, out):
-    """Out's W1 block (=, or += when ``accumulate``) sum_b deltas[b]' x_b (outer products), x_b = features[rows[b]].
+@kernel
+def _unit_deltas(deltas, unit, j0, j1, j2, j3, p1, p2, p3):
+    """One hidden unit's deltas for the 4 samples of a block, a padded sample at weight 0."""
+    return deltas[j0, unit], p1 * deltas[j1, unit], p2 * deltas[j2, unit], p3 * deltas[j3, unit]
 
-    Blocks of 4 hidden units x 4 samples, each loaded sample row used four times;
-    a block of units stays in cache while every sample block adds to it. The
-    samples of a last partial block are padded with the last one at weight 0,
-    and a last partial block of units runs unit by unit (a repeated unit would be
-    added twice).
+
+# The products below are written out in full, each in the same form, rather than in a helper: with
+# REORDER_MATH the compiler may associate a helper's sum with its caller's, and the factored descent
+# (_descend_rows) must reproduce first_layer_gradient's sums bit for bit.
+@kernel(fastmath=REORDER_MATH)
+def _first_layer_rows(deltas, features, rows, unit, units, accumulate, gradient):
+    """Rows ``unit .. unit + units - 1`` of W1's gradient (=, or += when ``accumulate``): ``gradient[r]`` is unit + r's.
+
+    ``units`` is 4 (a block: each loaded sample row used four times) or 1. The
+    samples of a last partial block are padded with the last one at weight 0.
     """
-    batch = rows.size
-    hidden_end = hidden - hidden % _BLOCK
-    gradient = out[:hidden * inputs].reshape((hidden, inputs))
-    for unit in range(0, hidden_end, _BLOCK):
-        for sample in range(0, batch, _BLOCK):
-            j0, j1, j2, j3, x0, x1, x2, x3, p1, p2, p3 = _sample_block(features, rows, sample)
-            c00, c01, c02, c03 = deltas[j0, unit], p1 * deltas[j1, unit], p2 * deltas[j2, unit], p3 * deltas[j3, unit]
-            c10, c11, c12, c13 = (deltas[j0, unit + 1], p1 * deltas[j1, unit + 1], p2 * deltas[j2, unit + 1],
-                                  p3 * deltas[j3, unit + 1])
-            c20, c21, c22, c23 = (deltas[j0, unit + 2], p1 * deltas[j1, unit + 2], p2 * deltas[j2, unit + 2],
-                                  p3 * deltas[j3, unit + 2])
-            c30, c31, c32, c33 = (deltas[j0, unit + 3], p1 * deltas[j1, unit + 3], p2 * deltas[j2, unit + 3],
-                                  p3 * deltas[j3, unit + 3])
-            if sample == 0 and not accumulate:
-                for k in range(inputs):
-                    a0, a1, a2, a3 = x0[k], x1[k], x2[k], x3[k]
-                    gradient[unit, k] = c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
-                    gradient[unit + 1, k] = c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
-                    gradient[unit + 2, k] = c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
-                    gradient[unit + 3, k] = c30 * a0 + c31 * a1 + c32 * a2 + c33 * a3
-            else:
-                for k in range(inputs):
-                    a0, a1, a2, a3 = x0[k], x1[k], x2[k], x3[k]
-                    gradient[unit, k] += c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
-                    gradient[unit + 1, k] += c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
-                    gradient[unit + 2, k] += c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
-                    gradient[unit + 3, k] += c30 * a0 + c31 * a1 + c32 * a2 + c33 * a3
-    for unit in range(hidden_end, hidden):
-        g = gradient[unit]
-        for sample in range(0, batch, _BLOCK):
-            j0, j1, j2, j3, x0, x1, x2, x3, p1, p2, p3 = _sample_block(features, rows, sample)
-            c0, c1, c2, c3 = deltas[j0, unit], p1 * deltas[j1, unit], p2 * deltas[j2, unit], p3 * deltas[j3, unit]
-            if sample == 0 and not accumulate:
+    inputs = gradient.shape[1]
+    for sample in range(0, rows.size, _BLOCK):
+        j0, j1, j2, j3, x0, x1, x2, x3, p1, p2, p3 = _sample_block(features, rows, sample)
+        assign = sample == 0 and not accumulate
+        if units == 1:
+            c0, c1, c2, c3 = _unit_deltas(deltas, unit, j0, j1, j2, j3, p1, p2, p3)
+            g = gradient[0]
+            if assign:
                 for k in range(inputs):
                     g[k] = c0 * x0[k] + c1 * x1[k] + c2 * x2[k] + c3 * x3[k]
             else:
                 for k in range(inputs):
                     g[k] += c0 * x0[k] + c1 * x1[k] + c2 * x2[k] + c3 * x3[k]
+            continue
+        c00, c01, c02, c03 = _unit_deltas(deltas, unit, j0, j1, j2, j3, p1, p2, p3)
+        c10, c11, c12, c13 = _unit_deltas(deltas, unit + 1, j0, j1, j2, j3, p1, p2, p3)
+        c20, c21, c22, c23 = _unit_deltas(deltas, unit + 2, j0, j1, j2, j3, p1, p2, p3)
+        c30, c31, c32, c33 = _unit_deltas(deltas, unit + 3, j0, j1, j2, j3, p1, p2, p3)
+        if assign:
+            for k in range(inputs):
+                a0, a1, a2, a3 = x0[k], x1[k], x2[k], x3[k]
+                gradient[0, k] = c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
+                gradient[1, k] = c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
+                gradient[2, k] = c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+                gradient[3, k] = c30 * a0 + c31 * a1 + c32 * a2 + c33 * a3
+        else:
+            for k in range(inputs):
+                a0, a1, a2, a3 = x0[k], x1[k], x2[k], x3[k]
+                gradient[0, k] += c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
+                gradient[1, k] += c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
+                gradient[2, k] += c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+                gradient[3, k] += c30 * a0 + c31 * a1 + c32 * a2 + c33 * a3
+
+
+@kernel(fastmath=REORDER_MATH)
+def _descend_rows(deltas, features, rows, unit, units, scale, partial, theta_rows):
+    """``theta_rows -= scale * G`` for rows ``unit ..`` of W1's gradient G; return their squared norm.
+
+    The sample blocks before the last are summed into ``partial`` by
+    :func:`_first_layer_rows`; the last block's products are added to those sums in
+    registers and applied at once, so each entry of G is the sum
+    :func:`first_layer_gradient` computes, in the same order.
+    """
+    inputs = theta_rows.shape[1]
+    last = (rows.size - 1) // _BLOCK * _BLOCK
+    if last > 0:
+        _first_layer_rows(deltas, features, rows[:last], unit, units, False, partial)
+    j0, j1, j2, j3, x0, x1, x2, x3, p1, p2, p3 = _sample_block(features, rows, last)
+    norm2 = 0.0
+    if units == 1:
+        c0, c1, c2, c3 = _unit_deltas(deltas, unit, j0, j1, j2, j3, p1, p2, p3)
+        target, earlier = theta_rows[0], partial[0]
+        for k in range(inputs):
+            if last > 0:
+                g = earlier[k] + (c0 * x0[k] + c1 * x1[k] + c2 * x2[k] + c3 * x3[k])
+            else:
+                g = c0 * x0[k] + c1 * x1[k] + c2 * x2[k] + c3 * x3[k]
+            norm2 += g * g
+            target[k] -= scale * g
+        return norm2
+    c00, c01, c02, c03 = _unit_deltas(deltas, unit, j0, j1, j2, j3, p1, p2, p3)
+    c10, c11, c12, c13 = _unit_deltas(deltas, unit + 1, j0, j1, j2, j3, p1, p2, p3)
+    c20, c21, c22, c23 = _unit_deltas(deltas, unit + 2, j0, j1, j2, j3, p1, p2, p3)
+    c30, c31, c32, c33 = _unit_deltas(deltas, unit + 3, j0, j1, j2, j3, p1, p2, p3)
+    for k in range(inputs):
+        a0, a1, a2, a3 = x0[k], x1[k], x2[k], x3[k]
+        if last > 0:
+            g0 = partial[0, k] + (c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3)
+            g1 = partial[1, k] + (c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3)
+            g2 = partial[2, k] + (c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3)
+            g3 = partial[3, k] + (c30 * a0 + c31 * a1 + c32 * a2 + c33 * a3)
+        else:
+            g0 = c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
+            g1 = c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
+            g2 = c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+            g3 = c30 * a0 + c31 * a1 + c32 * a2 + c33 * a3
+        norm2 += g0 * g0 + g1 * g1 + g2 * g2 + g3 * g3
+        theta_rows[0, k] -= scale * g0
+        theta_rows[1, k] -= scale * g1
+        theta_rows[2, k] -= scale * g2
+        theta_rows[3, k] -= scale * g3
+    return norm2
+
+
+@kernel
+def _unit_blocks(hidden):
+    """Number of the first layer's row blocks: blocks of 4 hidden units, then the rest unit by unit."""
+    return hidden // _BLOCK + hidden % _BLOCK
+
+
+@kernel
+def _unit_block(hidden, block):
+    """``(first unit, units)`` of row block ``block`` (see :func:`_unit_blocks`)."""
+    blocked = hidden // _BLOCK
+    if block < blocked:
+        return block * _BLOCK, _BLOCK
+    return blocked * _BLOCK + block - blocked, 1
+
+
+@kernel
+def first_layer_gradient(deltas, inputs, hidden, features, rows, accumulate, out):
+    """Out's W1 block (=, or += when ``accumulate``) sum_b deltas[b]' x_b (outer products), x_b = features[rows[b]].
+
+    Blocks of 4 hidden units x 4 samples, each loaded sample row used four times;
+    a block of units stays in cache while every sample block adds to it. A last
+    partial block of units runs unit by unit (a repeated unit would be added twice).
+    """
+    gradient = out[:hidden * inputs].reshape((hidden, inputs))
+    for block in range(_unit_blocks(hidden)):
+        unit, units = _unit_block(hidden, block)
+        _first_layer_rows(deltas, features, rows, unit, units, accumulate, gradient[unit:unit + units])
 
 
 @kernel
@@ -344,6 +423,73 @@ def add_loss_gradient(theta, inputs, hidden, classes, features, labels, rows, we
                                  out)
     first_layer_gradient(deltas, inputs, hidden, features, rows, accumulate, out)
     return loss, correct
+
+
+def factor_size(hidden, classes, batch):
+    """Float64 entries of a minibatch gradient in factored form (:func:`factor_loss_gradient`).
+
+    batch (the rows) + batch * hidden (the first layer's deltas) + hidden + classes *
+    (hidden + 1) (the gradient of b1, W2 and b2, dense): at E.2's sizes (784-128-10,
+    batch 4) 1934 entries against d = 101,770.
+    """
+    return batch * (1 + hidden) + hidden + classes * (hidden + 1)
+
+
+@kernel
+def factor_loss_gradient(theta, inputs, hidden, classes, features, labels, rows, out, workspace, factors):
+    """The gradient of :func:`mlp_loss_gradient` in factored form: W1's block kept as its b outer products.
+
+    W1's gradient is sum_b deltas[b]' x_b, of rank at most b; ``factors`` receives
+    the rows, the deltas and the gradient of every other block (the layout of
+    :func:`factor_size`), which :func:`descend_factored` expands into exactly the
+    values :func:`mlp_loss_gradient` writes. ``out`` is scratch of P entries; the
+    workspace is as for :func:`mlp_loss_gradient` (neither is checked here).
+    """
+    batch = rows.size
+    dense = hidden * inputs
+    for i in range(dense, out.size):
+        out[i] = 0.0
+    activations = workspace[:batch * hidden].reshape((batch, hidden))
+    deltas = workspace[batch * hidden:2 * batch * hidden].reshape((batch, hidden))
+    logits = workspace[2 * batch * hidden:batch * (2 * hidden + classes)].reshape((batch, classes))
+    hidden_layer(theta, inputs, hidden, features, rows, activations)
+    output_layer(theta, inputs, hidden, classes, labels, rows, 1.0 / batch, activations, logits, deltas, out)
+    for sample in range(batch):
+        factors[sample] = rows[sample]
+        stored = factors[batch + sample * hidden:batch + (sample + 1) * hidden]
+        for h in range(hidden):
+            stored[h] = deltas[sample, h]
+    rest = factors[batch * (1 + hidden):]
+    for i in range(rest.size):
+        rest[i] = out[dense + i]
+
+
+@kernel(fastmath=REORDER_MATH)
+def descend_factored(theta, inputs, hidden, features, factors, scale, rows, scratch):
+    """``theta -= scale * g`` for the gradient g that :func:`factor_loss_gradient` put in ``factors``; return ||g||^2.
+
+    W1's block of g is expanded 4 rows at a time, in registers (:func:`_descend_rows`;
+    ``scratch``, P entries, holds the sums of a minibatch of more than 4 samples), so
+    theta moves by the same values as after :func:`mlp_loss_gradient` and a step,
+    without writing or reading a gradient of P entries.
+    ``rows`` receives the minibatch (int64, batch entries).
+    """
+    batch = rows.size
+    for sample in range(batch):
+        rows[sample] = np.int64(factors[sample])
+    deltas = factors[batch:batch * (1 + hidden)].reshape((batch, hidden))
+    first = theta[:hidden * inputs].reshape((hidden, inputs))
+    partial_rows = min(_BLOCK, hidden)  # scratch has P >= hidden * inputs entries
+    partial = scratch[:partial_rows * inputs].reshape((partial_rows, inputs))
+    norm2 = 0.0
+    for index in range(_unit_blocks(hidden)):
+        unit, units = _unit_block(hidden, index)
+        norm2 += _descend_rows(deltas, features, rows, unit, units, scale, partial[:units], first[unit:unit + units])
+    rest, target = factors[batch * (1 + hidden):], theta[hidden * inputs:]
+    for i in range(rest.size):
+        norm2 += rest[i] * rest[i]
+        target[i] -= scale * rest[i]
+    return norm2
 
 
 @kernel
